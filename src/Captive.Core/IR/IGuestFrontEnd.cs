@@ -1,0 +1,35 @@
+namespace Captive.Core.IR;
+
+/// <summary>Where a guest's state lives in its register file, as the engines need to know it.</summary>
+/// <param name="Size">Size of the register file in bytes (a multiple of 8).</param>
+/// <param name="PcOffset">Byte offset of the 64-bit program counter.</param>
+/// <param name="FlagsOffset">
+/// Byte offset of an 8-byte slot that holds the condition flags in the executing engine's own
+/// encoding; read and write them only through <see cref="IrOpcode.GetNzcv"/>/<see cref="IrOpcode.SetNzcv"/>
+/// or the engine's accessors.
+/// </param>
+public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset);
+
+/// <summary>Reads guest instruction words for a front end.</summary>
+public interface IInstructionFetcher
+{
+    /// <summary>Reads the 32-bit instruction at <paramref name="address"/>; false when it cannot be fetched.</summary>
+    bool TryFetch(ulong address, out uint word);
+}
+
+/// <summary>A guest instruction set: decodes guest code and lowers it to IR.</summary>
+public interface IGuestFrontEnd
+{
+    /// <summary>The register-file layout the lowered IR uses.</summary>
+    GuestStateLayout StateLayout { get; }
+
+    /// <summary>
+    /// Lowers the block that starts at <paramref name="address"/> into <paramref name="block"/>
+    /// (already reset to that address): at most <paramref name="maxInstructions"/> guest instructions,
+    /// ending at the first branch or trap. A fetch failure ends the block with a trap.
+    /// </summary>
+    void LowerBlock(ulong address, IInstructionFetcher fetcher, IrBlock block, int maxInstructions);
+
+    /// <summary>Disassembles one instruction word, or returns null when the disassembler does not know it.</summary>
+    string? Disassemble(uint word, ulong address);
+}

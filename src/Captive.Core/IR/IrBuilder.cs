@@ -1,0 +1,100 @@
+namespace Captive.Core.IR;
+
+/// <summary>A value produced by an IR instruction (its index in the block).</summary>
+/// <param name="Index">Instruction index.</param>
+public readonly record struct IrValue(int Index)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"v{Index}";
+}
+
+/// <summary>
+/// Appends IR to a block. Front ends lower each guest instruction through this API; the methods
+/// map one to one onto <see cref="IrOpcode"/> members. <c>size</c> is 4 or 8 for operations and
+/// 1, 2, 4 or 8 for memory accesses.
+/// </summary>
+public sealed class IrBuilder
+{
+    /// <summary>Creates a builder over <paramref name="block"/>.</summary>
+    public IrBuilder(IrBlock block) => Block = block;
+
+    /// <summary>The block being built.</summary>
+    public IrBlock Block { get; }
+
+    private IrValue Emit(IrOpcode op, int size, int a = -1, int b = -1, int c = -1, long imm = 0)
+        => new(Block.Append(new IrInstruction { Opcode = op, Size = (byte)size, A = a, B = b, C = c, Immediate = imm }));
+
+    private static int W(int size) => size is 4 or 8 ? size : throw new ArgumentOutOfRangeException(nameof(size), "Operation width must be 4 or 8.");
+    private static int M(int size) => size is 1 or 2 or 4 or 8 ? size : throw new ArgumentOutOfRangeException(nameof(size), "Access size must be 1, 2, 4 or 8.");
+
+#pragma warning disable CS1591 // each method is documented by the opcode of the same name
+    public IrValue Const(ulong value, int size = 8) => Emit(IrOpcode.Const, W(size), imm: (long)(size == 4 ? (uint)value : value));
+    public IrValue GetReg(int offset, int size = 8) => Emit(IrOpcode.GetReg, M(size), imm: offset);
+    public void SetReg(int offset, IrValue value, int size = 8) => Emit(IrOpcode.SetReg, M(size), value.Index, imm: offset);
+    public IrValue Add(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Add, W(size), a.Index, b.Index);
+    public IrValue Sub(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Sub, W(size), a.Index, b.Index);
+    public IrValue Mul(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Mul, W(size), a.Index, b.Index);
+    public IrValue UMulHigh(IrValue a, IrValue b) => Emit(IrOpcode.UMulHigh, 8, a.Index, b.Index);
+    public IrValue SMulHigh(IrValue a, IrValue b) => Emit(IrOpcode.SMulHigh, 8, a.Index, b.Index);
+    public IrValue UDiv(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.UDiv, W(size), a.Index, b.Index);
+    public IrValue SDiv(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.SDiv, W(size), a.Index, b.Index);
+    public IrValue And(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.And, W(size), a.Index, b.Index);
+    public IrValue Or(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Or, W(size), a.Index, b.Index);
+    public IrValue Xor(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Xor, W(size), a.Index, b.Index);
+    public IrValue Not(IrValue a, int size = 8) => Emit(IrOpcode.Not, W(size), a.Index);
+    public IrValue Neg(IrValue a, int size = 8) => Emit(IrOpcode.Neg, W(size), a.Index);
+    public IrValue Shl(IrValue a, IrValue amount, int size = 8) => Emit(IrOpcode.Shl, W(size), a.Index, amount.Index);
+    public IrValue Lsr(IrValue a, IrValue amount, int size = 8) => Emit(IrOpcode.Lsr, W(size), a.Index, amount.Index);
+    public IrValue Asr(IrValue a, IrValue amount, int size = 8) => Emit(IrOpcode.Asr, W(size), a.Index, amount.Index);
+    public IrValue Ror(IrValue a, IrValue amount, int size = 8) => Emit(IrOpcode.Ror, W(size), a.Index, amount.Index);
+    public IrValue Clz(IrValue a, int size = 8) => Emit(IrOpcode.Clz, W(size), a.Index);
+    public IrValue Cls(IrValue a, int size = 8) => Emit(IrOpcode.Cls, W(size), a.Index);
+    public IrValue Rbit(IrValue a, int size = 8) => Emit(IrOpcode.Rbit, W(size), a.Index);
+    public IrValue ByteSwap(IrValue a, int size = 8) => Emit(IrOpcode.ByteSwap, W(size), a.Index);
+    public IrValue ByteSwap16(IrValue a, int size = 8) => Emit(IrOpcode.ByteSwap16, W(size), a.Index);
+    public IrValue ByteSwap32(IrValue a) => Emit(IrOpcode.ByteSwap32, 8, a.Index);
+    public IrValue SignExtend(IrValue a, int fromBits, int size = 8) => Emit(IrOpcode.SignExtend, W(size), a.Index, imm: Ext(fromBits));
+    public IrValue ZeroExtend(IrValue a, int fromBits, int size = 8) => Emit(IrOpcode.ZeroExtend, W(size), a.Index, imm: Ext(fromBits));
+    public IrValue CmpEq(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.CmpEq, W(size), a.Index, b.Index);
+    public IrValue CmpNe(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.CmpNe, W(size), a.Index, b.Index);
+    public IrValue CmpUlt(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.CmpUlt, W(size), a.Index, b.Index);
+    public IrValue CmpSlt(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.CmpSlt, W(size), a.Index, b.Index);
+    public IrValue Select(IrValue condition, IrValue ifTrue, IrValue ifFalse, int size = 8) => Emit(IrOpcode.Select, W(size), condition.Index, ifTrue.Index, ifFalse.Index);
+    public IrValue CondHolds(int armCondition) => Emit(IrOpcode.CondHolds, 8, imm: armCondition is >= 0 and < 16 ? armCondition : throw new ArgumentOutOfRangeException(nameof(armCondition)));
+    public IrValue AddFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.AddFlags, W(size), a.Index, b.Index);
+    public IrValue SubFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.SubFlags, W(size), a.Index, b.Index);
+    public IrValue AdcFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.AdcFlags, W(size), a.Index, b.Index);
+    public IrValue SbcFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.SbcFlags, W(size), a.Index, b.Index);
+    public IrValue Adc(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Adc, W(size), a.Index, b.Index);
+    public IrValue Sbc(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Sbc, W(size), a.Index, b.Index);
+    public void SetLogicFlags(IrValue a, int size = 8) => Emit(IrOpcode.SetLogicFlags, W(size), a.Index);
+    public IrValue GetNzcv() => Emit(IrOpcode.GetNzcv, 8);
+    public void SetNzcv(IrValue a) => Emit(IrOpcode.SetNzcv, 8, a.Index);
+    public IrValue Load(IrValue address, int size) => Emit(IrOpcode.Load, M(size), address.Index);
+    public void Store(IrValue address, IrValue value, int size) => Emit(IrOpcode.Store, M(size), address.Index, value.Index);
+    public IrValue ReadCounter() => Emit(IrOpcode.ReadCounter, 8);
+#pragma warning restore CS1591
+
+    private static int Ext(int bits) => bits is 8 or 16 or 32 ? bits : throw new ArgumentOutOfRangeException(nameof(bits), "Extension width must be 8, 16 or 32.");
+
+    /// <summary>Ends the block with a direct jump.</summary>
+    public void Jump(ulong target) => Terminate(new IrTerminal { Kind = IrTerminalKind.Jump, Target = target, Condition = -1, Value = -1 });
+
+    /// <summary>Ends the block with a two-way conditional branch on <paramref name="condition"/> != 0.</summary>
+    public void Branch(IrValue condition, ulong taken, ulong notTaken)
+        => Terminate(new IrTerminal { Kind = IrTerminalKind.Branch, Condition = condition.Index, Target = taken, FallThrough = notTaken, Value = -1 });
+
+    /// <summary>Ends the block with a jump to a computed address.</summary>
+    public void JumpIndirect(IrValue target) => Terminate(new IrTerminal { Kind = IrTerminalKind.JumpIndirect, Value = target.Index, Condition = -1 });
+
+    /// <summary>Ends the block with a trap to the host.</summary>
+    public void Trap(IrTrapKind kind, ulong pc, ulong nextPc, ulong info = 0, IrValue? value = null)
+        => Terminate(new IrTerminal { Kind = IrTerminalKind.Trap, Trap = kind, Target = pc, FallThrough = nextPc, Info = info, Condition = -1, Value = value?.Index ?? -1 });
+
+    private void Terminate(in IrTerminal terminal)
+    {
+        if (Block.IsTerminated) throw new InvalidOperationException("The block already has a terminal.");
+        Block.Terminal = terminal;
+        Block.IsTerminated = true;
+    }
+}

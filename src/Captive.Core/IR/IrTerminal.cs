@@ -1,0 +1,86 @@
+namespace Captive.Core.IR;
+
+/// <summary>How a block ends.</summary>
+public enum IrTerminalKind : byte
+{
+    /// <summary>Continue at the constant guest address <see cref="IrTerminal.Target"/>.</summary>
+    Jump,
+
+    /// <summary>
+    /// If value <see cref="IrTerminal.Condition"/> is non-zero continue at <see cref="IrTerminal.Target"/>,
+    /// else at <see cref="IrTerminal.FallThrough"/>.
+    /// </summary>
+    Branch,
+
+    /// <summary>Continue at the guest address held in value <see cref="IrTerminal.Value"/>.</summary>
+    JumpIndirect,
+
+    /// <summary>
+    /// Hand control to the host (system instructions, exceptions, unsupported encodings).
+    /// <see cref="IrTerminal.Target"/> is the PC of the trapping instruction and
+    /// <see cref="IrTerminal.FallThrough"/> the PC after it.
+    /// </summary>
+    Trap,
+}
+
+/// <summary>What a <see cref="IrTerminalKind.Trap"/> asks the host to do.</summary>
+public enum IrTrapKind : byte
+{
+    /// <summary>No trap.</summary>
+    None,
+    /// <summary>HVC #imm16 (Info = imm16). Execution continues after it unless the host says otherwise.</summary>
+    Hvc,
+    /// <summary>SMC #imm16 (Info = imm16).</summary>
+    Smc,
+    /// <summary>SVC #imm16 (Info = imm16).</summary>
+    Svc,
+    /// <summary>BRK #imm16 (Info = imm16).</summary>
+    Brk,
+    /// <summary>HLT #imm16 (Info = imm16).</summary>
+    Hlt,
+    /// <summary>WFI: wait for an interrupt.</summary>
+    Wfi,
+    /// <summary>An encoding that is UNDEFINED (Info = the instruction word).</summary>
+    Undefined,
+    /// <summary>An encoding that is defined but not implemented yet (Info = the instruction word).</summary>
+    Unsupported,
+    /// <summary>
+    /// A system-register write the host must see (Info = the op0:op1:CRn:CRm:op2 encoding,
+    /// <see cref="IrTerminal.Value"/> = the value written).
+    /// </summary>
+    SystemRegisterWrite,
+}
+
+/// <summary>The terminal of a block.</summary>
+public struct IrTerminal
+{
+    /// <summary>The kind of terminal.</summary>
+    public IrTerminalKind Kind;
+
+    /// <summary>For traps: what is asked of the host.</summary>
+    public IrTrapKind Trap;
+
+    /// <summary>Jump/branch target; for traps, the PC of the trapping instruction.</summary>
+    public ulong Target;
+
+    /// <summary>Branch not-taken address; for traps, the PC after the trapping instruction.</summary>
+    public ulong FallThrough;
+
+    /// <summary>Branch condition value index, or -1.</summary>
+    public int Condition;
+
+    /// <summary>Indirect target value index, or the value of a trap (see <see cref="IrTrapKind"/>), or -1.</summary>
+    public int Value;
+
+    /// <summary>Trap detail (immediate, instruction word or register encoding).</summary>
+    public ulong Info;
+
+    /// <inheritdoc/>
+    public override readonly string ToString() => Kind switch
+    {
+        IrTerminalKind.Jump => $"jump 0x{Target:x}",
+        IrTerminalKind.Branch => $"branch v{Condition} ? 0x{Target:x} : 0x{FallThrough:x}",
+        IrTerminalKind.JumpIndirect => $"jump v{Value}",
+        _ => $"trap {Trap} info=0x{Info:x} at 0x{Target:x} next 0x{FallThrough:x}" + (Value >= 0 ? $" v{Value}" : ""),
+    };
+}
