@@ -1,0 +1,397 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Captive.Core.Backends;
+using Captive.Core.Devices;
+using Captive.Core.IR;
+using Captive.Core.Memory;
+using Captive.Core.Runtime;
+using Captive.Core.Translation;
+
+namespace Captive.Core.Execution;
+
+/// <summary>
+/// An optional capability of a vCPU: the frequency of the time-stamp counter the VM reads with
+/// <c>rdtsc</c> (the guest's CNTVCT is derived from it).
+/// </summary>
+public interface ITimestampCounterInfo
+{
+    /// <summary>TSC frequency in Hz.</summary>
+    ulong TscFrequency { get; }
+}
+
+/// <summary>
+/// Runs guest code translated to x86-64 inside a hardware VM (ARCHITECTURE §3). The translated
+/// blocks, the dispatcher and the channel run at CPL3 in the VM; the host answers channel
+/// requests (translate, traps) from a service thread while the vCPU polls, and the vCPU leaves
+/// the VM only through the exit page: to ring the doorbell when the service thread sleeps, to stop,
+/// for MMIO to devices, or after an x86 exception.
+/// </summary>
+public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetcher
+{
+    /// <summary>How long the service thread polls after its last request before it sleeps.</summary>
+    public static readonly TimeSpan ServiceIdleSpin = TimeSpan.FromMilliseconds(2);
+
+    private readonly ICpuBackend _backend;
+    private readonly IAcceleratedVm _vm;
+    private readonly IVmMemoryBlock _ram;
+    private readonly IVmMemoryBlock _runtime;
+    private readonly IVirtualCpu _vcpu;
+    private readonly byte* _area;              // vCPU 0's area: register file, then control block
+    private readonly CodeCache _cache;
+    private readonly BlockTranslator _translator;
+    private readonly RuntimeCode _code;
+    private readonly ulong _counterFrequency;
+    private readonly int _counterShift;
+    private readonly ManualResetEventSlim _wake = new(false);
+    private volatile bool _serviceStop;
+    private RunResult? _stopResult;
+    private bool _started;
+    private bool _disposed;
+
+    /// <summary>Creates the VM, maps RAM and the runtime, and prepares vCPU 0 to enter the dispatcher.</summary>
+    public AcceleratedEngine(ICpuBackend backend, IGuestSystem system, EngineOptions options) : base(system, options)
+    {
+        _backend = backend ?? throw new ArgumentNullException(nameof(backend));
+        if (options.RamBase + options.RamSize > VmLayout.RuntimeVmPhysicalBase || options.RamBase + options.RamSize < options.RamBase)
+            throw new ArgumentException($"Guest RAM must end below 0x{VmLayout.RuntimeVmPhysicalBase:x}.", nameof(options));
+        if (Layout.Size > VmLayout.RegisterFileSize)
+            throw new ArgumentException("The guest register file does not fit the vCPU area.", nameof(system));
+
+        _vm = backend.CreateVirtualMachine();
+        try
+        {
+            _ram = _vm.AllocateMemory(options.RamBase, options.RamSize);
+            _runtime = _vm.AllocateMemory(VmLayout.RuntimeVmPhysicalBase, VmLayout.RuntimeRegionSize);
+            byte* rt = (byte*)_runtime.HostAddress;
+            _area = rt + VmLayout.VcpuAreaOffset(0);
+
+            _code = RuntimeCode.Generate(VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset, rt + VmLayout.RuntimeCodeOffset,
+                (int)VmLayout.RuntimeCodeSize, VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset, VmLayout.LookupEntries, Layout.PcOffset);
+            X86SystemTables.Write(new Span<byte>(rt, (int)VmLayout.SystemTablesSize), _code.Stubs,
+                VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
+            var tables = BuildPageTables(rt);
+
+            _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
+                VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
+            var compiler = new X86BlockCompiler(Layout,
+                new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported),
+                new RuntimeEntryPoints(_code.Dispatch, _code.Channel));
+            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, this, Statistics, options.MaxBlockInstructions);
+
+            _vcpu = _vm.CreateVirtualCpu(0);
+            _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));
+            _vcpu.SetRegisters(new X86Registers
+            {
+                Rip = _code.Entry,
+                Rsp = VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl3StackTop,
+                R15 = VmLayout.VcpuAreaVirtual(0) + VmLayout.RegisterFileOffset,
+                Rflags = 0x2,
+            });
+
+            ulong tsc = (_vcpu as ITimestampCounterInfo)?.TscFrequency ?? 0;
+            if (tsc == 0) tsc = 1_000_000_000; // unknown: the guest still sees a monotonic counter
+            while ((tsc >> _counterShift) > uint.MaxValue) _counterShift++;
+            _counterFrequency = tsc >> _counterShift;
+            Control<ulong>(ControlBlock.CounterShift) = (ulong)_counterShift;
+            Control<uint>(ControlBlock.ServiceState) = 1;
+            WriteNzcv(0);
+        }
+        catch
+        {
+            _vm.Dispose();
+            throw;
+        }
+    }
+
+    private X86PageTables BuildPageTables(byte* rt)
+    {
+        var pt = new X86PageTables((nint)(rt + VmLayout.PageTablesOffset), VmLayout.RuntimeVmPhysicalBase + VmLayout.PageTablesOffset, VmLayout.PageTablesSize);
+        const PageFlags data = PageFlags.User | PageFlags.Writable | PageFlags.NoExecute;
+        // Guest physical window: MMIO below RAM (unbacked, so accesses exit with the guest PA), then RAM.
+        if (Options.RamBase > 0) pt.Map(0, 0, Options.RamBase, data);
+        pt.Map(Options.RamBase, Options.RamBase, Options.RamSize, data);
+        void Runtime(ulong offset, ulong size, PageFlags flags) =>
+            pt.Map(VmLayout.RuntimeVirtualBase + offset, VmLayout.RuntimeVmPhysicalBase + offset, size, flags);
+        Runtime(0, VmLayout.SystemTablesSize, PageFlags.Writable | PageFlags.NoExecute);
+        Runtime(VmLayout.VcpuAreasOffset, (ulong)VmLayout.MaxVcpus * VmLayout.VcpuAreaSize, data);
+        Runtime(VmLayout.RuntimeCodeOffset, VmLayout.RuntimeCodeSize, PageFlags.User);
+        Runtime(VmLayout.LookupTableOffset, (ulong)VmLayout.LookupEntries * 16, PageFlags.User | PageFlags.NoExecute);
+        Runtime(VmLayout.CodeCacheOffset, VmLayout.CodeCacheSize, PageFlags.User);
+        Runtime(VmLayout.PageTablesOffset, VmLayout.PageTablesSize, PageFlags.Writable | PageFlags.NoExecute);
+        Runtime(VmLayout.ExitPageOffset, 0x1000, data);
+        return pt;
+    }
+
+    private ref T Control<T>(int offset) where T : unmanaged => ref *(T*)(_area + offset);
+
+    /// <inheritdoc/>
+    public override string Name => _backend.Name;
+
+    /// <inheritdoc/>
+    public override Span<byte> Ram => new((void*)_ram.HostAddress, checked((int)Options.RamSize));
+
+    /// <inheritdoc/>
+    public override Span<byte> RegisterFile => new(_area, Layout.Size);
+
+    /// <inheritdoc/>
+    public override ulong CounterFrequency => _counterFrequency;
+
+    /// <summary>Code-cache flushes so far.</summary>
+    public int CodeCacheFlushes => _cache.Flushes;
+
+    /// <inheritdoc/>
+    public override uint ReadNzcv()
+    {
+        ushort f = *(ushort*)(_area + Layout.FlagsOffset);
+        uint n = (uint)(f >> 15) & 1, z = (uint)(f >> 14) & 1, c = ((uint)(f >> 8) & 1) ^ 1, v = (uint)f & 1;
+        return n << 31 | z << 30 | c << 29 | v << 28;
+    }
+
+    /// <inheritdoc/>
+    public override void WriteNzcv(uint nzcv)
+    {
+        uint n = nzcv >> 31 & 1, z = nzcv >> 30 & 1, c = nzcv >> 29 & 1, v = nzcv >> 28 & 1;
+        *(ulong*)(_area + Layout.FlagsOffset) = (ulong)(n << 15 | z << 14 | (c ^ 1) << 8 | 0x200 | v);
+    }
+
+    /// <inheritdoc/>
+    public override void Cancel() => _vcpu.Cancel();
+
+    /// <inheritdoc/>
+    public override RunResult Run()
+    {
+        if (_started) throw new InvalidOperationException("This engine has already run; create a new machine to run again.");
+        _started = true;
+        var wall = Stopwatch.StartNew();
+        _serviceStop = false;
+        var service = new Thread(ServiceLoop) { IsBackground = true, Name = "captive-service" };
+        service.Start();
+        try
+        {
+            return RunLoop();
+        }
+        finally
+        {
+            _serviceStop = true;
+            _wake.Set();
+            service.Join();
+            Statistics.WallTime = wall.Elapsed;
+            if (Options.CountInstructions)
+            {
+                Statistics.InstructionsExecuted = (long)Control<ulong>(ControlBlock.InstructionsExecuted);
+                Statistics.BlocksExecuted = (long)Control<ulong>(ControlBlock.BlocksExecuted);
+            }
+            else
+            {
+                Statistics.InstructionsExecuted = -1;
+                Statistics.BlocksExecuted = -1;
+            }
+        }
+    }
+
+    private RunResult RunLoop()
+    {
+        var bus = Machine.Bus as DeviceBus;
+        while (true)
+        {
+            var exit = _vcpu.Run();
+            switch (exit.Kind)
+            {
+                case VcpuExitKind.MmioWrite when exit.Address >> 12 == VmLayout.ExitPagePhysical >> 12:
+                {
+                    var reason = (ExitReason)Volatile.Read(ref Control<uint>(ControlBlock.ExitReason));
+                    switch (reason)
+                    {
+                        case ExitReason.Doorbell:
+                            Statistics.CountExit("doorbell");
+                            AnswerOnVcpuThread();
+                            continue;
+                        case ExitReason.Stop:
+                            Statistics.CountExit("stop");
+                            return _stopResult ?? new RunResult(StopReason.Error, "The vCPU stopped without a reason.");
+                        case ExitReason.X86Exception:
+                            Statistics.CountExit("x86-exception");
+                            return X86ExceptionResult();
+                        default:
+                            Statistics.CountExit("exit-page?");
+                            return new RunResult(StopReason.Error, $"Exit page written with unknown reason {(uint)reason}.");
+                    }
+                }
+                case VcpuExitKind.MmioRead:
+                case VcpuExitKind.MmioWrite:
+                {
+                    bool write = exit.Kind == VcpuExitKind.MmioWrite;
+                    var pa = new GuestPhysicalAddress(exit.Address);
+                    string device = bus is not null && bus.TryFind(pa, out var m) ? m.Device.Name : "unmapped";
+                    Statistics.CountExit((write ? "mmio-write:" : "mmio-read:") + device);
+                    bool ok = write ? Machine.Bus.TryWrite(pa, exit.Data) : Machine.Bus.TryRead(pa, exit.Data);
+                    if (!ok)
+                    {
+                        Statistics.CountFault("guest-memory");
+                        return new RunResult(StopReason.Error,
+                            $"guest {(write ? "write to" : "read from")} unmapped physical address 0x{exit.Address:x} ({exit.Data.Length} bytes){BlockContext()}");
+                    }
+                    continue;
+                }
+                case VcpuExitKind.Cancelled:
+                    Statistics.CountExit("cancelled");
+                    return new RunResult(StopReason.Cancelled, null);
+                default:
+                    Statistics.CountExit(exit.Kind.ToString().ToLowerInvariant());
+                    return new RunResult(StopReason.Error, $"Unexpected VM exit: {exit.ToString()}{BlockContext()}");
+            }
+        }
+    }
+
+    private string BlockContext()
+    {
+        var regs = _vcpu.GetRegisters();
+        ulong? pc = _cache.GuestPcAt(regs.Rip);
+        return pc is { } p ? $" in the block at {DescribeInstruction(p)}" : $" (x86 RIP 0x{regs.Rip:x})";
+    }
+
+    private RunResult X86ExceptionResult()
+    {
+        ulong vector = Control<ulong>(ControlBlock.ExceptionVector);
+        ulong error = Control<ulong>(ControlBlock.ExceptionError);
+        ulong rip = Control<ulong>(ControlBlock.ExceptionRip);
+        ulong cr2 = Control<ulong>(ControlBlock.ExceptionCr2);
+        Statistics.CountFault($"x86-vector-{vector}");
+        ulong? pc = _cache.GuestPcAt(rip);
+        string where = pc is { } p ? $"in the block at {DescribeInstruction(p)}" : $"at x86 RIP 0x{rip:x} (runtime code)";
+        string what = vector == 14
+            ? $"the guest accessed unmapped address 0x{cr2:x} (x86 page fault, error code 0x{error:x})"
+            : $"x86 exception {vector} (error code 0x{error:x})";
+        return new RunResult(StopReason.Error, $"{what} {where}");
+    }
+
+    // ───────────────────────── the channel, host side ─────────────────────────
+
+    private bool Pending(out uint seq)
+    {
+        seq = Volatile.Read(ref Control<uint>(ControlBlock.RequestSequence));
+        return seq != Volatile.Read(ref Control<uint>(ControlBlock.ResponseSequence));
+    }
+
+    private bool TryClaim(uint seq)
+    {
+        ref uint claim = ref Control<uint>(ControlBlock.RequestClaim);
+        uint current = Volatile.Read(ref claim);
+        return current != seq && Interlocked.CompareExchange(ref claim, seq, current) == current;
+    }
+
+    private void ServiceLoop()
+    {
+        long lastWork = Stopwatch.GetTimestamp();
+        ref uint state = ref Control<uint>(ControlBlock.ServiceState);
+        while (!_serviceStop)
+        {
+            if (Pending(out uint seq))
+            {
+                if (TryClaim(seq)) Answer(seq);
+                lastWork = Stopwatch.GetTimestamp();
+                continue;
+            }
+            if (Stopwatch.GetElapsedTime(lastWork) < ServiceIdleSpin)
+            {
+                Thread.SpinWait(32);
+                continue;
+            }
+            // Sleep. Announce it first, then look once more: a request posted before the vCPU saw
+            // the announcement is ours to answer; one posted after it rings the doorbell.
+            Volatile.Write(ref state, 0);
+            Interlocked.MemoryBarrier();
+            if (Pending(out _)) { Volatile.Write(ref state, 1); continue; }
+            _wake.Wait();
+            _wake.Reset();
+            Volatile.Write(ref state, 1);
+            lastWork = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private void AnswerOnVcpuThread()
+    {
+        if (Pending(out uint seq))
+        {
+            if (TryClaim(seq)) Answer(seq);
+            else
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref Control<uint>(ControlBlock.ResponseSequence)) != seq) spin.SpinOnce();
+            }
+        }
+        _wake.Set(); // requests come in bursts: have the service thread poll for the next ones
+    }
+
+    private void Answer(uint seq)
+    {
+        var kind = (ChannelRequest)Control<uint>(ControlBlock.RequestKind);
+        ChannelAction action;
+        try
+        {
+            action = kind switch
+            {
+                ChannelRequest.Translate => Translate(),
+                ChannelRequest.Trap => HandleTrap(),
+                ChannelRequest.AddressFault => Stop(StopReason.Error,
+                    $"guest address 0x{Control<ulong>(ControlBlock.Arg0):x} is outside the {VmLayout.GuestWindowBits}-bit physical address space in the block at {DescribeInstruction(Control<ulong>(ControlBlock.Arg1))}", "address-fault"),
+                _ => Stop(StopReason.Error, $"Unknown channel request {(uint)kind}.", "unknown"),
+            };
+        }
+        catch (Exception e)
+        {
+            action = Stop(StopReason.Error, $"Internal error while answering a {kind} request: {e}", "internal-error");
+        }
+        Control<uint>(ControlBlock.ResponseAction) = (uint)action;
+        Volatile.Write(ref Control<uint>(ControlBlock.ResponseSequence), seq);
+    }
+
+    private ChannelAction Stop(StopReason reason, string? message, string? fault = null)
+    {
+        if (fault is not null) Statistics.CountFault(fault);
+        _stopResult = new RunResult(reason, message);
+        return ChannelAction.Stop;
+    }
+
+    private ChannelAction Translate()
+    {
+        Statistics.CountRequest("translate");
+        ulong pc = Control<ulong>(ControlBlock.Arg0);
+        _translator.Translate(pc);
+        return ChannelAction.Continue;
+    }
+
+    private ChannelAction HandleTrap()
+    {
+        var kind = (IrTrapKind)Control<ulong>(ControlBlock.Arg0);
+        Statistics.CountRequest("trap:" + kind.ToString().ToLowerInvariant());
+        var regs = new GuestRegisters(RegisterFile);
+        var trap = new GuestTrap(kind, Control<ulong>(ControlBlock.Arg3), regs.Read(Layout.PcOffset),
+            Control<ulong>(ControlBlock.Arg1), Control<ulong>(ControlBlock.Arg2));
+        var result = Machine.HandleTrap(trap, regs);
+        if (result.Stop) return Stop(result.Reason, result.Message);
+        regs.Write(Layout.PcOffset, result.NextPc);
+        return ChannelAction.Continue;
+    }
+
+    bool IInstructionFetcher.TryFetch(ulong address, out uint word)
+    {
+        word = 0;
+        if ((address & 3) != 0 || address < Options.RamBase || address - Options.RamBase > Options.RamSize - 4) return false;
+        word = BinaryPrimitives.ReadUInt32LittleEndian(Ram[(int)(address - Options.RamBase)..]);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (disposing)
+        {
+            _vcpu.Dispose();
+            _vm.Dispose();
+            _wake.Dispose();
+        }
+    }
+}

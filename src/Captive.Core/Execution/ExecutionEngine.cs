@@ -1,0 +1,107 @@
+using Captive.Core.IR;
+
+namespace Captive.Core.Execution;
+
+/// <summary>How an engine is set up.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Guest-physical base of RAM.</summary>
+    public ulong RamBase { get; init; } = 0x4000_0000;
+
+    /// <summary>RAM size in bytes (a multiple of 4 KiB).</summary>
+    public ulong RamSize { get; init; } = 128UL << 20;
+
+    /// <summary>Count executed blocks and guest instructions (costs a little speed in translated code).</summary>
+    public bool CountInstructions { get; init; }
+
+    /// <summary>Maximum guest instructions per translated block.</summary>
+    public int MaxBlockInstructions { get; init; } = 64;
+}
+
+/// <summary>
+/// Runs guest code for one machine: the translator in a hardware VM (<see cref="AcceleratedEngine"/>)
+/// or the IR interpreter (<see cref="InterpreterEngine"/>). One vCPU for now; the register file,
+/// control block and stacks are already per vCPU.
+/// </summary>
+public abstract class ExecutionEngine : IDisposable
+{
+    /// <summary>Creates the engine.</summary>
+    protected ExecutionEngine(IGuestSystem system, EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.RamSize == 0 || options.RamSize % 4096 != 0 || options.RamBase % 4096 != 0)
+            throw new ArgumentException("RAM base and size must be non-zero multiples of 4 KiB.", nameof(options));
+        Machine = system;
+        Options = options;
+        Layout = system.FrontEnd.StateLayout;
+    }
+
+    /// <summary>The machine this engine runs.</summary>
+    protected IGuestSystem Machine { get; }
+
+    /// <summary>The options it was created with.</summary>
+    public EngineOptions Options { get; }
+
+    /// <summary>The register-file layout.</summary>
+    protected GuestStateLayout Layout { get; }
+
+    /// <summary>Short name: <c>kvm</c>, <c>interpreter</c>...</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Counters of the run.</summary>
+    public ExecutionStatistics Statistics { get; } = new();
+
+    /// <summary>Host view of guest RAM.</summary>
+    public abstract Span<byte> Ram { get; }
+
+    /// <summary>The register file of vCPU 0 (NZCV through <see cref="ReadNzcv"/>/<see cref="WriteNzcv"/> only).</summary>
+    public abstract Span<byte> RegisterFile { get; }
+
+    /// <summary>Frequency of the guest's virtual counter (CNTFRQ_EL0), in Hz.</summary>
+    public abstract ulong CounterFrequency { get; }
+
+    /// <summary>Reads NZCV (bits 31:28) from the register file.</summary>
+    public abstract uint ReadNzcv();
+
+    /// <summary>Writes NZCV (bits 31:28) into the register file.</summary>
+    public abstract void WriteNzcv(uint nzcv);
+
+    /// <summary>Runs until the guest powers off, an error stops it, or <see cref="Cancel"/> is called.</summary>
+    public abstract RunResult Run();
+
+    /// <summary>Stops a running <see cref="Run"/> soon. Safe from any thread.</summary>
+    public abstract void Cancel();
+
+    /// <summary>Reads guest memory for a host-side purpose (RAM, then devices); false when nothing is there.</summary>
+    public bool TryReadGuest(ulong address, Span<byte> data)
+    {
+        ulong end = Options.RamBase + Options.RamSize;
+        if (address >= Options.RamBase && address + (ulong)data.Length <= end && address + (ulong)data.Length >= address)
+        {
+            Ram.Slice((int)(address - Options.RamBase), data.Length).CopyTo(data);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Describes the instruction at <paramref name="pc"/> for error messages: word and disassembly.</summary>
+    protected string DescribeInstruction(ulong pc)
+    {
+        Span<byte> b = stackalloc byte[4];
+        if (!TryReadGuest(pc, b)) return $"PC 0x{pc:x} (not in RAM)";
+        uint word = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b);
+        string? text = Machine.FrontEnd.Disassemble(word, pc);
+        return $"PC 0x{pc:x}: {word:x8}" + (text is null ? "" : $" ({text})");
+    }
+
+    /// <summary>Releases the engine's VM and memory.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases resources.</summary>
+    protected virtual void Dispose(bool disposing) { }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Captive.Core.Execution;
+
+/// <summary>
+/// Counters of one run: every exit, channel request, translation and fault is counted here.
+/// Safe to update from the vCPU thread and the host service thread at once.
+/// </summary>
+public sealed class ExecutionStatistics
+{
+    private readonly Dictionary<string, long> _exits = new();
+    private readonly Dictionary<string, long> _requests = new();
+    private readonly Dictionary<string, long> _faults = new();
+    private long _blocksTranslated, _instructionsTranslated, _translationTicks, _codeBytes, _instructionsExecuted, _blocksExecuted;
+    private readonly object _gate = new();
+
+    /// <summary>Blocks translated to host code (or lowered to IR, for the interpreter).</summary>
+    public long BlocksTranslated => Interlocked.Read(ref _blocksTranslated);
+
+    /// <summary>Guest instructions translated.</summary>
+    public long InstructionsTranslated => Interlocked.Read(ref _instructionsTranslated);
+
+    /// <summary>Time spent translating.</summary>
+    public TimeSpan TranslationTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _translationTicks));
+
+    /// <summary>Bytes of host code generated.</summary>
+    public long CodeBytes => Interlocked.Read(ref _codeBytes);
+
+    /// <summary>Guest instructions executed, where the engine counts them (-1 when unknown).</summary>
+    public long InstructionsExecuted { get => Interlocked.Read(ref _instructionsExecuted); set => Interlocked.Exchange(ref _instructionsExecuted, value); }
+
+    /// <summary>Blocks executed, where the engine counts them (-1 when unknown).</summary>
+    public long BlocksExecuted { get => Interlocked.Read(ref _blocksExecuted); set => Interlocked.Exchange(ref _blocksExecuted, value); }
+
+    /// <summary>Wall-clock time of the run.</summary>
+    public TimeSpan WallTime { get; set; }
+
+    /// <summary>VM exits by reason.</summary>
+    public IReadOnlyDictionary<string, long> Exits { get { lock (_gate) return new Dictionary<string, long>(_exits); } }
+
+    /// <summary>Channel requests (vCPU to host, no exit) by reason.</summary>
+    public IReadOnlyDictionary<string, long> ChannelRequests { get { lock (_gate) return new Dictionary<string, long>(_requests); } }
+
+    /// <summary>Faults (x86 exceptions in the VM, guest aborts) by reason.</summary>
+    public IReadOnlyDictionary<string, long> Faults { get { lock (_gate) return new Dictionary<string, long>(_faults); } }
+
+    /// <summary>Total VM exits.</summary>
+    public long TotalExits { get { lock (_gate) return _exits.Values.Sum(); } }
+
+    /// <summary>Total channel requests.</summary>
+    public long TotalChannelRequests { get { lock (_gate) return _requests.Values.Sum(); } }
+
+    internal void CountExit(string reason) => Bump(_exits, reason);
+    internal void CountRequest(string reason) => Bump(_requests, reason);
+    internal void CountFault(string reason) => Bump(_faults, reason);
+
+    internal void CountTranslation(int blocks, int instructions, long ticks, long codeBytes)
+    {
+        Interlocked.Add(ref _blocksTranslated, blocks);
+        Interlocked.Add(ref _instructionsTranslated, instructions);
+        Interlocked.Add(ref _translationTicks, ticks);
+        Interlocked.Add(ref _codeBytes, codeBytes);
+    }
+
+    private void Bump(Dictionary<string, long> d, string key)
+    {
+        lock (_gate) d[key] = d.TryGetValue(key, out var n) ? n + 1 : 1;
+    }
+
+    /// <summary>Takes a copy of the counters, to subtract from a later one.</summary>
+    public ExecutionStatistics Snapshot()
+    {
+        var s = new ExecutionStatistics();
+        lock (_gate)
+        {
+            foreach (var kv in _exits) s._exits[kv.Key] = kv.Value;
+            foreach (var kv in _requests) s._requests[kv.Key] = kv.Value;
+            foreach (var kv in _faults) s._faults[kv.Key] = kv.Value;
+        }
+        s._blocksTranslated = BlocksTranslated; s._instructionsTranslated = InstructionsTranslated;
+        s._translationTicks = Interlocked.Read(ref _translationTicks); s._codeBytes = CodeBytes;
+        s._instructionsExecuted = InstructionsExecuted; s._blocksExecuted = BlocksExecuted; s.WallTime = WallTime;
+        return s;
+    }
+
+    /// <summary>A human-readable report, one counter a line.</summary>
+    public string Format(string engineName)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"engine: {engineName}");
+        sb.AppendLine($"wall time: {WallTime.TotalMilliseconds:F1} ms");
+        sb.AppendLine(InstructionsExecuted >= 0
+            ? $"guest instructions executed: {InstructionsExecuted}" + (WallTime > TimeSpan.Zero ? $" ({InstructionsExecuted / WallTime.TotalSeconds / 1e6:F1} MIPS)" : "")
+            : "guest instructions executed: not counted (run with counting on)");
+        sb.AppendLine($"blocks translated: {BlocksTranslated} ({InstructionsTranslated} guest instructions, {CodeBytes} bytes of host code) in {TranslationTime.TotalMilliseconds:F2} ms");
+        void Section(string title, IReadOnlyDictionary<string, long> d)
+        {
+            sb.AppendLine($"{title}: {d.Values.Sum()}");
+            foreach (var kv in d.OrderByDescending(k => k.Value)) sb.AppendLine($"  {kv.Key}: {kv.Value}");
+        }
+        Section("vm exits", Exits);
+        Section("channel requests", ChannelRequests);
+        Section("faults", Faults);
+        return sb.ToString();
+    }
+}

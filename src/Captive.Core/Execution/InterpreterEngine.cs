@@ -1,0 +1,181 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Captive.Core.Devices;
+using Captive.Core.Interpreter;
+using Captive.Core.IR;
+using Captive.Core.Memory;
+
+namespace Captive.Core.Execution;
+
+/// <summary>
+/// Runs guest code with the IR interpreter: no accelerator needed. The same IR the translator
+/// compiles, so it is also the reference the translator is tested against.
+/// </summary>
+public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAccess, IInstructionFetcher
+{
+    private readonly byte* _ram;
+    private readonly byte[] _state;
+    private readonly IrInterpreter _interpreter;
+    private readonly Dictionary<ulong, IrBlock> _blocks = new();
+    private readonly long _counterStart = Stopwatch.GetTimestamp();
+    private volatile bool _cancel;
+    private bool _disposed;
+
+    /// <summary>Creates the engine with zeroed RAM.</summary>
+    public InterpreterEngine(IGuestSystem system, EngineOptions options) : base(system, options)
+    {
+        _ram = (byte*)NativeMemory.AllocZeroed((nuint)options.RamSize);
+        _state = new byte[Layout.Size];
+        _interpreter = new IrInterpreter(Layout);
+        WriteNzcv(0);
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "interpreter";
+
+    /// <inheritdoc/>
+    public override Span<byte> Ram => new(_ram, checked((int)Options.RamSize));
+
+    /// <inheritdoc/>
+    public override Span<byte> RegisterFile => _state;
+
+    /// <inheritdoc/>
+    public override ulong CounterFrequency => (ulong)Stopwatch.Frequency;
+
+    /// <inheritdoc/>
+    public override uint ReadNzcv() => (uint)BinaryPrimitives.ReadUInt64LittleEndian(_state.AsSpan(Layout.FlagsOffset)) & 0xF000_0000;
+
+    /// <inheritdoc/>
+    public override void WriteNzcv(uint nzcv) => BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.FlagsOffset), nzcv & 0xF000_0000);
+
+    /// <inheritdoc/>
+    public override void Cancel() => _cancel = true;
+
+    /// <inheritdoc/>
+    public override RunResult Run()
+    {
+        var wall = Stopwatch.StartNew();
+        long instructions = 0, blocks = 0;
+        try
+        {
+            while (true)
+            {
+                if (_cancel) { _cancel = false; return new RunResult(StopReason.Cancelled, null); }
+                ulong pc = BinaryPrimitives.ReadUInt64LittleEndian(_state.AsSpan(Layout.PcOffset));
+                if (!_blocks.TryGetValue(pc, out var block))
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    block = new IrBlock();
+                    block.Reset(pc);
+                    Machine.FrontEnd.LowerBlock(pc, this, block, Options.MaxBlockInstructions);
+                    _blocks[pc] = block;
+                    Statistics.CountTranslation(1, block.GuestInstructionCount, Stopwatch.GetTimestamp() - t0, 0);
+                }
+                BlockOutcome outcome;
+                try
+                {
+                    outcome = _interpreter.Execute(block, _state, this);
+                }
+                catch (GuestMemoryFault fault)
+                {
+                    Statistics.CountFault("guest-memory");
+                    return new RunResult(StopReason.Error, $"{fault.Message} in the block at {DescribeInstruction(pc)}");
+                }
+                blocks++;
+                instructions += block.GuestInstructionCount;
+                if (outcome.Trap == IrTrapKind.None)
+                {
+                    BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), outcome.NextPc);
+                    continue;
+                }
+                Statistics.CountRequest("trap:" + outcome.Trap.ToString().ToLowerInvariant());
+                BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), outcome.NextPc);
+                var trap = new GuestTrap(outcome.Trap, outcome.TrapPc, outcome.NextPc, outcome.TrapInfo, outcome.TrapValue);
+                var result = Machine.HandleTrap(trap, new GuestRegisters(_state));
+                if (result.Stop) return new RunResult(result.Reason, result.Message);
+                BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), result.NextPc);
+            }
+        }
+        finally
+        {
+            Statistics.InstructionsExecuted = instructions;
+            Statistics.BlocksExecuted = blocks;
+            Statistics.WallTime = wall.Elapsed;
+        }
+    }
+
+    /// <summary>Drops every lowered block (after the guest changed code).</summary>
+    public void InvalidateAll() => _blocks.Clear();
+
+    bool IInstructionFetcher.TryFetch(ulong address, out uint word)
+    {
+        word = 0;
+        if ((address & 3) != 0 || address < Options.RamBase || address - Options.RamBase > Options.RamSize - 4) return false;
+        word = *(uint*)(_ram + (address - Options.RamBase));
+        return true;
+    }
+
+    ulong IGuestMemoryAccess.Read(ulong address, int size)
+    {
+        ulong off = address - Options.RamBase;
+        if (address >= Options.RamBase && off <= Options.RamSize - (ulong)size)
+        {
+            byte* p = _ram + off;
+            return size switch { 1 => *p, 2 => *(ushort*)p, 4 => *(uint*)p, _ => *(ulong*)p };
+        }
+        Span<byte> data = stackalloc byte[8];
+        data.Clear();
+        if (!Machine.Bus.TryRead(new GuestPhysicalAddress(address), data[..size]))
+            throw new GuestMemoryFault(address, size, write: false);
+        return BinaryPrimitives.ReadUInt64LittleEndian(data);
+    }
+
+    void IGuestMemoryAccess.Write(ulong address, int size, ulong value)
+    {
+        ulong off = address - Options.RamBase;
+        if (address >= Options.RamBase && off <= Options.RamSize - (ulong)size)
+        {
+            byte* p = _ram + off;
+            switch (size) { case 1: *p = (byte)value; break; case 2: *(ushort*)p = (ushort)value; break; case 4: *(uint*)p = (uint)value; break; default: *(ulong*)p = value; break; }
+            return;
+        }
+        Span<byte> data = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(data, value);
+        if (!Machine.Bus.TryWrite(new GuestPhysicalAddress(address), data[..size]))
+            throw new GuestMemoryFault(address, size, write: true);
+    }
+
+    ulong IGuestMemoryAccess.ReadCounter() => (ulong)(Stopwatch.GetTimestamp() - _counterStart);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (_disposed) return;
+        _disposed = true;
+        NativeMemory.Free(_ram);
+    }
+
+    /// <summary>Finalizer: frees guest RAM if the engine was not disposed.</summary>
+    ~InterpreterEngine() => Dispose(false);
+}
+
+/// <summary>The guest accessed a physical address where there is neither RAM nor a device.</summary>
+public sealed class GuestMemoryFault : Exception
+{
+    /// <summary>Creates the fault.</summary>
+    public GuestMemoryFault(ulong address, int size, bool write)
+        : base($"guest {(write ? "write to" : "read from")} unmapped physical address 0x{address:x} ({size} bytes)")
+    {
+        Address = address; Size = size; IsWrite = write;
+    }
+
+    /// <summary>The address.</summary>
+    public ulong Address { get; }
+
+    /// <summary>Access size in bytes.</summary>
+    public int Size { get; }
+
+    /// <summary>True for a write.</summary>
+    public bool IsWrite { get; }
+}

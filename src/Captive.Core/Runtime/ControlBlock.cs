@@ -1,0 +1,85 @@
+namespace Captive.Core.Runtime;
+
+/// <summary>
+/// Field offsets of a vCPU's control block, relative to R15 (the register-file pointer) in
+/// translated code. The block is shared between the vCPU and the host: the channel request and
+/// response, the reason for an exit, trap details and counters the VM keeps itself.
+/// <code>
+///  +0x00 RequestSequence   u32  vCPU bumps it to post a request
+///  +0x04 ResponseSequence  u32  host copies RequestSequence here when it has answered
+///  +0x08 RequestKind       u32  <see cref="ChannelRequest"/>
+///  +0x0C ResponseAction    u32  <see cref="ChannelAction"/>
+///  +0x10 ServiceState      u32  0 = host service thread asleep, 1 = polling
+///  +0x14 RequestClaim      u32  host side: who is handling the request (service thread or vCPU thread)
+///  +0x18 ExitReason        u32  <see cref="ExitReason"/> for the next exit-page write
+///  +0x20 Arg0..Arg3        u64  request arguments (PC, trap kind/info/value ...)
+///  +0x40 ExceptionVector, ExceptionError, ExceptionRip, ExceptionCr2  u64 (written by CPL0 stubs)
+///  +0x60 CounterOffset     u64  subtracted from rdtsc for CNTVCT
+///  +0x68 CounterShift      u64
+///  +0x70 BlocksExecuted    u64  counted only when statistics are on
+///  +0x78 InstructionsExecuted u64
+///  +0x80 ChannelRequests[8] u64 per <see cref="ChannelRequest"/>, counted by the VM
+/// </code>
+/// </summary>
+public static class ControlBlock
+{
+    /// <summary>The control block relative to the register file.</summary>
+    public const int Base = (int)VmLayout.ControlBlockOffset;
+#pragma warning disable CS1591
+    public const int RequestSequence = Base + 0x00;
+    public const int ResponseSequence = Base + 0x04;
+    public const int RequestKind = Base + 0x08;
+    public const int ResponseAction = Base + 0x0C;
+    public const int ServiceState = Base + 0x10;
+    public const int RequestClaim = Base + 0x14;
+    public const int ExitReason = Base + 0x18;
+    public const int Arg0 = Base + 0x20;
+    public const int Arg1 = Base + 0x28;
+    public const int Arg2 = Base + 0x30;
+    public const int Arg3 = Base + 0x38;
+    public const int ExceptionVector = Base + 0x40;
+    public const int ExceptionError = Base + 0x48;
+    public const int ExceptionRip = Base + 0x50;
+    public const int ExceptionCr2 = Base + 0x58;
+    public const int CounterOffset = Base + 0x60;
+    public const int CounterShift = Base + 0x68;
+    public const int BlocksExecuted = Base + 0x70;
+    public const int InstructionsExecuted = Base + 0x78;
+    public const int ChannelRequestCounts = Base + 0x80;
+#pragma warning restore CS1591
+}
+
+/// <summary>What the vCPU asks of the host through the shared-memory channel.</summary>
+public enum ChannelRequest : uint
+{
+    /// <summary>No request.</summary>
+    None = 0,
+    /// <summary>Translate the block at guest address Arg0 (and its static successors).</summary>
+    Translate = 1,
+    /// <summary>A block ended in a trap: Arg0 = trap kind | info &lt;&lt; 8 ..., see <see cref="Execution.GuestTrap"/>.</summary>
+    Trap = 2,
+    /// <summary>Translated code found a guest address outside the guest window: Arg0 = address, Arg1 = block PC.</summary>
+    AddressFault = 3,
+}
+
+/// <summary>What the vCPU does after the host answered.</summary>
+public enum ChannelAction : uint
+{
+    /// <summary>Continue at the dispatcher with the PC in the register file.</summary>
+    Continue = 0,
+    /// <summary>Leave the VM: write the exit page with <see cref="ExitReason.Stop"/>.</summary>
+    Stop = 1,
+}
+
+/// <summary>Why the vCPU wrote the exit page.</summary>
+public enum ExitReason : uint
+{
+    /// <summary>Not set.</summary>
+    None = 0,
+    /// <summary>A channel request the host has not picked up: handle it on the vCPU thread.</summary>
+    Doorbell = 1,
+    /// <summary>The host asked the vCPU to stop (power off, error).</summary>
+    Stop = 2,
+    /// <summary>A CPL0 stub caught an x86 exception; details in the control block.</summary>
+    X86Exception = 3,
+}

@@ -1,0 +1,125 @@
+namespace Captive.Core.Runtime;
+
+/// <summary>
+/// Where everything lives inside the x86-64 virtual machine. Two address spaces matter: the VM's
+/// physical space (what the accelerator maps) and the x86 virtual space that translated code sees
+/// at CPL3 (what the page tables built here map).
+/// <code>
+///  x86 virtual (CPL3 and CPL0 share one CR3)           VM-physical
+///  ───────────────────────────────────────────          ─────────────────────────────────────
+///  0x0000_0000_0000  ┐ guest physical window            identical addresses:
+///                    │ GuestWindowSize = 2^40           guest RAM   → backed memory slot
+///                    │ (MMU off: guest PA = x86 VA)     guest MMIO  → present in the page tables
+///                    │ only RAM and the MMIO window       but unbacked: accesses become MMIO exits
+///                    ┘ are mapped; the rest faults        with the guest-physical address
+///  0x0100_0000_0000  ┐ RuntimeVirtualBase               RuntimeVmPhysicalBase = 0x40_0000_0000
+///                    │   +0x0000_0000 system tables      (GDT, IDT, TSS)
+///                    │   +0x0004_0000 per-vCPU areas     VcpuAreaSize each (aligned): registers,
+///                    │                                   control block, stacks
+///                    │   +0x0100_0000 runtime code       CPL0 trap stubs, CPL3 dispatcher, channel
+///                    │   +0x0110_0000 block lookup table LookupEntries × 16 bytes
+///                    │   +0x0200_0000 code cache         CodeCacheSize, read+execute for the VM
+///                    │   +0x0600_0000 page tables        PageTableSize
+///                    ┘
+///  RuntimeVirtualBase + ExitPageOffset                  RuntimeVmPhysicalBase + ExitPageOffset:
+///                                                         never backed; a write here is the one
+///                                                         way translated code leaves the VM
+/// </code>
+/// Guest-derived addresses are checked against <see cref="GuestWindowSize"/> before use, so no guest
+/// address can reach runtime, code-cache or page-table memory.
+/// </summary>
+public static class VmLayout
+{
+    /// <summary>Size of the guest-physical window at x86 virtual address 0 (40-bit PA, as a Cortex-A57).</summary>
+    public const ulong GuestWindowSize = 1UL << 40;
+
+    /// <summary>Number of address bits of the guest window (translated code checks <c>addr &gt;&gt; GuestWindowBits == 0</c>).</summary>
+    public const int GuestWindowBits = 40;
+
+    /// <summary>x86 virtual base of the runtime region, just above the guest window.</summary>
+    public const ulong RuntimeVirtualBase = 0x0100_0000_0000;
+
+    /// <summary>VM-physical base of the runtime region (256 GiB: above any guest RAM we allow, below 39 physical bits).</summary>
+    public const ulong RuntimeVmPhysicalBase = 0x40_0000_0000;
+
+    /// <summary>Offset of the GDT in the runtime region.</summary>
+    public const ulong GdtOffset = 0x0000;
+
+    /// <summary>Offset of the IDT in the runtime region.</summary>
+    public const ulong IdtOffset = 0x1000;
+
+    /// <summary>Offset of the TSS in the runtime region.</summary>
+    public const ulong TssOffset = 0x2000;
+
+    /// <summary>Size of the system-tables area.</summary>
+    public const ulong SystemTablesSize = 0x1_0000;
+
+    /// <summary>Offset of the first per-vCPU area.</summary>
+    public const ulong VcpuAreasOffset = 0x4_0000;
+
+    /// <summary>Size of one per-vCPU area; areas are aligned to it so CPL0 stubs find theirs by masking RSP.</summary>
+    public const ulong VcpuAreaSize = 0x4_0000;
+
+    /// <summary>Maximum number of vCPUs the layout holds.</summary>
+    public const int MaxVcpus = 8;
+
+    /// <summary>Offset of the guest register file inside a vCPU area (translated code addresses it through R15).</summary>
+    public const ulong RegisterFileOffset = 0x0000;
+
+    /// <summary>Maximum size of the guest register file.</summary>
+    public const int RegisterFileSize = 0x1000;
+
+    /// <summary>Offset of the control block (channel, statistics) inside a vCPU area: R15 + <see cref="ControlBlock"/> fields.</summary>
+    public const ulong ControlBlockOffset = 0x1000;
+
+    /// <summary>Offset of the CPL0 (trap) stack top inside a vCPU area.</summary>
+    public const ulong Cpl0StackTop = 0x1_0000;
+
+    /// <summary>Offset of the CPL3 (runtime) stack top inside a vCPU area.</summary>
+    public const ulong Cpl3StackTop = 0x4_0000;
+
+    /// <summary>Offset of the runtime code.</summary>
+    public const ulong RuntimeCodeOffset = 0x100_0000;
+
+    /// <summary>Size reserved for runtime code.</summary>
+    public const ulong RuntimeCodeSize = 0x10_0000;
+
+    /// <summary>Offset of the block lookup table.</summary>
+    public const ulong LookupTableOffset = 0x110_0000;
+
+    /// <summary>Entries in the direct-mapped block lookup table (a power of two).</summary>
+    public const int LookupEntries = 1 << 16;
+
+    /// <summary>Offset of the code cache.</summary>
+    public const ulong CodeCacheOffset = 0x200_0000;
+
+    /// <summary>Size of the code cache.</summary>
+    public const ulong CodeCacheSize = 0x400_0000;
+
+    /// <summary>Offset of the x86 page tables.</summary>
+    public const ulong PageTablesOffset = 0x600_0000;
+
+    /// <summary>Space reserved for page tables (enough for 4 GiB of 4 KiB-mapped or far more 2 MiB-mapped memory).</summary>
+    public const ulong PageTablesSize = 0x80_0000;
+
+    /// <summary>Size of the backed runtime region.</summary>
+    public const ulong RuntimeRegionSize = PageTablesOffset + PageTablesSize;
+
+    /// <summary>Offset of the unbacked exit page (after the backed region, with a guard gap).</summary>
+    public const ulong ExitPageOffset = RuntimeRegionSize + 0x10_0000;
+
+    /// <summary>x86 virtual address of the exit page.</summary>
+    public const ulong ExitPageVirtual = RuntimeVirtualBase + ExitPageOffset;
+
+    /// <summary>VM-physical address of the exit page.</summary>
+    public const ulong ExitPagePhysical = RuntimeVmPhysicalBase + ExitPageOffset;
+
+    /// <summary>x86 virtual address of the area of vCPU <paramref name="index"/>.</summary>
+    public static ulong VcpuAreaVirtual(int index) => RuntimeVirtualBase + VcpuAreasOffset + (ulong)index * VcpuAreaSize;
+
+    /// <summary>Offset in the runtime region of the area of vCPU <paramref name="index"/>.</summary>
+    public static ulong VcpuAreaOffset(int index) => VcpuAreasOffset + (ulong)index * VcpuAreaSize;
+
+    /// <summary>x86 selectors of the GDT built by <see cref="X86SystemTables"/>.</summary>
+    public const ushort KernelCodeSelector = 0x08, KernelDataSelector = 0x10, UserDataSelector = 0x2b, UserCodeSelector = 0x33, TssSelector = 0x40;
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Captive.Core.Execution;
+using Captive.Core.IR;
+
+namespace Captive.Core.Translation;
+
+/// <summary>
+/// Translated code in VM memory, and the host's index of it: guest PC → x86 address, the in-VM
+/// direct-mapped lookup table the dispatcher reads, and direct branches waiting for their target.
+/// A full cache is flushed whole (simple and correct; finer eviction is a later step). Only the
+/// translator thread that holds <see cref="Gate"/> touches it, while the vCPU waits on a request.
+/// </summary>
+internal sealed unsafe class CodeCache
+{
+    private readonly byte* _host;
+    private readonly ulong _virtual;
+    private readonly ulong _size;
+    private readonly ulong* _lookup;
+    private readonly int _entries;
+    private ulong _used;
+    private readonly Dictionary<ulong, ulong> _blocks = new();
+    private readonly Dictionary<ulong, List<ulong>> _pending = new();
+    private readonly List<(ulong Start, ulong End, ulong GuestPc)> _ranges = new();
+
+    public CodeCache(nint host, ulong virtualAddress, ulong size, nint lookupHost, int entries)
+    {
+        _host = (byte*)host; _virtual = virtualAddress; _size = size;
+        _lookup = (ulong*)lookupHost; _entries = entries;
+        ClearLookup();
+    }
+
+    /// <summary>Serialises translation and patching.</summary>
+    public object Gate { get; } = new();
+
+    /// <summary>Number of cache flushes so far.</summary>
+    public int Flushes { get; private set; }
+
+    public ulong Resolve(ulong guestPc) => _blocks.TryGetValue(guestPc, out var a) ? a : 0;
+
+    public bool Contains(ulong guestPc) => _blocks.ContainsKey(guestPc);
+
+    /// <summary>The guest PC of the block holding x86 address <paramref name="rip"/>, if any.</summary>
+    public ulong? GuestPcAt(ulong rip)
+    {
+        foreach (var (s, e, pc) in _ranges) if (rip >= s && rip < e) return pc;
+        return null;
+    }
+
+    /// <summary>Free space and where it starts.</summary>
+    public (ulong Rip, nint Host, int Capacity) Next() =>
+        (_virtual + _used, (nint)(_host + _used), (int)Math.Min(_size - _used, int.MaxValue));
+
+    /// <summary>Records a block just written at the start of the free space.</summary>
+    public void Commit(ulong guestPc, int length, List<PendingLink> links)
+    {
+        ulong rip = _virtual + _used;
+        _used = (_used + (ulong)length + 15) & ~15UL;
+        _blocks[guestPc] = rip;
+        _ranges.Add((rip, rip + (ulong)length, guestPc));
+        foreach (var link in links)
+        {
+            ulong target = Resolve(link.GuestTarget);
+            if (target != 0) Patch(link.Rel32Address, target);
+            else
+            {
+                if (!_pending.TryGetValue(link.GuestTarget, out var list)) _pending[link.GuestTarget] = list = new();
+                list.Add(link.Rel32Address);
+            }
+        }
+        if (_pending.Remove(guestPc, out var waiting))
+            foreach (var site in waiting) Patch(site, rip);
+        Publish(guestPc, rip);
+    }
+
+    /// <summary>Puts a translated block in the in-VM lookup table (it may have been evicted by a collision).</summary>
+    public void Publish(ulong guestPc, ulong rip)
+    {
+        ulong i = (guestPc >> 2) & (ulong)(_entries - 1);
+        // Host address first, then key: the vCPU is waiting, but keep the entry consistent anyway.
+        _lookup[i * 2 + 1] = rip;
+        Volatile.Write(ref _lookup[i * 2], guestPc);
+    }
+
+    private void Patch(ulong rel32Address, ulong target)
+    {
+        long rel = (long)target - (long)(rel32Address + 4);
+        Debug.Assert(rel == (int)rel);
+        *(int*)(_host + (rel32Address - _virtual)) = (int)rel;
+    }
+
+    public void Flush()
+    {
+        _used = 0;
+        _blocks.Clear();
+        _pending.Clear();
+        _ranges.Clear();
+        ClearLookup();
+        Flushes++;
+    }
+
+    private void ClearLookup()
+    {
+        for (int i = 0; i < _entries; i++) { _lookup[i * 2] = ulong.MaxValue; _lookup[i * 2 + 1] = 0; }
+    }
+}
+
+/// <summary>Translates guest blocks into the code cache: front end → IR → x86-64.</summary>
+internal sealed unsafe class BlockTranslator
+{
+    /// <summary>Blocks translated per request at most (the requested one and its static successors).</summary>
+    public const int MaxBlocksPerRequest = 32;
+
+    private readonly IGuestFrontEnd _frontEnd;
+    private readonly X86BlockCompiler _compiler;
+    private readonly CodeCache _cache;
+    private readonly IInstructionFetcher _fetcher;
+    private readonly ExecutionStatistics _stats;
+    private readonly int _maxInstructions;
+    private readonly IrBlock _block = new();
+    private readonly Queue<ulong> _work = new();
+    private readonly Func<ulong, ulong> _resolve;
+
+    public BlockTranslator(IGuestFrontEnd frontEnd, X86BlockCompiler compiler, CodeCache cache, IInstructionFetcher fetcher,
+        ExecutionStatistics stats, int maxInstructions)
+    {
+        _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = fetcher; _stats = stats;
+        _maxInstructions = maxInstructions;
+        _resolve = cache.Resolve;
+    }
+
+    /// <summary>Makes sure the block at <paramref name="pc"/> is translated and published; translates static successors too.</summary>
+    public void Translate(ulong pc)
+    {
+        lock (_cache.Gate)
+        {
+            ulong known = _cache.Resolve(pc);
+            if (known != 0) { _cache.Publish(pc, known); return; }
+            long start = Stopwatch.GetTimestamp();
+            int blocks = 0, instructions = 0;
+            long bytes = 0;
+            _work.Clear();
+            _work.Enqueue(pc);
+            while (_work.Count > 0 && blocks < MaxBlocksPerRequest)
+            {
+                ulong at = _work.Dequeue();
+                if (_cache.Contains(at)) continue;
+                if (!_fetcher.TryFetch(at, out _) && at != pc) continue;
+                _block.Reset(at);
+                _frontEnd.LowerBlock(at, _fetcher, _block, _maxInstructions);
+                int length = Emit(at);
+                blocks++; instructions += _block.GuestInstructionCount; bytes += length;
+                ref readonly var t = ref _block.Terminal;
+                if (t.Kind == IrTerminalKind.Jump) _work.Enqueue(t.Target);
+                else if (t.Kind == IrTerminalKind.Branch) { _work.Enqueue(t.FallThrough); _work.Enqueue(t.Target); }
+            }
+            _stats.CountTranslation(blocks, instructions, Stopwatch.GetTimestamp() - start, bytes);
+        }
+    }
+
+    private int Emit(ulong at)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var (rip, host, capacity) = _cache.Next();
+            var writer = new Runtime.SpanCodeWriter((byte*)host, capacity);
+            try
+            {
+                var links = _compiler.Compile(_block, rip, writer, _resolve);
+                _cache.Commit(at, writer.Position, links);
+                return writer.Position;
+            }
+            catch (Runtime.CodeBufferFullException) when (attempt == 0)
+            {
+                _cache.Flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,953 @@
+using Captive.Core.IR;
+using Captive.Core.Runtime;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Captive.Core.Translation;
+
+/// <summary>Addresses in the VM that translated code jumps to.</summary>
+/// <param name="Dispatch">The dispatcher: looks up the PC in the register file and jumps to its block.</param>
+/// <param name="Channel">Posts the request already written in the control block and acts on the answer.</param>
+internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel);
+
+/// <summary>A direct branch of a compiled block whose target was not translated yet.</summary>
+/// <param name="Rel32Address">x86 address of the rel32 field of the <c>jmp</c> to patch.</param>
+/// <param name="GuestTarget">The guest address it should reach.</param>
+internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarget);
+
+/// <summary>Options of the code generator.</summary>
+/// <param name="CountExecution">Emit counters of executed blocks and guest instructions.</param>
+/// <param name="UseLzcnt">The host executes LZCNT.</param>
+internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt);
+
+/// <summary>
+/// Compiles one IR block to x86-64 that runs at CPL3 in the VM. Conventions: R15 points at the
+/// vCPU's register file (the control block follows at <see cref="ControlBlock.Base"/>); RAX, RCX,
+/// RDX are scratch; ten other registers hold IR values and cached guest registers. Guest
+/// registers read in a block are loaded once and written back once, at the block's end.
+/// NZCV lives in the register file as <c>lahf</c>/<c>seto</c> output (AH = SF ZF - AF - PF - CF,
+/// AL = OF) with CF the inverse of ARM's C, so every ARM condition is a single x86 condition.
+/// One instance per translating thread; not thread-safe.
+/// </summary>
+internal sealed class X86BlockCompiler
+{
+    private static readonly Register[] Pool =
+        [Register.RBX, Register.RSI, Register.RDI, Register.R8, Register.R9, Register.R10, Register.R11, Register.R12, Register.R13, Register.R14];
+    private const int PoolSize = 10;
+    private const int MaxSlots = VmLayout.RegisterFileSize / 8;
+
+    private readonly AssemblerRegister64[] _r64 = Pool.Select(r => new AssemblerRegister64(r)).ToArray();
+    private readonly AssemblerRegister32[] _r32 =
+        [ebx, esi, edi, r8d, r9d, r10d, r11d, r12d, r13d, r14d];
+    private readonly AssemblerRegister16[] _r16 =
+        [bx, si, di, r8w, r9w, r10w, r11w, r12w, r13w, r14w];
+    private readonly AssemblerRegister8[] _r8 = Pool.Select(r => new AssemblerRegister8(SubRegister8(r))).ToArray();
+
+    private readonly GuestStateLayout _layout;
+    private readonly CompilerOptions _options;
+    private readonly RuntimeEntryPoints _entry;
+    private readonly Assembler _a = new(64) { PreferShortBranch = false };
+
+    // Per-block allocation state; arrays grow to the largest block seen.
+    private int[] _loc = new int[256], _lastUse = new int[256], _uses = new int[256];
+    private bool[] _deferred = new bool[256], _flagsNeeded = new bool[256];
+    private readonly int[] _regLive = new int[PoolSize], _regBound = new int[PoolSize];
+    private readonly int[] _slotReg = new int[MaxSlots];
+    private readonly bool[] _slotDirty = new bool[MaxSlots];
+    private readonly List<int> _touched = new();
+    private readonly List<(Label Site, ulong Target)> _links = new();
+    private readonly List<Action> _outOfLine = new();
+    private bool _flagsInX86;
+    private IrBlock _block = null!;
+
+    public X86BlockCompiler(GuestStateLayout layout, CompilerOptions options, RuntimeEntryPoints entry)
+    {
+        _layout = layout;
+        _options = options;
+        _entry = entry;
+        Array.Fill(_slotReg, -1);
+    }
+
+    private static Register SubRegister8(Register r) => r switch
+    {
+        Register.RBX => Register.BL, Register.RSI => Register.SIL, Register.RDI => Register.DIL,
+        Register.R8 => Register.R8L, Register.R9 => Register.R9L, Register.R10 => Register.R10L,
+        Register.R11 => Register.R11L, Register.R12 => Register.R12L, Register.R13 => Register.R13L,
+        Register.R14 => Register.R14L, _ => throw new ArgumentOutOfRangeException(nameof(r)),
+    };
+
+    /// <summary>
+    /// Compiles <paramref name="block"/> for execution at <paramref name="rip"/>, writing the code
+    /// through <paramref name="writer"/>. <paramref name="resolve"/> gives the x86 address of an
+    /// already translated guest block, or 0. Returns the direct branches still to be linked.
+    /// </summary>
+    public List<PendingLink> Compile(IrBlock block, ulong rip, CodeWriter writer, Func<ulong, ulong> resolve)
+    {
+        _block = block;
+        _a.Reset();
+        _links.Clear();
+        _outOfLine.Clear();
+        _touched.Clear();
+        Array.Clear(_regLive);
+        Array.Clear(_regBound);
+        _flagsInX86 = false;
+        Analyse(block);
+
+        if (_options.CountExecution)
+        {
+            _a.add(__qword_ptr[r15 + ControlBlock.InstructionsExecuted], block.GuestInstructionCount);
+            _a.add(__qword_ptr[r15 + ControlBlock.BlocksExecuted], 1);
+        }
+
+        var insts = block.Instructions;
+        for (int i = 0; i < insts.Length; i++)
+        {
+            if (!_deferred[i]) EmitInstruction(i, insts[i]);
+            ReleaseDead(i, insts[i]);
+        }
+        EmitTerminal(block, resolve);
+        foreach (var emit in _outOfLine) emit();
+
+        var result = _a.Assemble(writer, rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        var pending = new List<PendingLink>(_links.Count);
+        foreach (var (site, target) in _links)
+        {
+            var l = site;
+            pending.Add(new PendingLink(result.GetLabelRIP(l) + 1, target));
+        }
+        foreach (int s in _touched) { _slotReg[s] = -1; _slotDirty[s] = false; }
+        return pending;
+    }
+
+    // ───────────────────────────── analysis ─────────────────────────────
+
+    private void Analyse(IrBlock block)
+    {
+        int n = block.Count;
+        if (_loc.Length < n + 1)
+        {
+            int size = Math.Max(n + 1, _loc.Length * 2);
+            _loc = new int[size]; _lastUse = new int[size]; _uses = new int[size];
+            _deferred = new bool[size]; _flagsNeeded = new bool[size];
+        }
+        var insts = block.Instructions;
+        for (int i = 0; i < n; i++) { _loc[i] = -1; _lastUse[i] = -1; _uses[i] = 0; _deferred[i] = false; _flagsNeeded[i] = false; }
+        void Use(int v, int at) { if (v >= 0) { _lastUse[v] = at; _uses[v]++; } }
+        for (int i = 0; i < n; i++) { Use(insts[i].A, i); Use(insts[i].B, i); Use(insts[i].C, i); }
+        Use(block.Terminal.Condition, n);
+        Use(block.Terminal.Value, n);
+
+        // Flags written by an instruction matter if something reads them before the next write,
+        // or if nothing overwrites them before the block ends (the successor may read them).
+        bool live = true;
+        int lastFlagWriter = n;
+        for (int i = n - 1; i >= 0; i--)
+        {
+            if (insts[i].WritesFlags) { _flagsNeeded[i] = live; live = false; if (lastFlagWriter == n) lastFlagWriter = i; }
+            if (insts[i].ReadsFlags) live = true;
+        }
+
+        // A compare used only by the block's branch is emitted at the branch, as cmp/jcc.
+        int c = block.Terminal.Kind == IrTerminalKind.Branch ? block.Terminal.Condition : -1;
+        if (c >= 0 && _uses[c] == 1)
+        {
+            var ci = insts[c];
+            if (ci.Opcode is IrOpcode.CmpEq or IrOpcode.CmpNe or IrOpcode.CmpUlt or IrOpcode.CmpSlt)
+            {
+                _deferred[c] = true;
+                _lastUse[ci.A] = Math.Max(_lastUse[ci.A], n);
+                _lastUse[ci.B] = Math.Max(_lastUse[ci.B], n);
+            }
+            else if (ci.Opcode == IrOpcode.CondHolds && (lastFlagWriter == n || lastFlagWriter < c))
+            {
+                _deferred[c] = true;
+            }
+        }
+    }
+
+    // ───────────────────────────── registers ─────────────────────────────
+
+    private bool IsConst(int v) => _block.Instructions[v].Opcode == IrOpcode.Const;
+    private long ConstValue(int v) => _block.Instructions[v].Immediate;
+
+    /// <summary>True when value <paramref name="v"/> is a constant usable as an imm32 in an operation of <paramref name="size"/> bytes.</summary>
+    private bool IsImm(int v, int size, out int imm)
+    {
+        imm = 0;
+        if (!IsConst(v)) return false;
+        long c = ConstValue(v);
+        if (size == 4) { imm = unchecked((int)(uint)c); return true; }
+        if (c != (int)c) return false;
+        imm = (int)c;
+        return true;
+    }
+
+    private int Alloc()
+    {
+        for (int r = 0; r < PoolSize; r++)
+            if (_regLive[r] == 0 && _regBound[r] == 0) return r;
+        for (int r = 0; r < PoolSize; r++)
+        {
+            if (_regLive[r] != 0) continue;
+            foreach (int s in _touched)
+            {
+                if (_slotReg[s] != r) continue;
+                if (_slotDirty[s]) _a.mov(__qword_ptr[r15 + s * 8], _r64[r]);
+                _slotReg[s] = -1; _slotDirty[s] = false;
+            }
+            _regBound[r] = 0;
+            return r;
+        }
+        throw new InvalidOperationException($"Register pressure too high in block 0x{_block.GuestAddress:x}: more than {PoolSize} values live at once.");
+    }
+
+    private void Define(int v, int r) { _loc[v] = r; _regLive[r]++; }
+
+    private int Use(int v)
+    {
+        if (_loc[v] >= 0) return _loc[v];
+        if (!IsConst(v)) throw new InvalidOperationException($"v{v} is used after its last use in block 0x{_block.GuestAddress:x}.");
+        int r = Alloc();
+        long c = ConstValue(v);
+        if (c == 0) _a.xor(_r32[r], _r32[r]);
+        else if ((ulong)c <= uint.MaxValue) _a.mov(_r32[r], unchecked((int)(uint)c));
+        else _a.mov(_r64[r], c);
+        Define(v, r);
+        return r;
+    }
+
+    private void Release(int v)
+    {
+        if (v < 0 || _loc[v] < 0) return;
+        _regLive[_loc[v]]--;
+        _loc[v] = -1;
+    }
+
+    private void ReleaseDead(int i, in IrInstruction inst)
+    {
+        if (inst.A >= 0 && _lastUse[inst.A] == i) Release(inst.A);
+        if (inst.B >= 0 && _lastUse[inst.B] == i) Release(inst.B);
+        if (inst.C >= 0 && _lastUse[inst.C] == i) Release(inst.C);
+        if (_lastUse[i] < 0) Release(i);
+    }
+
+    /// <summary>
+    /// A register for the result of a destructive operation whose first operand is <paramref name="a"/>:
+    /// <paramref name="a"/>'s own register when this is its last use and nothing else lives there,
+    /// otherwise a fresh register holding a copy.
+    /// </summary>
+    private int DestFrom(int i, int a, int size)
+    {
+        if (_loc[a] >= 0 && _lastUse[a] == i && _regLive[_loc[a]] == 1 && _regBound[_loc[a]] == 0)
+        {
+            int r = _loc[a];
+            _regLive[r]--; _loc[a] = -1;
+            if (size == 4) _a.mov(_r32[r], _r32[r]); // a 32-bit operation's inputs are the low halves; keep results zero-extended
+            return r;
+        }
+        int src = Use(a);
+        int d = Alloc();
+        if (size == 4) _a.mov(_r32[d], _r32[src]); else _a.mov(_r64[d], _r64[src]);
+        return d;
+    }
+
+    // ───────────────────────────── guest register cache ─────────────────────────────
+
+    private void BindSlot(int s, int r, bool dirty)
+    {
+        if (_slotReg[s] < 0) _touched.Add(s);
+        else _regBound[_slotReg[s]]--;
+        _slotReg[s] = r;
+        _slotDirty[s] = dirty;
+        _regBound[r]++;
+    }
+
+    private void EvictSlots(int offset, int size)
+    {
+        for (int s = offset / 8; s <= (offset + size - 1) / 8 && s < MaxSlots; s++)
+        {
+            int r = _slotReg[s];
+            if (r < 0) continue;
+            if (_slotDirty[s]) _a.mov(__qword_ptr[r15 + s * 8], _r64[r]);
+            _regBound[r]--;
+            _slotReg[s] = -1; _slotDirty[s] = false;
+        }
+    }
+
+    private void FlushSlots()
+    {
+        foreach (int s in _touched)
+        {
+            if (_slotReg[s] >= 0 && _slotDirty[s])
+            {
+                _a.mov(__qword_ptr[r15 + s * 8], _r64[_slotReg[s]]);
+                _slotDirty[s] = false;
+            }
+        }
+    }
+
+    // ───────────────────────────── flags ─────────────────────────────
+
+    private void SaveFlags()
+    {
+        _a.lahf();
+        _a.seto(al);
+        _a.mov(__word_ptr[r15 + _layout.FlagsOffset], ax);
+        _flagsInX86 = true;
+    }
+
+    private void LoadFlags()
+    {
+        if (_flagsInX86) return;
+        _a.mov(ax, __word_ptr[r15 + _layout.FlagsOffset]);
+        _a.add(al, 0x7F); // OF := AL != 0
+        _a.sahf();
+        _flagsInX86 = true;
+    }
+
+    // ───────────────────────────── instructions ─────────────────────────────
+
+    private enum Alu { Add, Sub, And, Or, Xor, Adc, Sbb, Cmp, Imul }
+
+    private void AluOp(Alu op, int size, int d, int b)
+    {
+        if (op != Alu.Imul && IsImm(b, size, out int imm))
+        {
+            if (size == 8) AluRI64(op, _r64[d], imm); else AluRI32(op, _r32[d], imm);
+            return;
+        }
+        int rb = Use(b);
+        if (size == 8) AluRR64(op, _r64[d], _r64[rb]); else AluRR32(op, _r32[d], _r32[rb]);
+    }
+
+    private void AluRI64(Alu op, AssemblerRegister64 d, int imm)
+    {
+        switch (op)
+        {
+            case Alu.Add: _a.add(d, imm); break;
+            case Alu.Sub: _a.sub(d, imm); break;
+            case Alu.And: _a.and(d, imm); break;
+            case Alu.Or: _a.or(d, imm); break;
+            case Alu.Xor: _a.xor(d, imm); break;
+            case Alu.Adc: _a.adc(d, imm); break;
+            case Alu.Sbb: _a.sbb(d, imm); break;
+            case Alu.Cmp: _a.cmp(d, imm); break;
+            default: throw new InvalidOperationException();
+        }
+    }
+
+    private void AluRI32(Alu op, AssemblerRegister32 d, int imm)
+    {
+        switch (op)
+        {
+            case Alu.Add: _a.add(d, imm); break;
+            case Alu.Sub: _a.sub(d, imm); break;
+            case Alu.And: _a.and(d, imm); break;
+            case Alu.Or: _a.or(d, imm); break;
+            case Alu.Xor: _a.xor(d, imm); break;
+            case Alu.Adc: _a.adc(d, imm); break;
+            case Alu.Sbb: _a.sbb(d, imm); break;
+            case Alu.Cmp: _a.cmp(d, imm); break;
+            default: throw new InvalidOperationException();
+        }
+    }
+
+    private void AluRR64(Alu op, AssemblerRegister64 d, AssemblerRegister64 b)
+    {
+        switch (op)
+        {
+            case Alu.Add: _a.add(d, b); break;
+            case Alu.Sub: _a.sub(d, b); break;
+            case Alu.And: _a.and(d, b); break;
+            case Alu.Or: _a.or(d, b); break;
+            case Alu.Xor: _a.xor(d, b); break;
+            case Alu.Adc: _a.adc(d, b); break;
+            case Alu.Sbb: _a.sbb(d, b); break;
+            case Alu.Cmp: _a.cmp(d, b); break;
+            case Alu.Imul: _a.imul(d, b); break;
+        }
+    }
+
+    private void AluRR32(Alu op, AssemblerRegister32 d, AssemblerRegister32 b)
+    {
+        switch (op)
+        {
+            case Alu.Add: _a.add(d, b); break;
+            case Alu.Sub: _a.sub(d, b); break;
+            case Alu.And: _a.and(d, b); break;
+            case Alu.Or: _a.or(d, b); break;
+            case Alu.Xor: _a.xor(d, b); break;
+            case Alu.Adc: _a.adc(d, b); break;
+            case Alu.Sbb: _a.sbb(d, b); break;
+            case Alu.Cmp: _a.cmp(d, b); break;
+            case Alu.Imul: _a.imul(d, b); break;
+        }
+    }
+
+    private void Binary(int i, in IrInstruction x, Alu op)
+    {
+        int d = DestFrom(i, x.A, x.Size);
+        AluOp(op, x.Size, d, x.B);
+        Define(i, d);
+    }
+
+    private void EmitInstruction(int i, in IrInstruction x)
+    {
+        bool keepFlags = false;
+        switch (x.Opcode)
+        {
+            case IrOpcode.Const:
+                keepFlags = true;
+                break; // materialised where used
+            case IrOpcode.GetReg: EmitGetReg(i, x); keepFlags = true; break;
+            case IrOpcode.SetReg: EmitSetReg(x); keepFlags = true; break;
+            case IrOpcode.Add: Binary(i, x, Alu.Add); break;
+            case IrOpcode.Sub: Binary(i, x, Alu.Sub); break;
+            case IrOpcode.And: Binary(i, x, Alu.And); break;
+            case IrOpcode.Or: Binary(i, x, Alu.Or); break;
+            case IrOpcode.Xor: Binary(i, x, Alu.Xor); break;
+            case IrOpcode.Mul: Binary(i, x, Alu.Imul); break;
+            case IrOpcode.Not: { int d = DestFrom(i, x.A, x.Size); if (x.Size == 8) _a.not(_r64[d]); else _a.not(_r32[d]); Define(i, d); keepFlags = true; break; }
+            case IrOpcode.Neg: { int d = DestFrom(i, x.A, x.Size); if (x.Size == 8) _a.neg(_r64[d]); else _a.neg(_r32[d]); Define(i, d); break; }
+            case IrOpcode.Shl: case IrOpcode.Lsr: case IrOpcode.Asr: case IrOpcode.Ror: EmitShift(i, x); break;
+            case IrOpcode.UMulHigh: case IrOpcode.SMulHigh:
+            {
+                _a.mov(rax, _r64[Use(x.A)]);
+                if (x.Opcode == IrOpcode.UMulHigh) _a.mul(_r64[Use(x.B)]); else _a.imul(_r64[Use(x.B)]);
+                int d = Alloc(); _a.mov(_r64[d], rdx); Define(i, d);
+                break;
+            }
+            case IrOpcode.UDiv: case IrOpcode.SDiv: EmitDivide(i, x); break;
+            case IrOpcode.Clz: EmitClz(i, x); break;
+            case IrOpcode.Cls:
+            {
+                int s = Use(x.A);
+                if (x.Size == 8) { _a.mov(rax, _r64[s]); _a.sar(rax, 1); _a.xor(rax, _r64[s]); }
+                else { _a.mov(eax, _r32[s]); _a.sar(eax, 1); _a.xor(eax, _r32[s]); }
+                int d = Alloc();
+                EmitClzOf(d, x.Size);
+                _a.sub(_r32[d], 1);
+                Define(i, d);
+                break;
+            }
+            case IrOpcode.Rbit: EmitRbit(i, x); break;
+            case IrOpcode.ByteSwap: { int d = DestFrom(i, x.A, x.Size); if (x.Size == 8) _a.bswap(_r64[d]); else _a.bswap(_r32[d]); Define(i, d); keepFlags = true; break; }
+            case IrOpcode.ByteSwap16:
+            {
+                int d = DestFrom(i, x.A, x.Size);
+                if (x.Size == 8)
+                {
+                    _a.mov(rcx, 0x00FF00FF00FF00FFL);
+                    _a.mov(rax, _r64[d]); _a.shr(rax, 8); _a.and(rax, rcx);
+                    _a.and(_r64[d], rcx); _a.shl(_r64[d], 8); _a.or(_r64[d], rax);
+                }
+                else
+                {
+                    _a.mov(eax, _r32[d]); _a.shr(eax, 8); _a.and(eax, 0x00FF00FF);
+                    _a.and(_r32[d], 0x00FF00FF); _a.shl(_r32[d], 8); _a.or(_r32[d], eax);
+                }
+                Define(i, d);
+                break;
+            }
+            case IrOpcode.ByteSwap32: { int d = DestFrom(i, x.A, 8); _a.bswap(_r64[d]); _a.ror(_r64[d], 32); Define(i, d); break; }
+            case IrOpcode.SignExtend: case IrOpcode.ZeroExtend: EmitExtend(i, x); keepFlags = true; break;
+            case IrOpcode.CmpEq: EmitCompare(i, x, X86Cond.E); break;
+            case IrOpcode.CmpNe: EmitCompare(i, x, X86Cond.NE); break;
+            case IrOpcode.CmpUlt: EmitCompare(i, x, X86Cond.B); break;
+            case IrOpcode.CmpSlt: EmitCompare(i, x, X86Cond.L); break;
+            case IrOpcode.Select:
+            {
+                int c = Use(x.A), t = Use(x.B), f = Use(x.C);
+                int d = Alloc();
+                if (x.Size == 8) { _a.mov(_r64[d], _r64[f]); _a.test(_r64[c], _r64[c]); _a.cmovne(_r64[d], _r64[t]); }
+                else { _a.mov(_r32[d], _r32[f]); _a.test(_r64[c], _r64[c]); _a.cmovne(_r32[d], _r32[t]); }
+                Define(i, d);
+                break;
+            }
+            case IrOpcode.CondHolds:
+            {
+                var cc = X86CondEmitter.FromArm((int)x.Immediate);
+                int d = Alloc();
+                if (cc == X86Cond.Always) { _a.mov(_r32[d], 1); keepFlags = true; }
+                else { LoadFlags(); X86CondEmitter.Setcc(_a, cc, _r8[d]); _a.movzx(_r32[d], _r8[d]); keepFlags = true; }
+                Define(i, d);
+                break;
+            }
+            case IrOpcode.AddFlags: case IrOpcode.SubFlags: case IrOpcode.AdcFlags: case IrOpcode.SbcFlags:
+            case IrOpcode.Adc: case IrOpcode.Sbc:
+                keepFlags = EmitFlagArithmetic(i, x);
+                break;
+            case IrOpcode.SetLogicFlags:
+            {
+                if (!_flagsNeeded[i]) { keepFlags = false; break; }
+                int s = Use(x.A);
+                if (x.Size == 8) _a.test(_r64[s], _r64[s]); else _a.test(_r32[s], _r32[s]);
+                _a.stc(); // ARM C = 0 is x86 CF = 1 in our encoding
+                SaveFlags();
+                keepFlags = true;
+                break;
+            }
+            case IrOpcode.GetNzcv:
+            {
+                int d = Alloc();
+                _a.movzx(eax, __word_ptr[r15 + _layout.FlagsOffset]);
+                _a.mov(_r32[d], eax); _a.shr(_r32[d], 14); _a.and(_r32[d], 3); _a.shl(_r32[d], 30);   // N, Z
+                _a.mov(ecx, eax); _a.shr(ecx, 8); _a.and(ecx, 1); _a.xor(ecx, 1); _a.shl(ecx, 29); _a.or(_r32[d], ecx); // C
+                _a.and(eax, 1); _a.shl(eax, 28); _a.or(_r32[d], eax); // V
+                Define(i, d);
+                break;
+            }
+            case IrOpcode.SetNzcv:
+            {
+                int s = Use(x.A);
+                _a.mov(ecx, _r32[s]); _a.shr(ecx, 28);
+                _a.mov(eax, ecx); _a.and(eax, 0xC); _a.shl(eax, 12);                 // N → bit 15, Z → bit 14
+                _a.mov(edx, ecx); _a.shr(edx, 1); _a.and(edx, 1); _a.xor(edx, 1); _a.shl(edx, 8); _a.or(eax, edx); // !C → bit 8
+                _a.and(ecx, 1); _a.or(eax, ecx); _a.or(eax, 0x200);                  // V → AL
+                _a.mov(__word_ptr[r15 + _layout.FlagsOffset], ax);
+                break;
+            }
+            case IrOpcode.Load: EmitLoad(i, x); break;
+            case IrOpcode.Store: EmitStore(x); break;
+            case IrOpcode.ReadCounter:
+            {
+                _a.rdtsc(); _a.shl(rdx, 32); _a.or(rax, rdx);
+                _a.sub(rax, __qword_ptr[r15 + ControlBlock.CounterOffset]);
+                _a.mov(ecx, __dword_ptr[r15 + ControlBlock.CounterShift]);
+                _a.shr(rax, cl);
+                int d = Alloc(); _a.mov(_r64[d], rax); Define(i, d);
+                break;
+            }
+            default:
+                throw new InvalidOperationException($"No code generation for {x.Opcode}.");
+        }
+        if (!keepFlags) _flagsInX86 = false;
+    }
+
+    private void EmitGetReg(int i, in IrInstruction x)
+    {
+        int off = (int)x.Immediate;
+        if (x.Size == 8 && off % 8 == 0 && off / 8 < MaxSlots)
+        {
+            int s = off / 8;
+            if (_slotReg[s] >= 0) { Define(i, _slotReg[s]); return; }
+            int r = Alloc();
+            _a.mov(_r64[r], __qword_ptr[r15 + off]);
+            BindSlot(s, r, dirty: false);
+            Define(i, r);
+            return;
+        }
+        EvictSlots(off, x.Size);
+        int d = Alloc();
+        switch (x.Size)
+        {
+            case 1: _a.movzx(_r32[d], __byte_ptr[r15 + off]); break;
+            case 2: _a.movzx(_r32[d], __word_ptr[r15 + off]); break;
+            case 4: _a.mov(_r32[d], __dword_ptr[r15 + off]); break;
+            default: _a.mov(_r64[d], __qword_ptr[r15 + off]); break;
+        }
+        Define(i, d);
+    }
+
+    private void EmitSetReg(in IrInstruction x)
+    {
+        int off = (int)x.Immediate;
+        if (x.Size == 8 && off % 8 == 0 && off / 8 < MaxSlots)
+        {
+            int s = off / 8;
+            if (_loc[x.A] < 0 && IsImm(x.A, 8, out int imm))
+            {
+                if (_slotReg[s] >= 0) { _regBound[_slotReg[s]]--; _slotReg[s] = -1; _slotDirty[s] = false; }
+                _a.mov(__qword_ptr[r15 + off], imm);
+                return;
+            }
+            BindSlot(s, Use(x.A), dirty: true);
+            return;
+        }
+        EvictSlots(off, x.Size);
+        int r = Use(x.A);
+        switch (x.Size)
+        {
+            case 1: _a.mov(__byte_ptr[r15 + off], _r8[r]); break;
+            case 2: _a.mov(__word_ptr[r15 + off], _r16[r]); break;
+            case 4: _a.mov(__dword_ptr[r15 + off], _r32[r]); break;
+            default: _a.mov(__qword_ptr[r15 + off], _r64[r]); break;
+        }
+    }
+
+    private void EmitShift(int i, in IrInstruction x)
+    {
+        int width = x.Size * 8;
+        int d;
+        if (IsConst(x.B) && _loc[x.B] < 0)
+        {
+            int amount = (int)(ConstValue(x.B) & (width - 1));
+            d = DestFrom(i, x.A, x.Size);
+            if (amount != 0) ShiftImm(x.Opcode, x.Size, d, (byte)amount);
+        }
+        else
+        {
+            int amountReg = Use(x.B);
+            _a.mov(rcx, _r64[amountReg]);
+            d = DestFrom(i, x.A, x.Size);
+            ShiftCl(x.Opcode, x.Size, d);
+        }
+        Define(i, d);
+    }
+
+    private void ShiftImm(IrOpcode op, int size, int d, byte n)
+    {
+        if (size == 8)
+        {
+            var r = _r64[d];
+            switch (op) { case IrOpcode.Shl: _a.shl(r, n); break; case IrOpcode.Lsr: _a.shr(r, n); break; case IrOpcode.Asr: _a.sar(r, n); break; default: _a.ror(r, n); break; }
+        }
+        else
+        {
+            var r = _r32[d];
+            switch (op) { case IrOpcode.Shl: _a.shl(r, n); break; case IrOpcode.Lsr: _a.shr(r, n); break; case IrOpcode.Asr: _a.sar(r, n); break; default: _a.ror(r, n); break; }
+        }
+    }
+
+    private void ShiftCl(IrOpcode op, int size, int d)
+    {
+        if (size == 8)
+        {
+            var r = _r64[d];
+            switch (op) { case IrOpcode.Shl: _a.shl(r, cl); break; case IrOpcode.Lsr: _a.shr(r, cl); break; case IrOpcode.Asr: _a.sar(r, cl); break; default: _a.ror(r, cl); break; }
+        }
+        else
+        {
+            var r = _r32[d];
+            switch (op) { case IrOpcode.Shl: _a.shl(r, cl); break; case IrOpcode.Lsr: _a.shr(r, cl); break; case IrOpcode.Asr: _a.sar(r, cl); break; default: _a.ror(r, cl); break; }
+        }
+    }
+
+    private void EmitDivide(int i, in IrInstruction x)
+    {
+        bool signed = x.Opcode == IrOpcode.SDiv;
+        int ra = Use(x.A), rb = Use(x.B);
+        int d = Alloc();
+        var zero = _a.CreateLabel();
+        var done = _a.CreateLabel();
+        var minusOne = _a.CreateLabel();
+        if (x.Size == 8)
+        {
+            _a.test(_r64[rb], _r64[rb]); _a.je(zero);
+            if (signed) { _a.cmp(_r64[rb], -1); _a.je(minusOne); }
+            _a.mov(rax, _r64[ra]);
+            if (signed) { _a.cqo(); _a.idiv(_r64[rb]); } else { _a.xor(edx, edx); _a.div(_r64[rb]); }
+            _a.mov(_r64[d], rax); _a.jmp(done);
+            if (signed) { _a.Label(ref minusOne); _a.mov(_r64[d], _r64[ra]); _a.neg(_r64[d]); _a.jmp(done); }
+        }
+        else
+        {
+            _a.test(_r32[rb], _r32[rb]); _a.je(zero);
+            if (signed) { _a.cmp(_r32[rb], -1); _a.je(minusOne); }
+            _a.mov(eax, _r32[ra]);
+            if (signed) { _a.cdq(); _a.idiv(_r32[rb]); } else { _a.xor(edx, edx); _a.div(_r32[rb]); }
+            _a.mov(_r32[d], eax); _a.jmp(done);
+            if (signed) { _a.Label(ref minusOne); _a.mov(_r32[d], _r32[ra]); _a.neg(_r32[d]); _a.jmp(done); }
+        }
+        _a.Label(ref zero);
+        _a.xor(_r32[d], _r32[d]);
+        _a.Label(ref done);
+        _a.nop(); // labels must precede an instruction
+        Define(i, d);
+    }
+
+    /// <summary>Counts leading zeros of RAX (or EAX) into register <paramref name="d"/>.</summary>
+    private void EmitClzOf(int d, int size)
+    {
+        if (_options.UseLzcnt)
+        {
+            if (size == 8) _a.lzcnt(_r64[d], rax); else _a.lzcnt(_r32[d], eax);
+            return;
+        }
+        // BSR leaves the destination undefined for zero input: start from the answer for zero.
+        _a.mov(_r32[d], size == 8 ? 127 : 63);
+        if (size == 8) { _a.bsr(rcx, rax); _a.cmovne(_r64[d], rcx); _a.xor(_r32[d], 63); }
+        else { _a.bsr(ecx, eax); _a.cmovne(_r32[d], ecx); _a.xor(_r32[d], 31); }
+    }
+
+    private void EmitClz(int i, in IrInstruction x)
+    {
+        int s = Use(x.A);
+        if (x.Size == 8) _a.mov(rax, _r64[s]); else _a.mov(eax, _r32[s]);
+        int d = Alloc();
+        EmitClzOf(d, x.Size);
+        Define(i, d);
+    }
+
+    private void EmitRbit(int i, in IrInstruction x)
+    {
+        int d = DestFrom(i, x.A, x.Size);
+        if (x.Size == 8)
+        {
+            var r = _r64[d];
+            _a.bswap(r);
+            foreach (var (mask, shift) in new[] { (0x0F0F0F0F0F0F0F0FL, (byte)4), (0x3333333333333333L, (byte)2), (0x5555555555555555L, (byte)1) })
+            {
+                _a.mov(rcx, mask);
+                _a.mov(rax, r); _a.shr(rax, shift); _a.and(rax, rcx);
+                _a.and(r, rcx); _a.shl(r, shift); _a.or(r, rax);
+            }
+        }
+        else
+        {
+            var r = _r32[d];
+            _a.bswap(r);
+            foreach (var (mask, shift) in new[] { (0x0F0F0F0F, (byte)4), (0x33333333, (byte)2), (0x55555555, (byte)1) })
+            {
+                _a.mov(eax, r); _a.shr(eax, shift); _a.and(eax, mask);
+                _a.and(r, mask); _a.shl(r, shift); _a.or(r, eax);
+            }
+        }
+        Define(i, d);
+    }
+
+    private void EmitExtend(int i, in IrInstruction x)
+    {
+        int s = Use(x.A);
+        int d = Alloc();
+        bool signed = x.Opcode == IrOpcode.SignExtend;
+        switch (x.Immediate, x.Size, signed)
+        {
+            case (8, 8, true): _a.movsx(_r64[d], _r8[s]); break;
+            case (16, 8, true): _a.movsx(_r64[d], _r16[s]); break;
+            case (32, 8, true): _a.movsxd(_r64[d], _r32[s]); break;
+            case (8, 4, true): _a.movsx(_r32[d], _r8[s]); break;
+            case (16, 4, true): _a.movsx(_r32[d], _r16[s]); break;
+            case (8, _, false): _a.movzx(_r32[d], _r8[s]); break;
+            case (16, _, false): _a.movzx(_r32[d], _r16[s]); break;
+            default: _a.mov(_r32[d], _r32[s]); break; // from 32 bits: zero-extend, or 32→32
+        }
+        Define(i, d);
+    }
+
+    private void EmitCompareOnly(in IrInstruction x)
+    {
+        int ra = Use(x.A);
+        if (IsImm(x.B, x.Size, out int imm))
+        {
+            if (x.Size == 8) _a.cmp(_r64[ra], imm); else _a.cmp(_r32[ra], imm);
+        }
+        else
+        {
+            int rb = Use(x.B);
+            if (x.Size == 8) _a.cmp(_r64[ra], _r64[rb]); else _a.cmp(_r32[ra], _r32[rb]);
+        }
+    }
+
+    private void EmitCompare(int i, in IrInstruction x, X86Cond cond)
+    {
+        EmitCompareOnly(x);
+        int d = Alloc();
+        X86CondEmitter.Setcc(_a, cond, _r8[d]);
+        _a.movzx(_r32[d], _r8[d]);
+        Define(i, d);
+    }
+
+    /// <summary>Add/subtract with and without carry, with and without setting NZCV. Returns whether x86 flags hold the guest flags afterwards.</summary>
+    private bool EmitFlagArithmetic(int i, in IrInstruction x)
+    {
+        bool setsFlags = x.Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags or IrOpcode.AdcFlags or IrOpcode.SbcFlags;
+        bool needFlags = setsFlags && _flagsNeeded[i];
+        bool needValue = _lastUse[i] >= 0;
+        if (!needFlags && !needValue) return false;
+
+        bool carryIn = x.Opcode is IrOpcode.AdcFlags or IrOpcode.SbcFlags or IrOpcode.Adc or IrOpcode.Sbc;
+        bool isAdd = x.Opcode is IrOpcode.AddFlags or IrOpcode.AdcFlags or IrOpcode.Adc;
+        Alu op = isAdd ? (carryIn ? Alu.Adc : Alu.Add) : (carryIn ? Alu.Sbb : Alu.Sub);
+
+        if (!needValue && op == Alu.Sub)
+        {
+            EmitCompareOnly(x); // CMP: flags only
+        }
+        else
+        {
+            int d;
+            if (needValue) d = DestFrom(i, x.A, x.Size);
+            else
+            {
+                // Result unused (CMN and friends): compute into RAX.
+                int s = Use(x.A);
+                if (x.Size == 8) _a.mov(rax, _r64[s]); else _a.mov(eax, _r32[s]);
+                d = -1;
+            }
+            if (carryIn)
+            {
+                if (d < 0) { _a.mov(rcx, rax); }
+                LoadFlags();               // clobbers RAX
+                if (d < 0) { _a.mov(rax, rcx); }
+                if (isAdd) _a.cmc();       // x86 ADC wants CF = ARM C
+            }
+            if (d >= 0) AluOp(op, x.Size, d, x.B);
+            else if (IsImm(x.B, x.Size, out int imm)) { if (x.Size == 8) AluRI64(op, rax, imm); else AluRI32(op, eax, imm); }
+            else { int rb = Use(x.B); if (x.Size == 8) AluRR64(op, rax, _r64[rb]); else AluRR32(op, eax, _r32[rb]); }
+            if (d >= 0) Define(i, d);
+        }
+        if (!needFlags) return false;
+        if (isAdd) _a.cmc();               // ARM C after an add is x86 CF; we keep its inverse
+        SaveFlags();
+        return true;
+    }
+
+    private void CheckAddress(int ra)
+    {
+        var fault = _a.CreateLabel();
+        _a.mov(rax, _r64[ra]);
+        _a.shr(rax, VmLayout.GuestWindowBits);
+        _a.jne(fault);
+        var reg = _r64[ra];
+        ulong pc = _block.GuestAddress;
+        _outOfLine.Add(() =>
+        {
+            var l = fault;
+            _a.Label(ref l);
+            _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], reg);
+            _a.mov(rax, (long)pc);
+            _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], rax);
+            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.AddressFault);
+            _a.jmp(_entry.Channel);
+        });
+    }
+
+    private void EmitLoad(int i, in IrInstruction x)
+    {
+        int ra = Use(x.A);
+        CheckAddress(ra);
+        int d = Alloc();
+        var m = _r64[ra];
+        switch (x.Size)
+        {
+            case 1: _a.movzx(_r32[d], __byte_ptr[m]); break;
+            case 2: _a.movzx(_r32[d], __word_ptr[m]); break;
+            case 4: _a.mov(_r32[d], __dword_ptr[m]); break;
+            default: _a.mov(_r64[d], __qword_ptr[m]); break;
+        }
+        Define(i, d);
+    }
+
+    private void EmitStore(in IrInstruction x)
+    {
+        int ra = Use(x.A);
+        CheckAddress(ra);
+        var m = _r64[ra];
+        if (_loc[x.B] < 0 && IsImm(x.B, x.Size == 8 ? 8 : 4, out int imm))
+        {
+            switch (x.Size)
+            {
+                case 1: _a.mov(__byte_ptr[m], (byte)imm); break;
+                case 2: _a.mov(__word_ptr[m], (short)imm); break;
+                case 4: _a.mov(__dword_ptr[m], imm); break;
+                default: _a.mov(__qword_ptr[m], imm); break;
+            }
+            return;
+        }
+        int rv = Use(x.B);
+        switch (x.Size)
+        {
+            case 1: _a.mov(__byte_ptr[m], _r8[rv]); break;
+            case 2: _a.mov(__word_ptr[m], _r16[rv]); break;
+            case 4: _a.mov(__dword_ptr[m], _r32[rv]); break;
+            default: _a.mov(__qword_ptr[m], _r64[rv]); break;
+        }
+    }
+
+    // ───────────────────────────── terminals ─────────────────────────────
+
+    private void EmitLink(ulong target, Func<ulong, ulong> resolve)
+    {
+        ulong host = resolve(target);
+        if (host != 0) { _a.jmp(host); return; }
+        var site = _a.CreateLabel();
+        var stub = _a.CreateLabel();
+        _a.Label(ref site);
+        _a.jmp(stub);
+        _links.Add((site, target));
+        _outOfLine.Add(() =>
+        {
+            var l = stub;
+            _a.Label(ref l);
+            _a.mov(rax, (long)target);
+            _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
+            _a.jmp(_entry.Dispatch);
+        });
+    }
+
+    private void EmitTerminal(IrBlock block, Func<ulong, ulong> resolve)
+    {
+        ref readonly var t = ref block.Terminal;
+        int n = block.Count;
+        switch (t.Kind)
+        {
+            case IrTerminalKind.Jump:
+                FlushSlots();
+                EmitLink(t.Target, resolve);
+                break;
+            case IrTerminalKind.Branch:
+            {
+                var taken = _a.CreateLabel();
+                int c = t.Condition;
+                var ci = block.Instructions[c];
+                if (_deferred[c] && ci.Opcode == IrOpcode.CondHolds)
+                {
+                    FlushSlots();
+                    var cc = X86CondEmitter.FromArm((int)ci.Immediate);
+                    if (cc != X86Cond.Always) LoadFlags();
+                    X86CondEmitter.Jcc(_a, cc, taken);
+                }
+                else if (_deferred[c])
+                {
+                    // Materialise operands first: that may allocate, which may spill.
+                    Use(ci.A); if (!IsImm(ci.B, ci.Size, out _)) Use(ci.B);
+                    FlushSlots();
+                    EmitCompareOnly(ci);
+                    X86CondEmitter.Jcc(_a, ci.Opcode switch
+                    {
+                        IrOpcode.CmpEq => X86Cond.E, IrOpcode.CmpNe => X86Cond.NE,
+                        IrOpcode.CmpUlt => X86Cond.B, _ => X86Cond.L,
+                    }, taken);
+                }
+                else
+                {
+                    int r = Use(c);
+                    FlushSlots();
+                    _a.test(_r64[r], _r64[r]);
+                    _a.jne(taken);
+                }
+                EmitLink(t.FallThrough, resolve);
+                _a.Label(ref taken);
+                EmitLink(t.Target, resolve);
+                break;
+            }
+            case IrTerminalKind.JumpIndirect:
+            {
+                int r = Use(t.Value);
+                FlushSlots();
+                _a.mov(__qword_ptr[r15 + _layout.PcOffset], _r64[r]);
+                _a.jmp(_entry.Dispatch);
+                break;
+            }
+            default:
+            {
+                int rv = t.Value >= 0 ? Use(t.Value) : -1;
+                FlushSlots();
+                if (rv >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg2], _r64[rv]);
+                else _a.mov(__qword_ptr[r15 + ControlBlock.Arg2], 0);
+                _a.mov(rax, (long)t.FallThrough);
+                _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
+                _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], (int)t.Trap);
+                _a.mov(rax, (long)t.Info);
+                _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], rax);
+                _a.mov(rax, (long)t.Target);
+                _a.mov(__qword_ptr[r15 + ControlBlock.Arg3], rax);
+                _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Trap);
+                _a.jmp(_entry.Channel);
+                break;
+            }
+        }
+        _ = n;
+    }
+}

@@ -1,0 +1,67 @@
+using Iced.Intel;
+
+namespace Captive.Core.Translation;
+
+/// <summary>x86 condition codes the code generator uses.</summary>
+internal enum X86Cond { E, NE, AE, B, S, NS, O, NO, A, BE, GE, L, G, LE, Always }
+
+/// <summary>Emits conditional instructions by <see cref="X86Cond"/>.</summary>
+internal static class X86CondEmitter
+{
+    /// <summary>
+    /// The x86 condition that tests an AArch64 condition, given the flag encoding the code generator
+    /// keeps: x86 SF/ZF/OF equal N/Z/V and x86 CF is the inverse of the ARM C flag (x86 subtraction
+    /// borrow). With that encoding every ARM condition is one x86 condition.
+    /// </summary>
+    public static X86Cond FromArm(int cc) => cc switch
+    {
+        0 => X86Cond.E, 1 => X86Cond.NE, 2 => X86Cond.AE, 3 => X86Cond.B,
+        4 => X86Cond.S, 5 => X86Cond.NS, 6 => X86Cond.O, 7 => X86Cond.NO,
+        8 => X86Cond.A, 9 => X86Cond.BE, 10 => X86Cond.GE, 11 => X86Cond.L,
+        12 => X86Cond.G, 13 => X86Cond.LE, _ => X86Cond.Always,
+    };
+
+    public static void Jcc(Assembler a, X86Cond c, Label target)
+    {
+        switch (c)
+        {
+            case X86Cond.E: a.je(target); break;
+            case X86Cond.NE: a.jne(target); break;
+            case X86Cond.AE: a.jae(target); break;
+            case X86Cond.B: a.jb(target); break;
+            case X86Cond.S: a.js(target); break;
+            case X86Cond.NS: a.jns(target); break;
+            case X86Cond.O: a.jo(target); break;
+            case X86Cond.NO: a.jno(target); break;
+            case X86Cond.A: a.ja(target); break;
+            case X86Cond.BE: a.jbe(target); break;
+            case X86Cond.GE: a.jge(target); break;
+            case X86Cond.L: a.jl(target); break;
+            case X86Cond.G: a.jg(target); break;
+            case X86Cond.LE: a.jle(target); break;
+            default: a.jmp(target); break;
+        }
+    }
+
+    public static void Setcc(Assembler a, X86Cond c, AssemblerRegister8 r)
+    {
+        switch (c)
+        {
+            case X86Cond.E: a.sete(r); break;
+            case X86Cond.NE: a.setne(r); break;
+            case X86Cond.AE: a.setae(r); break;
+            case X86Cond.B: a.setb(r); break;
+            case X86Cond.S: a.sets(r); break;
+            case X86Cond.NS: a.setns(r); break;
+            case X86Cond.O: a.seto(r); break;
+            case X86Cond.NO: a.setno(r); break;
+            case X86Cond.A: a.seta(r); break;
+            case X86Cond.BE: a.setbe(r); break;
+            case X86Cond.GE: a.setge(r); break;
+            case X86Cond.L: a.setl(r); break;
+            case X86Cond.G: a.setg(r); break;
+            case X86Cond.LE: a.setle(r); break;
+            default: a.mov(r, 1); break;
+        }
+    }
+}
