@@ -1,0 +1,160 @@
+using Captive.Core.Memory;
+using Captive.Guest.Arm.Board.Fdt;
+using Captive.Guest.Arm.Devices;
+
+namespace Captive.Guest.Arm.Board;
+
+/// <summary>Options for <see cref="VirtBoardDeviceTree.Build(VirtDeviceTreeOptions)"/>.</summary>
+/// <param name="RamSize">Bytes of RAM at <see cref="VirtBoard.RamBase"/>.</param>
+/// <param name="BootArgs">Kernel command line for /chosen/bootargs, or null.</param>
+/// <param name="InitrdStart">Guest-physical start of the initrd, or null for none.</param>
+/// <param name="InitrdEnd">One past the last initrd byte; required with <paramref name="InitrdStart"/>.</param>
+/// <param name="CpuCount">Number of CPU nodes (cpu@0 … cpu@N-1, MPIDR Aff0 = N).</param>
+public sealed record VirtDeviceTreeOptions(
+    ulong RamSize,
+    string? BootArgs = null,
+    GuestPhysicalAddress? InitrdStart = null,
+    GuestPhysicalAddress? InitrdEnd = null,
+    int CpuCount = 1);
+
+/// <summary>
+/// Generates the device tree of the 'virt' board from its table (<see cref="VirtBoard.MemoryMap"/>)
+/// plus per-boot options, laid out like QEMU's: root, /memory, /cpus, /psci, /apb-pclk,
+/// /pl011@9000000 and /chosen.
+/// </summary>
+/// <remarks>
+/// Not yet described, because the devices do not exist yet: the interrupt controller
+/// (/intc@8000000 and the root's interrupt-parent — until then the UART's <c>interrupts</c>
+/// property has no parent to resolve against), the architected timer (/timer), the PL031 RTC and
+/// the virtio-mmio transports. Linux needs the GIC and timer nodes to boot; bare-metal programs
+/// need none of them.
+/// </remarks>
+public static class VirtBoardDeviceTree
+{
+    /// <summary>Root <c>compatible</c> and <c>model</c>, as QEMU writes them.</summary>
+    public const string Compatible = "linux,dummy-virt";
+
+    /// <summary>The CPU model advertised in the cpu nodes.</summary>
+    public const string CpuCompatible = "arm,cortex-a57";
+
+    /// <summary>Frequency of the fixed APB clock feeding the UART.</summary>
+    public const uint ApbClockHz = 24_000_000;
+
+    /// <summary>GIC interrupt specifier: type SPI.</summary>
+    public const uint GicSpi = 0;
+
+    /// <summary>GIC interrupt specifier: type PPI.</summary>
+    public const uint GicPpi = 1;
+
+    /// <summary>GIC interrupt specifier flags: level-sensitive, active high.</summary>
+    public const uint GicLevelHigh = 4;
+
+    /// <summary>Node name of the UART, also /chosen/stdout-path without the slash.</summary>
+    public static string UartNodeName => $"pl011@{VirtBoard.UartBase:x}";
+
+    /// <summary>Builds the DTB for the standard 'virt' memory map.</summary>
+    public static byte[] Build(VirtDeviceTreeOptions options) => Build(VirtBoard.MemoryMap, options);
+
+    /// <summary>Builds the DTB from <paramref name="map"/> (which must hold "ram" and "uart" regions).</summary>
+    /// <exception cref="ArgumentException">Options that do not fit the map.</exception>
+    public static byte[] Build(BoardMemoryMap map, VirtDeviceTreeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(options);
+        var ram = map[VirtBoard.Names.Ram];
+        var uart = map[VirtBoard.Names.Uart];
+        Validate(ram, options);
+
+        var fdt = new FdtBuilder();
+        uint clockPhandle = fdt.AllocatePhandle();
+        string uartNode = $"pl011@{uart.Base.Value:x}";
+
+        fdt.BeginNode("")
+            .Property("#address-cells", 2u)
+            .Property("#size-cells", 2u)
+            .Property("compatible", Compatible)
+            .Property("model", Compatible);
+
+        fdt.BeginNode($"memory@{ram.Base.Value:x}")
+            .Property("device_type", "memory")
+            .Property("reg", Reg(ram.Base.Value, options.RamSize))
+            .EndNode();
+
+        fdt.BeginNode("cpus")
+            .Property("#address-cells", 1u)
+            .Property("#size-cells", 0u);
+        for (int cpu = 0; cpu < options.CpuCount; cpu++)
+        {
+            fdt.BeginNode($"cpu@{cpu:x}")
+                .Property("device_type", "cpu")
+                .Property("compatible", CpuCompatible)
+                .Property("reg", (uint)cpu)
+                .Property("enable-method", "psci")
+                .EndNode();
+        }
+        fdt.EndNode();
+
+        // PSCI 0.1 clients read the function IDs from the node; newer ones use the fixed IDs.
+        fdt.BeginNode("psci")
+            .Property("compatible", "arm,psci-1.0", "arm,psci-0.2", "arm,psci")
+            .Property("method", "hvc")
+            .Property("cpu_suspend", PsciFunction.CpuSuspend64)
+            .Property("cpu_off", PsciFunction.CpuOff)
+            .Property("cpu_on", PsciFunction.CpuOn64)
+            .Property("migrate", PsciFunction.Migrate64)
+            .EndNode();
+
+        // The PL011 binding wants its clocks; Linux will not probe the UART without them.
+        fdt.BeginNode("apb-pclk")
+            .Property("compatible", "fixed-clock")
+            .Property("#clock-cells", 0u)
+            .Property("clock-frequency", ApbClockHz)
+            .Property("clock-output-names", "clk24mhz")
+            .Property("phandle", clockPhandle)
+            .EndNode();
+
+        fdt.BeginNode(uartNode)
+            .Property("compatible", "arm,pl011", "arm,primecell")
+            .Property("reg", Reg(uart.Base.Value, uart.Size));
+        if (uart.Spi is int spi)
+            fdt.Property("interrupts", GicSpi, (uint)spi, GicLevelHigh);
+        fdt.Property("clocks", clockPhandle, clockPhandle)
+            .Property("clock-names", "uartclk", "apb_pclk")
+            .EndNode();
+
+        fdt.BeginNode("chosen");
+        if (options.BootArgs is not null)
+            fdt.Property("bootargs", options.BootArgs);
+        fdt.Property("stdout-path", "/" + uartNode);
+        if (options.InitrdStart is { } start && options.InitrdEnd is { } end)
+        {
+            fdt.Property("linux,initrd-start", start.Value)
+                .Property("linux,initrd-end", end.Value);
+        }
+        fdt.EndNode();
+
+        fdt.EndNode();
+        return fdt.Build();
+    }
+
+    private static uint[] Reg(ulong address, ulong size) =>
+        [(uint)(address >> 32), (uint)address, (uint)(size >> 32), (uint)size];
+
+    private static void Validate(BoardRegion ram, VirtDeviceTreeOptions options)
+    {
+        if (options.RamSize == 0 || options.RamSize > ram.Size)
+            throw new ArgumentException($"RAM size 0x{options.RamSize:x} must be non-zero and at most 0x{ram.Size:x}.", nameof(options));
+        if (options.CpuCount is < 1 or > 256)
+            throw new ArgumentException($"CPU count {options.CpuCount} must be between 1 and 256 (Aff0 only).", nameof(options));
+        if (options.InitrdStart.HasValue != options.InitrdEnd.HasValue)
+            throw new ArgumentException("Give both the initrd start and end, or neither.", nameof(options));
+        if (options.InitrdStart is { } start && options.InitrdEnd is { } end)
+        {
+            ulong ramEnd = ram.Base.Value + options.RamSize;
+            if (end.Value <= start.Value || start.Value < ram.Base.Value || end.Value > ramEnd)
+                throw new ArgumentException($"The initrd [0x{start.Value:x}, 0x{end.Value:x}) must be a non-empty range inside RAM [0x{ram.Base.Value:x}, 0x{ramEnd:x}).", nameof(options));
+        }
+        if (options.BootArgs is not null && options.BootArgs.Contains('\0'))
+            throw new ArgumentException("Boot arguments cannot contain NUL.", nameof(options));
+    }
+}

@@ -1,0 +1,156 @@
+using Captive.Core.Memory;
+using Captive.Guest.Arm.Board;
+using Xunit;
+
+namespace Captive.Guest.Arm.Tests.Board;
+
+public sealed class VirtBoardDeviceTreeTests
+{
+    private const ulong RamSize = 128UL << 20;
+
+    private static byte[] Build(string? bootArgs = null, ulong? initrdStart = null, ulong? initrdEnd = null) =>
+        VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(
+            RamSize, bootArgs,
+            initrdStart is { } s ? new GuestPhysicalAddress(s) : null,
+            initrdEnd is { } e ? new GuestPhysicalAddress(e) : null));
+
+    [Fact]
+    public void Dtc_sees_the_virt_nodes()
+    {
+        var dts = ExternalTools.Decompile(Build("console=ttyAMA0 earlycon"));
+
+        Assert.Contains("compatible = \"linux,dummy-virt\";", dts);
+        Assert.Contains("model = \"linux,dummy-virt\";", dts);
+        Assert.Contains("#address-cells = <0x02>;", dts);
+        Assert.Contains("#size-cells = <0x02>;", dts);
+        Assert.Contains("memory@40000000 {", dts);
+        Assert.Contains("device_type = \"memory\";", dts);
+        Assert.Contains("reg = <0x00 0x40000000 0x00 0x8000000>;", dts);
+        Assert.Contains("cpu@0 {", dts);
+        Assert.Contains("compatible = \"arm,cortex-a57\";", dts);
+        Assert.Contains("enable-method = \"psci\";", dts);
+        Assert.Contains("compatible = \"arm,psci-1.0\\0arm,psci-0.2\\0arm,psci\";", dts);
+        Assert.Contains("method = \"hvc\";", dts);
+        Assert.Contains("pl011@9000000 {", dts);
+        Assert.Contains("compatible = \"arm,pl011\\0arm,primecell\";", dts);
+        Assert.Contains("reg = <0x00 0x9000000 0x00 0x1000>;", dts);
+        Assert.Contains("interrupts = <0x00 0x01 0x04>;", dts);
+        Assert.Contains("clock-names = \"uartclk\\0apb_pclk\";", dts);
+        Assert.Contains("clock-frequency = <0x16e3600>;", dts);   // 24 MHz
+        Assert.Contains("stdout-path = \"/pl011@9000000\";", dts);
+        Assert.Contains("bootargs = \"console=ttyAMA0 earlycon\";", dts);
+        Assert.DoesNotContain("initrd", dts);
+    }
+
+    [Fact]
+    public void Uart_clocks_reference_the_fixed_clock_by_phandle()
+    {
+        var fdt = FdtReader.Parse(Build());
+        uint phandle = fdt.Find("/apb-pclk").Cells("phandle")[0];
+        Assert.Equal([phandle, phandle], fdt.Find("/pl011@9000000").Cells("clocks"));
+        Assert.Equal(["fixed-clock"], fdt.Find("/apb-pclk").Strings("compatible"));
+        Assert.Equal([0u], fdt.Find("/apb-pclk").Cells("#clock-cells"));
+    }
+
+    [Fact]
+    public void Initrd_and_bootargs_go_to_chosen()
+    {
+        var fdt = FdtReader.Parse(Build("root=/dev/ram0", 0x4400_0000, 0x4410_0000));
+        var chosen = fdt.Find("/chosen");
+        Assert.Equal("root=/dev/ram0", chosen.String("bootargs"));
+        Assert.Equal(0x4400_0000UL, chosen.U64("linux,initrd-start"));
+        Assert.Equal(0x4410_0000UL, chosen.U64("linux,initrd-end"));
+    }
+
+    [Fact]
+    public void Without_options_chosen_has_only_stdout_path()
+    {
+        var chosen = FdtReader.Parse(Build()).Find("/chosen");
+        Assert.Equal(["stdout-path"], chosen.Properties.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Every_cpu_gets_a_node()
+    {
+        var blob = VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(RamSize, CpuCount: 2));
+        var cpus = FdtReader.Parse(blob).Find("/cpus");
+        Assert.Equal(["cpu@0", "cpu@1"], cpus.Children.Select(c => c.Name));
+        Assert.Equal([1u], cpus.Child("cpu@1").Cells("reg"));
+    }
+
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(256UL << 30)]
+    public void Ram_size_must_fit_the_board(ulong ramSize)
+    {
+        Assert.Throws<ArgumentException>(() => VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(ramSize)));
+    }
+
+    [Fact]
+    public void Initrd_must_lie_in_RAM_and_come_with_both_ends()
+    {
+        Assert.Throws<ArgumentException>(() => Build(null, 0x4800_0000, null));
+        Assert.Throws<ArgumentException>(() => Build(null, 0x4810_0000, 0x4800_0000));
+        Assert.Throws<ArgumentException>(() => Build(null, 0x4800_0000, 0x5000_0000));   // past 128 MiB of RAM
+        Assert.Throws<ArgumentException>(() => Build(null, 0x1000, 0x2000));
+    }
+
+    /// <summary>
+    /// The oracle: QEMU's own device tree for <c>-M virt -cpu cortex-a57 -m 128M</c>. Every
+    /// property we write on the shared nodes must have QEMU's value (phandles compared by what
+    /// they point at).
+    /// </summary>
+    [Fact]
+    public void Shared_nodes_match_the_device_tree_QEMU_generates()
+    {
+        var qemu = FdtReader.Parse(QemuVirtDtb.Get());
+        var ours = FdtReader.Parse(Build());
+
+        string[] paths = ["/", "/memory@40000000", "/psci", "/apb-pclk", "/pl011@9000000", "/cpus", "/cpus/cpu@0", "/chosen"];
+        string[] skip = ["phandle", "clocks", "enable-method"];   // QEMU writes enable-method only for SMP
+        foreach (var path in paths)
+        {
+            var mine = ours.Find(path);
+            var theirs = qemu.Find(path);
+            foreach (var (name, value) in mine.Properties)
+            {
+                if (skip.Contains(name))
+                    continue;
+                Assert.True(theirs.Has(name), $"QEMU's {path} has no property {name}");
+                Assert.True(value.AsSpan().SequenceEqual(theirs[name]), $"{path}:{name} differs from QEMU's");
+            }
+        }
+        uint qemuClock = qemu.Find("/apb-pclk").Cells("phandle")[0];
+        Assert.All(qemu.Find("/pl011@9000000").Cells("clocks"), c => Assert.Equal(qemuClock, c));
+    }
+}
+
+/// <summary>Dumps QEMU's 'virt' device tree once per test run (skips when QEMU is absent).</summary>
+internal static class QemuVirtDtb
+{
+    private static readonly Lazy<byte[]> Blob = new(Dump);
+
+    public static byte[] Get()
+    {
+        ExternalTools.Require("qemu-system-aarch64", "qemu-system-arm");
+        return Blob.Value;
+    }
+
+    private static byte[] Dump()
+    {
+        var qemu = ExternalTools.Find("qemu-system-aarch64")!;
+        var file = Path.Combine(Path.GetTempPath(), $"captive-qemu-virt-{Guid.NewGuid():N}.dtb");
+        try
+        {
+            var (code, _, stderr) = ExternalTools.Run(qemu,
+                ["-M", $"virt,dumpdtb={file}", "-cpu", "cortex-a57", "-m", "128M", "-nographic", "-monitor", "none"],
+                TimeSpan.FromSeconds(60));
+            Assert.True(code == 0 && File.Exists(file), $"QEMU could not dump its device tree ({code}): {stderr}");
+            return File.ReadAllBytes(file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
