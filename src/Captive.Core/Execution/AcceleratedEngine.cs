@@ -76,7 +76,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
             var compiler = new X86BlockCompiler(Layout,
                 new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported),
                 new RuntimeEntryPoints(_code.Dispatch, _code.Channel));
-            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, this, Statistics, options.MaxBlockInstructions);
+            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, this, Statistics, options.MaxBlockInstructions, options.TranslationLog);
 
             _vcpu = _vm.CreateVirtualCpu(0);
             _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));

@@ -16,6 +16,9 @@ public sealed record EngineOptions
 
     /// <summary>Maximum guest instructions per translated block.</summary>
     public int MaxBlockInstructions { get; init; } = 64;
+
+    /// <summary>When set, every translated block's IR (and host code, for translating engines) is written here.</summary>
+    public TextWriter? TranslationLog { get; init; }
 }
 
 /// <summary>

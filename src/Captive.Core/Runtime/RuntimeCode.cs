@@ -156,6 +156,13 @@ internal sealed class SpanCodeWriter : CodeWriter
     /// <summary>Bytes written.</summary>
     public int Position { get; private set; }
 
+    /// <summary>Overwrites 4 bytes already written at <paramref name="offset"/>.</summary>
+    public unsafe void PatchInt32(ulong offset, int value)
+    {
+        if (offset + 4 > (ulong)Position) throw new ArgumentOutOfRangeException(nameof(offset));
+        *(int*)(_pointer + offset) = value;
+    }
+
     /// <summary>Restarts at offset 0.</summary>
     public void Reset() => Position = 0;
 

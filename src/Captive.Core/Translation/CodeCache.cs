@@ -120,9 +120,12 @@ internal sealed unsafe class BlockTranslator
     private readonly Queue<ulong> _work = new();
     private readonly Func<ulong, ulong> _resolve;
 
+    private readonly TextWriter? _log;
+
     public BlockTranslator(IGuestFrontEnd frontEnd, X86BlockCompiler compiler, CodeCache cache, IInstructionFetcher fetcher,
-        ExecutionStatistics stats, int maxInstructions)
+        ExecutionStatistics stats, int maxInstructions, TextWriter? log = null)
     {
+        _log = log;
         _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = fetcher; _stats = stats;
         _maxInstructions = maxInstructions;
         _resolve = cache.Resolve;
@@ -157,6 +160,22 @@ internal sealed unsafe class BlockTranslator
         }
     }
 
+    private void Log(ulong rip, nint host, int length)
+    {
+        _log!.WriteLine(_block.ToString());
+        var bytes = new ReadOnlySpan<byte>((void*)host, length).ToArray();
+        var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(bytes), rip);
+        var formatter = new Iced.Intel.GasFormatter();
+        var output = new Iced.Intel.StringOutput();
+        while (decoder.IP < rip + (ulong)length)
+        {
+            var insn = decoder.Decode();
+            formatter.Format(insn, output);
+            _log.WriteLine($"    {insn.IP:x}: {output.ToStringAndReset()}");
+        }
+        _log.Flush();
+    }
+
     private int Emit(ulong at)
     {
         for (int attempt = 0; ; attempt++)
@@ -167,6 +186,7 @@ internal sealed unsafe class BlockTranslator
             {
                 var links = _compiler.Compile(_block, rip, writer, _resolve);
                 _cache.Commit(at, writer.Position, links);
+                if (_log is not null) Log(rip, host, writer.Position);
                 return writer.Position;
             }
             catch (Runtime.CodeBufferFullException) when (attempt == 0)

@@ -55,7 +55,8 @@ internal sealed class X86BlockCompiler
     private readonly int[] _slotReg = new int[MaxSlots];
     private readonly bool[] _slotDirty = new bool[MaxSlots];
     private readonly List<int> _touched = new();
-    private readonly List<(Label Site, ulong Target)> _links = new();
+    private readonly List<(Label Site, int Stub, ulong Target)> _links = new();
+    private readonly List<Label> _stubs = new(); // Label is a struct: keep the copy Assembler.Label updated
     private readonly List<Action> _outOfLine = new();
     private bool _flagsInX86;
     private IrBlock _block = null!;
@@ -81,11 +82,12 @@ internal sealed class X86BlockCompiler
     /// through <paramref name="writer"/>. <paramref name="resolve"/> gives the x86 address of an
     /// already translated guest block, or 0. Returns the direct branches still to be linked.
     /// </summary>
-    public List<PendingLink> Compile(IrBlock block, ulong rip, CodeWriter writer, Func<ulong, ulong> resolve)
+    public List<PendingLink> Compile(IrBlock block, ulong rip, Runtime.SpanCodeWriter writer, Func<ulong, ulong> resolve)
     {
         _block = block;
         _a.Reset();
         _links.Clear();
+        _stubs.Clear();
         _outOfLine.Clear();
         _touched.Clear();
         Array.Clear(_regLive);
@@ -110,10 +112,12 @@ internal sealed class X86BlockCompiler
 
         var result = _a.Assemble(writer, rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         var pending = new List<PendingLink>(_links.Count);
-        foreach (var (site, target) in _links)
+        foreach (var (site, stub, target) in _links)
         {
-            var l = site;
-            pending.Add(new PendingLink(result.GetLabelRIP(l) + 1, target));
+            ulong rel32 = result.GetLabelRIP(site) + 1;
+            var stubLabel = _stubs[stub];
+            writer.PatchInt32(rel32 - rip, checked((int)(long)(result.GetLabelRIP(stubLabel) - (rel32 + 4))));
+            pending.Add(new PendingLink(rel32, target));
         }
         foreach (int s in _touched) { _slotReg[s] = -1; _slotDirty[s] = false; }
         return pending;
@@ -384,8 +388,19 @@ internal sealed class X86BlockCompiler
         }
     }
 
+    /// <summary>
+    /// Puts a second operand that cannot be an immediate into a register now, before the destination
+    /// is chosen: allocating it later could hand out the destination (or the register just taken
+    /// over from the first operand).
+    /// </summary>
+    private void PrepareSecond(int b, int size, bool allowImmediate = true)
+    {
+        if (!(allowImmediate && IsImm(b, size, out _))) Use(b);
+    }
+
     private void Binary(int i, in IrInstruction x, Alu op)
     {
+        PrepareSecond(x.B, x.Size, op != Alu.Imul);
         int d = DestFrom(i, x.A, x.Size);
         AluOp(op, x.Size, d, x.B);
         Define(i, d);
@@ -760,6 +775,7 @@ internal sealed class X86BlockCompiler
         bool isAdd = x.Opcode is IrOpcode.AddFlags or IrOpcode.AdcFlags or IrOpcode.Adc;
         Alu op = isAdd ? (carryIn ? Alu.Adc : Alu.Add) : (carryIn ? Alu.Sbb : Alu.Sub);
 
+        PrepareSecond(x.B, x.Size);
         if (!needValue && op == Alu.Sub)
         {
             EmitCompareOnly(x); // CMP: flags only
@@ -857,19 +873,28 @@ internal sealed class X86BlockCompiler
 
     // ───────────────────────────── terminals ─────────────────────────────
 
-    private void EmitLink(ulong target, Func<ulong, ulong> resolve)
+    /// <summary>
+    /// Jumps to the block of <paramref name="target"/>: directly when it is translated, else through
+    /// a stub that sets the PC and enters the dispatcher, recorded so the jump is patched once the
+    /// target exists. <paramref name="at"/>, when given, is bound to the jump.
+    /// </summary>
+    private void EmitLink(ulong target, Func<ulong, ulong> resolve, Label? at = null)
     {
+        var site = at ?? _a.CreateLabel();
+        _a.Label(ref site);
         ulong host = resolve(target);
         if (host != 0) { _a.jmp(host); return; }
-        var site = _a.CreateLabel();
-        var stub = _a.CreateLabel();
-        _a.Label(ref site);
-        _a.jmp(stub);
-        _links.Add((site, target));
+        // A raw near jmp: the block encoder would shorten an ordinary one, and links are patched
+        // later as rel32. It points at the stub until the target is translated.
+        int stub = _stubs.Count;
+        _stubs.Add(_a.CreateLabel());
+        _a.db(0xE9, 0, 0, 0, 0);
+        _links.Add((site, stub, target));
         _outOfLine.Add(() =>
         {
-            var l = stub;
+            var l = _stubs[stub];
             _a.Label(ref l);
+            _stubs[stub] = l;
             _a.mov(rax, (long)target);
             _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
             _a.jmp(_entry.Dispatch);
@@ -918,8 +943,7 @@ internal sealed class X86BlockCompiler
                     _a.jne(taken);
                 }
                 EmitLink(t.FallThrough, resolve);
-                _a.Label(ref taken);
-                EmitLink(t.Target, resolve);
+                EmitLink(t.Target, resolve, taken);
                 break;
             }
             case IrTerminalKind.JumpIndirect:

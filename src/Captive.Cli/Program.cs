@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Reflection;
+using Captive.Backends.Kvm;
+using Captive.Backends.WindowsHypervisorPlatform;
+using Captive.Core.Backends;
+using Captive.Core.Execution;
+using Captive.Guest.Arm.Devices;
+using Captive.Guest.Arm.Machine;
+
+namespace Captive.Cli;
+
+/// <summary>The <c>captive</c> command.</summary>
+internal static class Program
+{
+    private const string DemoResource = "Captive.Cli.demo.elf";
+
+    public static int Main(string[] args) => Run(args, Console.OpenStandardOutput(), Console.Error);
+
+    /// <summary>Runs the command with the guest console on <paramref name="console"/>; returns the exit status.</summary>
+    internal static int Run(IReadOnlyList<string> args, Stream console, TextWriter diagnostics)
+    {
+        CliOptions options;
+        try
+        {
+            options = CliOptions.Parse(args);
+        }
+        catch (UsageException e)
+        {
+            diagnostics.WriteLine($"captive: {e.Message}");
+            diagnostics.WriteLine("Try 'captive --help'.");
+            return 2;
+        }
+        if (options.Help) { diagnostics.WriteLine(CliOptions.Usage); return 0; }
+        if (options.Version)
+        {
+            diagnostics.WriteLine($"captive {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?"}");
+            return 0;
+        }
+
+        try
+        {
+            return RunMachine(options, console, diagnostics);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Guest.Arm.Loading.GuestImageException or ArgumentException or BackendException or PlatformNotSupportedException or InvalidOperationException)
+        {
+            diagnostics.WriteLine($"captive: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int RunMachine(CliOptions options, Stream console, TextWriter diagnostics)
+    {
+        byte[] kernel = options.Kernel is null ? LoadDemo() : File.ReadAllBytes(options.Kernel);
+        var backend = SelectBackend(options.Engine, diagnostics);
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        var pump = ConsolePump.StartOutput(pipe.Reader, console);
+
+        var machineOptions = new VirtMachineOptions
+        {
+            RamSize = options.RamBytes,
+            Kernel = kernel,
+            Initrd = options.Initrd is null ? null : File.ReadAllBytes(options.Initrd),
+            BootArgs = options.Append,
+            DeviceTree = options.Dtb is null ? null : File.ReadAllBytes(options.Dtb),
+            ConsoleOutput = pipe.Writer,
+            CountInstructions = options.CountInstructions || (options.Stats && backend is null),
+            TranslationLog = options.TraceTranslation ? diagnostics : null,
+        };
+
+        RunResult result;
+        ExecutionStatistics stats;
+        string engineName;
+        using (var machine = VirtMachine.Create(machineOptions, backend))
+        {
+            engineName = machine.Engine.Name;
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; machine.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try { result = machine.Run(); }
+            finally { Console.CancelKeyPress -= onCancel; }
+            stats = machine.Statistics;
+        }
+        pipe.Writer.Complete();
+        pump.Wait(TimeSpan.FromSeconds(5));
+        backend?.Dispose();
+        console.Flush();
+
+        if (options.Stats) diagnostics.Write(stats.Format(engineName));
+        switch (result.Reason)
+        {
+            case StopReason.PowerOff:
+            case StopReason.Reset:
+                return 0;
+            case StopReason.Cancelled:
+                diagnostics.WriteLine("captive: interrupted");
+                return 130;
+            default:
+                diagnostics.WriteLine($"captive: guest stopped: {result.Message}");
+                return 1;
+        }
+    }
+
+    private static ICpuBackend? SelectBackend(EngineChoice choice, TextWriter diagnostics)
+    {
+        switch (choice)
+        {
+            case EngineChoice.Interpreter:
+                return null;
+            case EngineChoice.Kvm:
+            {
+                if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--engine kvm: KVM is Linux only");
+                var probe = KvmBackend.Probe();
+                if (!probe.IsUsable) throw new PlatformNotSupportedException($"--engine kvm: {probe.Reason}");
+                return new KvmBackend();
+            }
+            case EngineChoice.Whp:
+            {
+                var probe = WhpBackend.Probe();
+                if (!probe.IsUsable) throw new PlatformNotSupportedException($"--engine whp: {probe.Reason}");
+                return new WhpBackend();
+            }
+            default:
+            {
+                if (!OperatingSystem.IsLinux())
+                {
+                    diagnostics.WriteLine("captive: no usable accelerator on this OS; using the interpreter");
+                    return null;
+                }
+                var kvm = KvmBackend.Probe();
+                if (kvm.IsUsable) return new KvmBackend();
+                diagnostics.WriteLine($"captive: KVM is not usable ({kvm.Reason}); using the interpreter");
+                return null;
+            }
+        }
+    }
+
+    private static byte[] LoadDemo()
+    {
+        using var s = typeof(Program).Assembly.GetManifestResourceStream(DemoResource)
+            ?? throw new InvalidOperationException("The bundled demo guest is missing from this build.");
+        var bytes = new byte[s.Length];
+        s.ReadExactly(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,201 @@
+using System.IO.Pipelines;
+using Captive.Core.Backends;
+using Captive.Core.Devices;
+using Captive.Core.Execution;
+using Captive.Core.IR;
+using Captive.Core.Memory;
+using Captive.Guest.Arm.Board;
+using Captive.Guest.Arm.Devices;
+using Captive.Guest.Arm.Lowering;
+
+namespace Captive.Guest.Arm.Machine;
+
+/// <summary>What to build a <see cref="VirtMachine"/> with.</summary>
+public sealed record VirtMachineOptions
+{
+    /// <summary>RAM size in bytes (default 128 MiB, like QEMU).</summary>
+    public ulong RamSize { get; init; } = 128UL << 20;
+
+    /// <summary>The kernel or bare-metal program: ELF, Linux arm64 Image, or raw binary.</summary>
+    public byte[]? Kernel { get; init; }
+
+    /// <summary>An initial ramdisk, or null.</summary>
+    public byte[]? Initrd { get; init; }
+
+    /// <summary>The kernel command line (/chosen/bootargs), or null.</summary>
+    public string? BootArgs { get; init; }
+
+    /// <summary>A device tree blob to pass instead of the generated one, or null.</summary>
+    public byte[]? DeviceTree { get; init; }
+
+    /// <summary>Where the PL011 UART's output goes; null discards it.</summary>
+    public PipeWriter? ConsoleOutput { get; init; }
+
+    /// <summary>Count executed guest instructions (the interpreter always does; translated code pays a little for it).</summary>
+    public bool CountInstructions { get; init; }
+
+    /// <summary>Maximum guest instructions per translated block.</summary>
+    public int MaxBlockInstructions { get; init; } = 64;
+
+    /// <summary>When set, every translated block's IR and host code is written here (a debugging aid).</summary>
+    public TextWriter? TranslationLog { get; init; }
+}
+
+/// <summary>
+/// QEMU's <c>-M virt</c> board with one Cortex-A57-class CPU: RAM at 0x4000_0000, a PL011 UART at
+/// 0x0900_0000, PSCI over HVC and a generated device tree in X0. The guest starts at EL1h with the
+/// MMU off and DAIF masked. Runs on a hardware accelerator when one is given, else on the IR
+/// interpreter.
+/// </summary>
+public sealed class VirtMachine : IGuestSystem, IDisposable
+{
+    private readonly A64FrontEnd _frontEnd = new();
+    private readonly DeviceBus _bus = new();
+    private readonly Psci _psci = new();
+    private readonly Pipe? _discard;
+
+    private VirtMachine(VirtMachineOptions options, ICpuBackend? backend)
+    {
+        if (options.RamSize > VirtBoard.RamMaxSize)
+            throw new ArgumentException($"RAM size 0x{options.RamSize:x} exceeds the board's maximum 0x{VirtBoard.RamMaxSize:x}.", nameof(options));
+        PipeWriter console = options.ConsoleOutput ?? (_discard = new Pipe()).Writer;
+        Uart = new Pl011(console);
+        _bus.Map(new GuestPhysicalAddress(VirtBoard.UartBase), VirtBoard.UartSize, Uart);
+
+        var engineOptions = new EngineOptions
+        {
+            RamBase = VirtBoard.RamBase,
+            RamSize = options.RamSize,
+            CountInstructions = options.CountInstructions,
+            MaxBlockInstructions = options.MaxBlockInstructions,
+            TranslationLog = options.TranslationLog,
+        };
+        Engine = backend is null ? new InterpreterEngine(this, engineOptions) : new AcceleratedEngine(backend, this, engineOptions);
+        try
+        {
+            Boot = BootLoader.Load(Engine.Ram, VirtBoard.RamBase, options);
+            ResetCpu();
+        }
+        catch
+        {
+            Engine.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Builds a machine and loads its kernel. <paramref name="backend"/> null selects the IR interpreter.</summary>
+    public static VirtMachine Create(VirtMachineOptions options, ICpuBackend? backend = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Kernel is null) throw new ArgumentException("A kernel image is required.", nameof(options));
+        return new VirtMachine(options, backend);
+    }
+
+    /// <summary>The engine that runs the guest.</summary>
+    public ExecutionEngine Engine { get; }
+
+    /// <summary>The UART.</summary>
+    public Pl011 Uart { get; }
+
+    /// <summary>Where the kernel, device tree and initrd were placed.</summary>
+    public BootInfo Boot { get; }
+
+    /// <summary>The run's counters.</summary>
+    public ExecutionStatistics Statistics => Engine.Statistics;
+
+    /// <inheritdoc/>
+    public IGuestFrontEnd FrontEnd => _frontEnd;
+
+    /// <inheritdoc/>
+    public IDeviceBus Bus => _bus;
+
+    /// <summary>Adds an embedder's device to the bus (before <see cref="Run"/>).</summary>
+    public void AddDevice(GuestPhysicalAddress address, ulong size, IMmioDevice device) => _bus.Map(address, size, device);
+
+    /// <summary>Runs the guest until it powers off, fails, or <see cref="Cancel"/> is called.</summary>
+    public RunResult Run() => Engine.Run();
+
+    /// <summary>Stops a running guest soon; safe from any thread.</summary>
+    public void Cancel() => Engine.Cancel();
+
+    private void ResetCpu()
+    {
+        var regs = new GuestRegisters(Engine.RegisterFile);
+        Engine.RegisterFile.Clear();
+        regs.Write(ArmState.Pc, Boot.Entry);
+        regs.Write(ArmState.X(0), Boot.DeviceTreeAddress);
+        regs.Write(ArmState.CntfrqEl0, Engine.CounterFrequency);
+        regs.Write(ArmState.SctlrEl1, SctlrResetValue);
+        regs.Write(ArmState.Daif, 0x3C0);     // D, A, I, F masked
+        regs.Write(ArmState.SpSel, 1);        // EL1h
+        Engine.WriteNzcv(0);
+    }
+
+    /// <summary>SCTLR_EL1 at reset as a Cortex-A57 reports it: MMU and caches off, RES1 bits set.</summary>
+    public const ulong SctlrResetValue = 0x30D0_0800;
+
+    /// <inheritdoc/>
+    public TrapResult HandleTrap(in GuestTrap trap, GuestRegisters registers)
+    {
+        switch (trap.Kind)
+        {
+            case IrTrapKind.Hvc:
+            {
+                var call = _psci.Handle(registers.Read(ArmState.X(0)), registers.Read(ArmState.X(1)),
+                    registers.Read(ArmState.X(2)), registers.Read(ArmState.X(3)));
+                switch (call.Action)
+                {
+                    case PsciAction.PowerOff: return TrapResult.Halt(StopReason.PowerOff);
+                    case PsciAction.Reset: return TrapResult.Halt(StopReason.Reset);
+                    case PsciAction.CpuOff: return TrapResult.Halt(StopReason.PowerOff, "the only CPU called PSCI CPU_OFF");
+                    default:
+                        registers.Write(ArmState.X(0), call.ReturnValue);
+                        return TrapResult.Continue(trap.NextPc);
+                }
+            }
+            case IrTrapKind.Wfi:
+                // No interrupt source exists yet; WFI may complete at any time architecturally.
+                return TrapResult.Continue(trap.NextPc);
+            case IrTrapKind.SystemRegisterWrite:
+                return WriteSystemRegister(trap, registers);
+            case IrTrapKind.Undefined:
+                return TrapResult.Halt(StopReason.Error,
+                    $"undefined instruction {Describe(trap)}: exception entry to EL1 is not implemented yet");
+            case IrTrapKind.Unsupported:
+                return TrapResult.Halt(StopReason.Error, $"unsupported instruction {Describe(trap)}");
+            default:
+                return TrapResult.Halt(StopReason.Error,
+                    $"{trap.Kind.ToString().ToUpperInvariant()} #0x{trap.Info:x} {Describe(trap)}: exception entry to EL1 is not implemented yet");
+        }
+    }
+
+    private TrapResult WriteSystemRegister(in GuestTrap trap, GuestRegisters registers)
+    {
+        if (trap.Info == A64SystemRegisters.SctlrEl1)
+        {
+            const ulong mmuAndAlignment = 0b11; // M, A
+            if ((trap.Value & mmuAndAlignment) != 0)
+                return TrapResult.Halt(StopReason.Error,
+                    $"SCTLR_EL1 := 0x{trap.Value:x} {Describe(trap)}: enabling the MMU or alignment checks is not implemented yet");
+            registers.Write(ArmState.SctlrEl1, trap.Value);
+            return TrapResult.Continue(trap.NextPc);
+        }
+        return TrapResult.Halt(StopReason.Error, $"write to system register 0x{trap.Info:x} {Describe(trap)} is not implemented");
+    }
+
+    private string Describe(in GuestTrap trap)
+    {
+        Span<byte> b = stackalloc byte[4];
+        if (!Engine.TryReadGuest(trap.Pc, b)) return $"at PC 0x{trap.Pc:x}";
+        uint word = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b);
+        string? text = _frontEnd.Disassemble(word, trap.Pc);
+        return $"0x{word:x8}{(text is null ? "" : $" ({text})")} at PC 0x{trap.Pc:x}";
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Engine.Dispose();
+        _discard?.Writer.Complete();
+    }
+}
