@@ -163,6 +163,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
         if (_started) throw new InvalidOperationException("This engine has already run; create a new machine to run again.");
         _started = true;
         var wall = Stopwatch.StartNew();
+        Statistics.StartRun();
         _serviceStop = false;
         var service = new Thread(ServiceLoop) { IsBackground = true, Name = "captive-service" };
         service.Start();
@@ -175,6 +176,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
             _serviceStop = true;
             _wake.Set();
             service.Join();
+            Statistics.EndRun();
             Statistics.WallTime = wall.Elapsed;
             if (Options.CountInstructions)
             {

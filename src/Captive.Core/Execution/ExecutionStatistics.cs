@@ -51,8 +51,36 @@ public sealed class ExecutionStatistics
     /// <summary>Total channel requests.</summary>
     public long TotalChannelRequests { get { lock (_gate) return _requests.Values.Sum(); } }
 
-    internal void CountExit(string reason) => Bump(_exits, reason);
-    internal void CountRequest(string reason) => Bump(_requests, reason);
+    private long _runStart, _lastEvent, _longestQuiet;
+
+    /// <summary>
+    /// The longest stretch of the run with no VM exit and no channel request: how long the guest ran
+    /// in translated code without the host. For a compute-bound guest it is most of the wall time.
+    /// </summary>
+    public TimeSpan LongestQuietStretch => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longestQuiet));
+
+    internal void StartRun()
+    {
+        long now = Stopwatch.GetTimestamp();
+        Interlocked.Exchange(ref _runStart, now);
+        Interlocked.Exchange(ref _lastEvent, now);
+    }
+
+    /// <summary>Closes the quiet stretch that is open at the end of a run.</summary>
+    internal void EndRun() => MarkEvent();
+
+    private void MarkEvent()
+    {
+        long now = Stopwatch.GetTimestamp();
+        long last = Interlocked.Exchange(ref _lastEvent, now);
+        if (last == 0) return;
+        long gap = now - last;
+        long seen;
+        while (gap > (seen = Interlocked.Read(ref _longestQuiet)) && Interlocked.CompareExchange(ref _longestQuiet, gap, seen) != seen) { }
+    }
+
+    internal void CountExit(string reason) { MarkEvent(); Bump(_exits, reason); }
+    internal void CountRequest(string reason) { MarkEvent(); Bump(_requests, reason); }
     internal void CountFault(string reason) => Bump(_faults, reason);
 
     internal void CountTranslation(int blocks, int instructions, long ticks, long codeBytes)
@@ -81,6 +109,7 @@ public sealed class ExecutionStatistics
         s._blocksTranslated = BlocksTranslated; s._instructionsTranslated = InstructionsTranslated;
         s._translationTicks = Interlocked.Read(ref _translationTicks); s._codeBytes = CodeBytes;
         s._instructionsExecuted = InstructionsExecuted; s._blocksExecuted = BlocksExecuted; s.WallTime = WallTime;
+        s._longestQuiet = Interlocked.Read(ref _longestQuiet);
         return s;
     }
 
@@ -102,6 +131,8 @@ public sealed class ExecutionStatistics
         Section("vm exits", Exits);
         Section("channel requests", ChannelRequests);
         Section("faults", Faults);
+        if (WallTime > TimeSpan.Zero)
+            sb.AppendLine($"longest stretch without exits or channel requests: {LongestQuietStretch.TotalMilliseconds:F1} ms ({100 * LongestQuietStretch / WallTime:F0}% of wall time)");
         return sb.ToString();
     }
 }

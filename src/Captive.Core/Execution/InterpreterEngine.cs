@@ -56,6 +56,7 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
     public override RunResult Run()
     {
         var wall = Stopwatch.StartNew();
+        Statistics.StartRun();
         long instructions = 0, blocks = 0;
         try
         {
@@ -101,6 +102,7 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
         {
             Statistics.InstructionsExecuted = instructions;
             Statistics.BlocksExecuted = blocks;
+            Statistics.EndRun();
             Statistics.WallTime = wall.Elapsed;
         }
     }
