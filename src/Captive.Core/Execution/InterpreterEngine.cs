@@ -60,6 +60,26 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
         long instructions = 0, blocks = 0;
         try
         {
+            return Loop(ref instructions, ref blocks);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Statistics.CountFault("internal-error");
+            ulong pc = BinaryPrimitives.ReadUInt64LittleEndian(_state.AsSpan(Layout.PcOffset));
+            return new RunResult(StopReason.Error, $"Internal error at {DescribeInstruction(pc)}: {e}");
+        }
+        finally
+        {
+            Statistics.EndRun();
+            Statistics.InstructionsExecuted = instructions;
+            Statistics.BlocksExecuted = blocks;
+            Statistics.WallTime = wall.Elapsed;
+        }
+    }
+
+    private RunResult Loop(ref long instructions, ref long blocks)
+    {
+        {
             while (true)
             {
                 if (_cancel) { _cancel = false; return new RunResult(StopReason.Cancelled, null); }

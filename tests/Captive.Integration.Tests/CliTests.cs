@@ -1,0 +1,104 @@
+using Captive.Cli;
+
+namespace Captive.Integration.Tests;
+
+/// <summary>The captive command: QEMU's option spelling, exit statuses, the bundled demo.</summary>
+public sealed class CliTests
+{
+    private static (int Status, string Console, string Diagnostics) Run(params string[] args)
+    {
+        var console = new MemoryStream();
+        var diagnostics = new StringWriter();
+        int status = Program.Run(args, console, diagnostics);
+        return (status, System.Text.Encoding.ASCII.GetString(console.ToArray()), diagnostics.ToString());
+    }
+
+    [Fact]
+    public void Without_a_kernel_it_runs_the_bundled_demo()
+    {
+        var (status, console, diagnostics) = Run("--engine", "interpreter");
+        Assert.True(status == 0, diagnostics);
+        Assert.Equal(TestEnvironment.Expected("hello"), console);
+    }
+
+    [Fact]
+    public void QEMU_command_line_runs_an_ELF_on_KVM_and_exits_0()
+    {
+        TestEnvironment.RequireKvm();
+        var (status, console, diagnostics) = Run("-M", "virt", "-cpu", "cortex-a57", "-nographic", "-m", "256M",
+            "-kernel", TestEnvironment.Prebuilt("crc32-O2.elf"), "--engine", "kvm", "--stats");
+        Assert.True(status == 0, diagnostics);
+        Assert.Equal(TestEnvironment.Expected("crc32"), console);
+        Assert.Contains("vm exits:", diagnostics);
+        Assert.Contains("channel requests:", diagnostics);
+        Assert.Contains("blocks translated:", diagnostics);
+    }
+
+    [Theory]
+    [InlineData("-smp 2", "only one CPU")]
+    [InlineData("-frobnicate", "unknown option '-frobnicate'")]
+    [InlineData("-M sabrelite", "unsupported machine 'sabrelite'")]
+    [InlineData("-m 1X", "invalid size '1X'")]
+    [InlineData("--engine bochs", "unknown engine 'bochs'")]
+    [InlineData("-kernel", "needs an argument")]
+    [InlineData("-cpu cortex-a53", "unsupported -cpu")]
+    public void Bad_options_are_clear_errors_with_status_2(string args, string message)
+    {
+        var (status, _, diagnostics) = Run(args.Split(' '));
+        Assert.Equal(2, status);
+        Assert.Contains(message, diagnostics);
+    }
+
+    [Fact]
+    public void Harmless_QEMU_options_are_accepted()
+    {
+        var (status, console, diagnostics) = Run("-nographic", "-nodefaults", "-display", "none", "-serial", "stdio",
+            "-monitor", "none", "-cpu", "max", "-accel", "tcg", "-machine", "virt,gic-version=2", "--engine", "interpreter");
+        Assert.True(status == 0, diagnostics);
+        Assert.Equal(TestEnvironment.Expected("hello"), console);
+    }
+
+    [Fact]
+    public void A_missing_kernel_file_is_status_1()
+    {
+        var (status, _, diagnostics) = Run("-kernel", "/nonexistent/kernel.elf", "--engine", "interpreter");
+        Assert.Equal(1, status);
+        Assert.Contains("kernel.elf", diagnostics);
+    }
+
+    [Theory]
+    [InlineData("interpreter")]
+    [InlineData("kvm")]
+    public void A_raw_image_of_an_undefined_instruction_stops_with_its_PC_and_word(string engine)
+    {
+        if (engine == "kvm") TestEnvironment.RequireKvm();
+        var path = Path.Combine(Path.GetTempPath(), $"captive-udf-{Guid.NewGuid():N}.bin");
+        File.WriteAllBytes(path, [0x00, 0x00, 0x00, 0x00]); // UDF #0
+        try
+        {
+            var (status, _, diagnostics) = Run("-kernel", path, "--engine", engine);
+            Assert.Equal(1, status);
+            Assert.Contains("0x00000000", diagnostics);
+            Assert.Contains("PC 0x40080000", diagnostics);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("interpreter")]
+    [InlineData("kvm")]
+    public void A_guest_touching_unmapped_physical_memory_stops_cleanly(string engine)
+    {
+        if (engine == "kvm") TestEnvironment.RequireKvm();
+        // movz x0, #0x1000, lsl #16 (PA 0x1000_0000: no device there); ldr x1, [x0]
+        var path = Path.Combine(Path.GetTempPath(), $"captive-unmapped-{Guid.NewGuid():N}.bin");
+        File.WriteAllBytes(path, [0x00, 0x00, 0xA2, 0xD2, 0x01, 0x00, 0x40, 0xF9]);
+        try
+        {
+            var (status, _, diagnostics) = Run("-kernel", path, "--engine", engine);
+            Assert.Equal(1, status);
+            Assert.Contains("0x10000000", diagnostics);
+        }
+        finally { File.Delete(path); }
+    }
+}
