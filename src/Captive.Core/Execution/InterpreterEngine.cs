@@ -118,13 +118,6 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
                 BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), result.NextPc);
             }
         }
-        finally
-        {
-            Statistics.InstructionsExecuted = instructions;
-            Statistics.BlocksExecuted = blocks;
-            Statistics.EndRun();
-            Statistics.WallTime = wall.Elapsed;
-        }
     }
 
     /// <summary>Drops every lowered block (after the guest changed code).</summary>
