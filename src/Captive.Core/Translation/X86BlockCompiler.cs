@@ -59,6 +59,11 @@ internal sealed class X86BlockCompiler
     private readonly List<Label> _stubs = new(); // Label is a struct: keep the copy Assembler.Label updated
     private readonly List<Action> _outOfLine = new();
     private bool _flagsInX86;
+    private int[] _spill = new int[256];
+    private int _spillSlots;
+    private int _pinned;
+    private int _current; // registers the current instruction has taken; never spilled under it
+    private const int SpillArea = (int)VmLayout.ControlBlockOffset + 0x1000, MaxSpillSlots = 512;
     private IrBlock _block = null!;
 
     public X86BlockCompiler(GuestStateLayout layout, CompilerOptions options, RuntimeEntryPoints entry)
@@ -104,9 +109,13 @@ internal sealed class X86BlockCompiler
         var insts = block.Instructions;
         for (int i = 0; i < insts.Length; i++)
         {
+            _pinned = 0;
+            _current = i;
             if (!_deferred[i]) EmitInstruction(i, insts[i]);
             ReleaseDead(i, insts[i]);
         }
+        _pinned = 0;
+        _current = insts.Length;
         EmitTerminal(block, resolve);
         foreach (var emit in _outOfLine) emit();
 
@@ -132,10 +141,11 @@ internal sealed class X86BlockCompiler
         {
             int size = Math.Max(n + 1, _loc.Length * 2);
             _loc = new int[size]; _lastUse = new int[size]; _uses = new int[size];
-            _deferred = new bool[size]; _flagsNeeded = new bool[size];
+            _deferred = new bool[size]; _flagsNeeded = new bool[size]; _spill = new int[size];
         }
+        _spillSlots = 0;
         var insts = block.Instructions;
-        for (int i = 0; i < n; i++) { _loc[i] = -1; _lastUse[i] = -1; _uses[i] = 0; _deferred[i] = false; _flagsNeeded[i] = false; }
+        for (int i = 0; i < n; i++) { _loc[i] = -1; _lastUse[i] = -1; _uses[i] = 0; _deferred[i] = false; _flagsNeeded[i] = false; _spill[i] = -1; }
         void Use(int v, int at) { if (v >= 0) { _lastUse[v] = at; _uses[v]++; } }
         for (int i = 0; i < n; i++) { Use(insts[i].A, i); Use(insts[i].B, i); Use(insts[i].C, i); }
         Use(block.Terminal.Condition, n);
@@ -186,30 +196,82 @@ internal sealed class X86BlockCompiler
         return true;
     }
 
+    private bool Pinned(int r) => (_pinned & (1 << r)) != 0;
+
     private int Alloc()
     {
+        int r = AllocUnpinned();
+        _pinned |= 1 << r;
+        return r;
+    }
+
+    private int AllocUnpinned()
+    {
         for (int r = 0; r < PoolSize; r++)
-            if (_regLive[r] == 0 && _regBound[r] == 0) return r;
+            if (_regLive[r] == 0 && _regBound[r] == 0 && !Pinned(r)) return r;
         for (int r = 0; r < PoolSize; r++)
         {
-            if (_regLive[r] != 0) continue;
-            foreach (int s in _touched)
-            {
-                if (_slotReg[s] != r) continue;
-                if (_slotDirty[s]) _a.mov(__qword_ptr[r15 + s * 8], _r64[r]);
-                _slotReg[s] = -1; _slotDirty[s] = false;
-            }
-            _regBound[r] = 0;
+            if (_regLive[r] != 0 || Pinned(r)) continue;
+            Unbind(r);
             return r;
         }
-        throw new InvalidOperationException($"Register pressure too high in block 0x{_block.GuestAddress:x}: more than {PoolSize} values live at once.");
+        // Spill: the unpinned register whose values are needed furthest ahead.
+        int victim = -1, furthest = -1;
+        for (int r = 0; r < PoolSize; r++)
+        {
+            if (Pinned(r)) continue;
+            int next = 0;
+            for (int v = 0; v < _current; v++) if (_loc[v] == r) next = Math.Max(next, _lastUse[v]);
+            if (next > furthest) { furthest = next; victim = r; }
+        }
+        if (victim < 0)
+            throw new InvalidOperationException($"Register pressure too high in block 0x{_block.GuestAddress:x}: one instruction needs more than {PoolSize} registers.");
+        int slot = -1;
+        for (int v = 0; v < _current; v++)
+        {
+            if (_loc[v] != victim) continue;
+            if (_spill[v] < 0)
+            {
+                if (slot < 0)
+                {
+                    if (_spillSlots == MaxSpillSlots) throw new InvalidOperationException($"Block 0x{_block.GuestAddress:x} needs more than {MaxSpillSlots} spill slots.");
+                    slot = _spillSlots++;
+                    _a.mov(__qword_ptr[r15 + SpillArea + slot * 8], _r64[victim]);
+                }
+                _spill[v] = slot;
+            }
+            _loc[v] = -1;
+        }
+        _regLive[victim] = 0;
+        Unbind(victim);
+        return victim;
+    }
+
+    /// <summary>Writes back and drops the guest registers cached in host register <paramref name="r"/>.</summary>
+    private void Unbind(int r)
+    {
+        if (_regBound[r] == 0) return;
+        foreach (int s in _touched)
+        {
+            if (_slotReg[s] != r) continue;
+            if (_slotDirty[s]) _a.mov(__qword_ptr[r15 + s * 8], _r64[r]);
+            _slotReg[s] = -1; _slotDirty[s] = false;
+        }
+        _regBound[r] = 0;
     }
 
     private void Define(int v, int r) { _loc[v] = r; _regLive[r]++; }
 
     private int Use(int v)
     {
-        if (_loc[v] >= 0) return _loc[v];
+        if (_loc[v] >= 0) { _pinned |= 1 << _loc[v]; return _loc[v]; }
+        if (_spill[v] >= 0)
+        {
+            int reload = Alloc();
+            _a.mov(_r64[reload], __qword_ptr[r15 + SpillArea + _spill[v] * 8]);
+            Define(v, reload);
+            return reload;
+        }
         if (!IsConst(v)) throw new InvalidOperationException($"v{v} is used after its last use in block 0x{_block.GuestAddress:x}.");
         int r = Alloc();
         long c = ConstValue(v);
@@ -240,12 +302,14 @@ internal sealed class X86BlockCompiler
     /// <paramref name="a"/>'s own register when this is its last use and nothing else lives there,
     /// otherwise a fresh register holding a copy.
     /// </summary>
-    private int DestFrom(int i, int a, int size)
+    private int DestFrom(int i, int a, int size, int other = -1)
     {
-        if (_loc[a] >= 0 && _lastUse[a] == i && _regLive[_loc[a]] == 1 && _regBound[_loc[a]] == 0)
+        bool sharesWithOther = other >= 0 && (other == a || (_loc[other] >= 0 && _loc[other] == _loc[a]));
+        if (_loc[a] >= 0 && _lastUse[a] == i && _regLive[_loc[a]] == 1 && _regBound[_loc[a]] == 0 && !sharesWithOther)
         {
             int r = _loc[a];
             _regLive[r]--; _loc[a] = -1;
+            _pinned |= 1 << r;
             if (size == 4) _a.mov(_r32[r], _r32[r]); // a 32-bit operation's inputs are the low halves; keep results zero-extended
             return r;
         }
@@ -401,7 +465,7 @@ internal sealed class X86BlockCompiler
     private void Binary(int i, in IrInstruction x, Alu op)
     {
         PrepareSecond(x.B, x.Size, op != Alu.Imul);
-        int d = DestFrom(i, x.A, x.Size);
+        int d = DestFrom(i, x.A, x.Size, x.B);
         AluOp(op, x.Size, d, x.B);
         Define(i, d);
     }
@@ -783,7 +847,7 @@ internal sealed class X86BlockCompiler
         else
         {
             int d;
-            if (needValue) d = DestFrom(i, x.A, x.Size);
+            if (needValue) d = DestFrom(i, x.A, x.Size, x.B);
             else
             {
                 // Result unused (CMN and friends): compute into RAX.
