@@ -55,7 +55,7 @@ internal sealed class X86BlockCompiler
     private readonly int[] _slotReg = new int[MaxSlots];
     private readonly bool[] _slotDirty = new bool[MaxSlots];
     private readonly List<int> _touched = new();
-    private readonly List<(Label Site, int Stub, ulong Target)> _links = new();
+    private readonly List<(Label Site, int Stub, ulong Target, int Rel32At)> _links = new();
     private readonly List<Label> _stubs = new(); // Label is a struct: keep the copy Assembler.Label updated
     private readonly List<Action> _outOfLine = new();
     private bool _flagsInX86;
@@ -116,14 +116,15 @@ internal sealed class X86BlockCompiler
         }
         _pinned = 0;
         _current = insts.Length;
-        EmitTerminal(block, resolve);
+        ulong self = block.GuestAddress;
+        EmitTerminal(block, target => target == self ? rip : resolve(target));
         foreach (var emit in _outOfLine) emit();
 
         var result = _a.Assemble(writer, rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         var pending = new List<PendingLink>(_links.Count);
-        foreach (var (site, stub, target) in _links)
+        foreach (var (site, stub, target, at) in _links)
         {
-            ulong rel32 = result.GetLabelRIP(site) + 1;
+            ulong rel32 = result.GetLabelRIP(site) + (ulong)at;
             var stubLabel = _stubs[stub];
             writer.PatchInt32(rel32 - rip, checked((int)(long)(result.GetLabelRIP(stubLabel) - (rel32 + 4))));
             pending.Add(new PendingLink(rel32, target));
@@ -309,8 +310,7 @@ internal sealed class X86BlockCompiler
         {
             int r = _loc[a];
             _regLive[r]--; _loc[a] = -1;
-            _pinned |= 1 << r;
-            if (size == 4) _a.mov(_r32[r], _r32[r]); // a 32-bit operation's inputs are the low halves; keep results zero-extended
+            _pinned |= 1 << r; // the 32-bit operation that follows zero-extends its result itself
             return r;
         }
         int src = Use(a);
@@ -616,6 +616,23 @@ internal sealed class X86BlockCompiler
             Define(i, r);
             return;
         }
+        if (x.Size == 4 && off % 8 == 0 && off / 8 < MaxSlots)
+        {
+            // A W-register read: the low half of the cached X register, zero-extended.
+            int s = off / 8;
+            int r = _slotReg[s];
+            if (r < 0)
+            {
+                r = Alloc();
+                _a.mov(_r64[r], __qword_ptr[r15 + off]);
+                BindSlot(s, r, dirty: false);
+            }
+            _pinned |= 1 << r;
+            int w = Alloc();
+            _a.mov(_r32[w], _r32[r]);
+            Define(i, w);
+            return;
+        }
         EvictSlots(off, x.Size);
         int d = Alloc();
         switch (x.Size)
@@ -663,6 +680,7 @@ internal sealed class X86BlockCompiler
             int amount = (int)(ConstValue(x.B) & (width - 1));
             d = DestFrom(i, x.A, x.Size);
             if (amount != 0) ShiftImm(x.Opcode, x.Size, d, (byte)amount);
+            else if (x.Size == 4) _a.mov(_r32[d], _r32[d]);
         }
         else
         {
@@ -940,20 +958,24 @@ internal sealed class X86BlockCompiler
     /// <summary>
     /// Jumps to the block of <paramref name="target"/>: directly when it is translated, else through
     /// a stub that sets the PC and enters the dispatcher, recorded so the jump is patched once the
-    /// target exists. <paramref name="at"/>, when given, is bound to the jump.
+    /// target exists. A condition other than Always makes it a conditional jump.
     /// </summary>
-    private void EmitLink(ulong target, Func<ulong, ulong> resolve, Label? at = null)
+    private void EmitLink(ulong target, Func<ulong, ulong> resolve, X86Cond cond = X86Cond.Always)
     {
-        var site = at ?? _a.CreateLabel();
+        var site = _a.CreateLabel();
         _a.Label(ref site);
         ulong host = resolve(target);
-        if (host != 0) { _a.jmp(host); return; }
-        // A raw near jmp: the block encoder would shorten an ordinary one, and links are patched
-        // later as rel32. It points at the stub until the target is translated.
+        if (host != 0)
+        {
+            if (cond == X86Cond.Always) _a.jmp(host); else X86CondEmitter.Jcc(_a, cond, host);
+            return;
+        }
+        // A raw near jmp/jcc: the block encoder would shorten an ordinary one, and links are
+        // patched later as rel32. It points at the stub until the target is translated.
         int stub = _stubs.Count;
         _stubs.Add(_a.CreateLabel());
-        _a.db(0xE9, 0, 0, 0, 0);
-        _links.Add((site, stub, target));
+        if (cond == X86Cond.Always) { _a.db(0xE9, 0, 0, 0, 0); _links.Add((site, stub, target, 1)); }
+        else { _a.db(0x0F, X86CondEmitter.JccOpcode(cond), 0, 0, 0, 0); _links.Add((site, stub, target, 2)); }
         _outOfLine.Add(() =>
         {
             var l = _stubs[stub];
@@ -977,15 +999,14 @@ internal sealed class X86BlockCompiler
                 break;
             case IrTerminalKind.Branch:
             {
-                var taken = _a.CreateLabel();
                 int c = t.Condition;
                 var ci = block.Instructions[c];
+                X86Cond cond;
                 if (_deferred[c] && ci.Opcode == IrOpcode.CondHolds)
                 {
                     FlushSlots();
-                    var cc = X86CondEmitter.FromArm((int)ci.Immediate);
-                    if (cc != X86Cond.Always) LoadFlags();
-                    X86CondEmitter.Jcc(_a, cc, taken);
+                    cond = X86CondEmitter.FromArm((int)ci.Immediate);
+                    if (cond != X86Cond.Always) LoadFlags();
                 }
                 else if (_deferred[c])
                 {
@@ -993,21 +1014,22 @@ internal sealed class X86BlockCompiler
                     Use(ci.A); if (!IsImm(ci.B, ci.Size, out _)) Use(ci.B);
                     FlushSlots();
                     EmitCompareOnly(ci);
-                    X86CondEmitter.Jcc(_a, ci.Opcode switch
+                    cond = ci.Opcode switch
                     {
                         IrOpcode.CmpEq => X86Cond.E, IrOpcode.CmpNe => X86Cond.NE,
                         IrOpcode.CmpUlt => X86Cond.B, _ => X86Cond.L,
-                    }, taken);
+                    };
                 }
                 else
                 {
                     int r = Use(c);
                     FlushSlots();
                     _a.test(_r64[r], _r64[r]);
-                    _a.jne(taken);
+                    cond = X86Cond.NE;
                 }
+                if (cond == X86Cond.Always) { EmitLink(t.Target, resolve); break; }
+                EmitLink(t.Target, resolve, cond);
                 EmitLink(t.FallThrough, resolve);
-                EmitLink(t.Target, resolve, taken);
                 break;
             }
             case IrTerminalKind.JumpIndirect:

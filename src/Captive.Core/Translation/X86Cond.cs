@@ -21,6 +21,37 @@ internal static class X86CondEmitter
         12 => X86Cond.G, 13 => X86Cond.LE, _ => X86Cond.Always,
     };
 
+    /// <summary>The second opcode byte of the near form <c>0F 8x rel32</c>.</summary>
+    public static byte JccOpcode(X86Cond c) => c switch
+    {
+        X86Cond.O => 0x80, X86Cond.NO => 0x81, X86Cond.B => 0x82, X86Cond.AE => 0x83,
+        X86Cond.E => 0x84, X86Cond.NE => 0x85, X86Cond.BE => 0x86, X86Cond.A => 0x87,
+        X86Cond.S => 0x88, X86Cond.NS => 0x89, X86Cond.L => 0x8C, X86Cond.GE => 0x8D,
+        X86Cond.LE => 0x8E, X86Cond.G => 0x8F, _ => throw new ArgumentOutOfRangeException(nameof(c)),
+    };
+
+    public static void Jcc(Assembler a, X86Cond c, ulong target)
+    {
+        switch (c)
+        {
+            case X86Cond.E: a.je(target); break;
+            case X86Cond.NE: a.jne(target); break;
+            case X86Cond.AE: a.jae(target); break;
+            case X86Cond.B: a.jb(target); break;
+            case X86Cond.S: a.js(target); break;
+            case X86Cond.NS: a.jns(target); break;
+            case X86Cond.O: a.jo(target); break;
+            case X86Cond.NO: a.jno(target); break;
+            case X86Cond.A: a.ja(target); break;
+            case X86Cond.BE: a.jbe(target); break;
+            case X86Cond.GE: a.jge(target); break;
+            case X86Cond.L: a.jl(target); break;
+            case X86Cond.G: a.jg(target); break;
+            case X86Cond.LE: a.jle(target); break;
+            default: a.jmp(target); break;
+        }
+    }
+
     public static void Jcc(Assembler a, X86Cond c, Label target)
     {
         switch (c)
