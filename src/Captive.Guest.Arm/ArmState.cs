@@ -1,0 +1,141 @@
+using Captive.Core.IR;
+
+namespace Captive.Guest.Arm;
+
+/// <summary>
+/// The AArch64 register file: byte offsets of every guest register in the state block that the IR
+/// (<see cref="IrOpcode.GetReg"/>/<see cref="IrOpcode.SetReg"/>) and the engines address. All values are
+/// little-endian.
+/// </summary>
+/// <remarks>
+/// <code>
+///  offset  size  register        notes
+///  ------  ----  --------------  ---------------------------------------------------------------
+///       0   8×31 X0 … X30        X[n] at 8·n
+///     248     8  SP              the current stack pointer (SP_EL1 when SPSel = 1, SP_EL0 when SPSel = 0)
+///     256     8  PC              written by the engine, never by lowered IR
+///     264     8  flags           NZCV in the executing engine's encoding (interpreter: bits 31:28)
+///     272     8  VBAR_EL1
+///     280     8  SCTLR_EL1       IR only reads it; writes trap (SystemRegisterWrite) and the host stores it
+///     288     8  CNTFRQ_EL0      initialised by the host
+///     296     8  DAIF            register format: D, A, I, F in bits 9:6
+///     304     8  SPSel           bit 0
+///     312     8  CPACR_EL1
+///     320     8  TPIDR_EL0
+///     328     8  TPIDR_EL1
+///     336     8  TPIDRRO_EL0
+///     344     8  ELR_EL1
+///     352     8  SPSR_EL1
+///     360     8  ESR_EL1
+///     368     8  FAR_EL1
+///     376     8  SP_EL0          banked copy, valid while SPSel = 1 (else SP holds SP_EL0)
+///     384     8  SP_EL1          banked copy, valid while SPSel = 0 (else SP holds SP_EL1)
+///     392     8  exclusive address   the address armed by the last LDXR/LDAXR
+///     400     8  exclusive armed     1 while the local exclusive monitor is armed, else 0
+///     408   104  reserved        for further system registers
+///     512  16×32 V0 … V31        V[n] at 512 + 16·n: low 8 bytes, then high 8 bytes
+///    1024     8  FPCR
+///    1032     8  FPSR
+///    1040    48  reserved
+///    1088        size (a multiple of 64)
+/// </code>
+/// <para>
+/// The single-vCPU exclusive monitor: LDXR/LDAXR arm it for their address; STXR/STLXR succeed only when
+/// it is armed for exactly their address, and disarm it either way; CLREX disarms it. The host disarms it
+/// (writes 0 to <see cref="ExclusiveArmed"/>) on exception entry and exception return, as the architecture
+/// clears the local monitor there.
+/// </para>
+/// <para>
+/// Stack-pointer banking: the host keeps the invariant above when it changes SPSel itself (exception entry
+/// sets SPSel = 1: save SP to <see cref="SpEl0"/> if SPSel was 0, load SP from <see cref="SpEl1"/>).
+/// </para>
+/// </remarks>
+public static class ArmState
+{
+    /// <summary>Offset of general-purpose register X0; X[n] is at <c>8·n</c>.</summary>
+    public const int X0 = 0;
+
+    /// <summary>Offset of X30 (the link register).</summary>
+    public const int X30 = 240;
+
+    /// <summary>Offset of the current stack pointer.</summary>
+    public const int Sp = 248;
+
+    /// <summary>Offset of the program counter.</summary>
+    public const int Pc = 256;
+
+    /// <summary>Offset of the condition-flags slot (engine encoding; the interpreter keeps NZCV in bits 31:28).</summary>
+    public const int Flags = 264;
+
+    /// <summary>Offset of VBAR_EL1.</summary>
+    public const int VbarEl1 = 272;
+
+    /// <summary>Offset of SCTLR_EL1.</summary>
+    public const int SctlrEl1 = 280;
+
+    /// <summary>Offset of CNTFRQ_EL0.</summary>
+    public const int CntfrqEl0 = 288;
+
+    /// <summary>Offset of DAIF (bits 9:6).</summary>
+    public const int Daif = 296;
+
+    /// <summary>Offset of SPSel (bit 0).</summary>
+    public const int SpSel = 304;
+
+    /// <summary>Offset of CPACR_EL1.</summary>
+    public const int CpacrEl1 = 312;
+
+    /// <summary>Offset of TPIDR_EL0.</summary>
+    public const int TpidrEl0 = 320;
+
+    /// <summary>Offset of TPIDR_EL1.</summary>
+    public const int TpidrEl1 = 328;
+
+    /// <summary>Offset of TPIDRRO_EL0.</summary>
+    public const int TpidrroEl0 = 336;
+
+    /// <summary>Offset of ELR_EL1.</summary>
+    public const int ElrEl1 = 344;
+
+    /// <summary>Offset of SPSR_EL1.</summary>
+    public const int SpsrEl1 = 352;
+
+    /// <summary>Offset of ESR_EL1.</summary>
+    public const int EsrEl1 = 360;
+
+    /// <summary>Offset of FAR_EL1.</summary>
+    public const int FarEl1 = 368;
+
+    /// <summary>Offset of the banked SP_EL0 (valid while SPSel = 1).</summary>
+    public const int SpEl0 = 376;
+
+    /// <summary>Offset of the banked SP_EL1 (valid while SPSel = 0).</summary>
+    public const int SpEl1 = 384;
+
+    /// <summary>Offset of the address the exclusive monitor is armed for.</summary>
+    public const int ExclusiveAddress = 392;
+
+    /// <summary>Offset of the exclusive monitor's armed flag (1 armed, 0 open).</summary>
+    public const int ExclusiveArmed = 400;
+
+    /// <summary>Offset of SIMD&amp;FP register V0; V[n] is at <c>V0 + 16·n</c> (low 8 bytes, then high 8 bytes).</summary>
+    public const int V0 = 512;
+
+    /// <summary>Offset of FPCR.</summary>
+    public const int Fpcr = 1024;
+
+    /// <summary>Offset of FPSR.</summary>
+    public const int Fpsr = 1032;
+
+    /// <summary>Size of the register file in bytes.</summary>
+    public const int Size = 1088;
+
+    /// <summary>The layout as the engines see it.</summary>
+    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags);
+
+    /// <summary>Offset of X[<paramref name="n"/>] (0–30).</summary>
+    public static int X(int n) => (uint)n <= 30 ? X0 + 8 * n : throw new ArgumentOutOfRangeException(nameof(n));
+
+    /// <summary>Offset of V[<paramref name="n"/>] (0–31); its high half is 8 bytes further.</summary>
+    public static int V(int n) => (uint)n <= 31 ? V0 + 16 * n : throw new ArgumentOutOfRangeException(nameof(n));
+}

@@ -1,0 +1,53 @@
+namespace Captive.Guest.Arm.Decoding;
+
+/// <summary>
+/// What a decoder table line stands for. One member per encoding class; variants selected by a field
+/// (size, addressing mode, register kind) share a member and are told apart by the lowering.
+/// </summary>
+internal enum A64Op : ushort
+{
+    /// <summary>Unallocated in ARMv8.0, or reserved field values: the architecture says UNDEFINED.</summary>
+    Undefined,
+    /// <summary>A defined ARMv8.0 encoding that is not implemented yet.</summary>
+    Unsupported,
+
+    // Data processing — immediate
+    Adr, Adrp,
+    AddImm, AddsImm, SubImm, SubsImm,
+    AndImm, OrrImm, EorImm, AndsImm,
+    Movn, Movz, Movk,
+    Sbfm, Bfm, Ubfm,
+    Extr,
+
+    // Branches, exception generation, system
+    BCond,
+    Svc, Hvc, Smc, Brk, Hlt, Dcps, Udf,
+    MsrImm, Hint, Clrex, Dsb, Dmb, Isb,
+    Sys, Sysl, MsrReg, Mrs,
+    Br, Blr, Ret, Eret, Drps,
+    B, Bl, Cbz, Cbnz, Tbz, Tbnz,
+
+    // Loads and stores
+    Stxr, Stlxr, Ldxr, Ldaxr,
+    Stxp, Stlxp, Ldxp, Ldaxp,
+    Stlr, Ldar,
+    LdrLit, LdrLitSimd,
+    LdStPair, LdStPairSimd,
+    LdStImm9, LdStReg, LdStUImm,
+
+    // Data processing — register
+    AndReg, BicReg, OrrReg, OrnReg, EorReg, EonReg, AndsReg, BicsReg,
+    AddShift, AddsShift, SubShift, SubsShift,
+    AddExt, AddsExt, SubExt, SubsExt,
+    Adc, Adcs, Sbc, Sbcs,
+    CcmnReg, CcmpReg, CcmnImm, CcmpImm,
+    Csel, Csinc, Csinv, Csneg,
+    Madd, Msub, Smaddl, Smsubl, Smulh, Umaddl, Umsubl, Umulh,
+    Udiv, Sdiv, Lslv, Lsrv, Asrv, Rorv, Crc32,
+    Rbit, Rev16, Rev32, Rev64, Clz, Cls,
+
+    // SIMD & FP — the subset integer code uses
+    SimdModImm, FmovGen, FmovReg, FmovImm,
+    DupElem, DupGen, Smov, Umov, Ins, InsElem,
+    SimdLogic,
+}

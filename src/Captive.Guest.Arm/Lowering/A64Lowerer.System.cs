@@ -1,0 +1,158 @@
+using Captive.Core.IR;
+using Captive.Guest.Arm.Decoding;
+
+namespace Captive.Guest.Arm.Lowering;
+
+// Branches, exception generation and system instructions (ARM DDI 0487 C4.1.3).
+internal sealed partial class A64Lowerer
+{
+    private void BranchImmediate(in A64Instruction i)
+    {
+        ulong target = _pc + (ulong)(i.Signed('i') << 2);
+        if (i.Op == A64Op.Bl)
+            SetX(30, K(_pc + 4));
+        _b.Jump(target);
+    }
+
+    private void ConditionalBranch(in A64Instruction i)
+    {
+        ulong target = _pc + (ulong)(i.Signed('i') << 2);
+        int cond = i['c'];
+        if (cond >= 14) _b.Jump(target); // AL and NV both hold
+        else _b.Branch(_b.CondHolds(cond), target, _pc + 4);
+    }
+
+    private void CompareAndBranch(in A64Instruction i)
+    {
+        int size = OpSize(i);
+        ulong target = _pc + (ulong)(i.Signed('i') << 2);
+        var value = X(i['t'], size);
+        var zero = K(0, size);
+        var taken = i.Op == A64Op.Cbz ? _b.CmpEq(value, zero, size) : _b.CmpNe(value, zero, size);
+        _b.Branch(taken, target, _pc + 4);
+    }
+
+    private void TestAndBranch(in A64Instruction i)
+    {
+        int bit = (i['B'] << 5) | i['b'];
+        ulong target = _pc + (ulong)(i.Signed('i') << 2);
+        var masked = _b.And(X(i['t']), K(1ul << bit));
+        var taken = i.Op == A64Op.Tbnz ? masked : _b.CmpEq(masked, K(0));
+        _b.Branch(taken, target, _pc + 4);
+    }
+
+    private void BranchRegister(in A64Instruction i)
+    {
+        var target = X(i['n']);
+        if (i.Op == A64Op.Blr)
+            SetX(30, K(_pc + 4));
+        _b.JumpIndirect(target);
+    }
+
+    private void Hint(in A64Instruction i)
+    {
+        // Every hint but WFI is a NOP here: YIELD, WFE, SEV, SEVL, and hints ARMv8.0 leaves unallocated
+        // (which later architectures use for PAC and BTI) all execute as NOP.
+        if ((i['m'] << 3 | i['p']) == 3)
+            Trap(IrTrapKind.Wfi, 0);
+    }
+
+    private void MsrImmediate(in A64Instruction i)
+    {
+        int crm = i['m'];
+        switch ((i['o'], i['p']))
+        {
+            case (0, 5):
+                SwitchStackPointer(K((ulong)(crm & 1)));
+                return;
+            case (3, 6): // DAIFSet
+                _b.SetReg(ArmState.Daif, _b.Or(_b.GetReg(ArmState.Daif), K((ulong)crm << 6)));
+                EndBlockAfter();
+                return;
+            default:     // DAIFClr
+                _b.SetReg(ArmState.Daif, _b.And(_b.GetReg(ArmState.Daif), K(~((ulong)crm << 6))));
+                EndBlockAfter();
+                return;
+        }
+    }
+
+    /// <summary>
+    /// SPSel := <paramref name="newSel"/> (0 or 1): saves SP into the bank of the old selection and loads it
+    /// from the bank of the new one (see <see cref="ArmState"/>).
+    /// </summary>
+    private void SwitchStackPointer(IrValue newSel)
+    {
+        var oldSel = _b.GetReg(ArmState.SpSel);
+        var sp = _b.GetReg(ArmState.Sp);
+        var sp0 = _b.Select(oldSel, _b.GetReg(ArmState.SpEl0), sp);
+        var sp1 = _b.Select(oldSel, sp, _b.GetReg(ArmState.SpEl1));
+        _b.SetReg(ArmState.SpEl0, sp0);
+        _b.SetReg(ArmState.SpEl1, sp1);
+        _b.SetReg(ArmState.Sp, _b.Select(newSel, sp1, sp0));
+        _b.SetReg(ArmState.SpSel, newSel);
+    }
+
+    private static int SystemRegisterEncoding(in A64Instruction i) => (int)(i.Word >> 5) & 0xFFFF;
+
+    private void Mrs(in A64Instruction i)
+    {
+        if (!SystemRegisterTable.TryGet(SystemRegisterEncoding(i), out var reg) || reg.Access == SysRegAccess.NameOnly)
+        {
+            Trap(IrTrapKind.Unsupported, i.Word);
+            return;
+        }
+        IrValue value = reg.Access switch
+        {
+            SysRegAccess.Constant => K(reg.Value),
+            SysRegAccess.Nzcv => _b.GetNzcv(),
+            SysRegAccess.Counter => _b.ReadCounter(),
+            _ => _b.GetReg(reg.Offset),
+        };
+        SetX(i['t'], value);
+    }
+
+    private void MsrRegister(in A64Instruction i)
+    {
+        int encoding = SystemRegisterEncoding(i);
+        if (!SystemRegisterTable.TryGet(encoding, out var reg) || reg.Access == SysRegAccess.NameOnly)
+        {
+            Trap(IrTrapKind.Unsupported, i.Word);
+            return;
+        }
+        int t = i['t'];
+        switch (reg.Access)
+        {
+            case SysRegAccess.Constant or SysRegAccess.Counter:
+                Trap(IrTrapKind.Undefined, i.Word); // read-only register
+                return;
+            case SysRegAccess.Nzcv:
+                _b.SetNzcv(X(t));
+                return;
+            case SysRegAccess.Daif:
+                _b.SetReg(ArmState.Daif, _b.And(X(t), K(0x3C0)));
+                EndBlockAfter();
+                return;
+            case SysRegAccess.SpSel:
+                SwitchStackPointer(_b.And(X(t), K(1)));
+                return;
+            case SysRegAccess.SlotWriteTraps:
+                _b.Trap(IrTrapKind.SystemRegisterWrite, _pc, _pc + 4, (ulong)encoding, X(t));
+                return;
+            default:
+                _b.SetReg(reg.Offset, X(t));
+                return;
+        }
+    }
+
+    private void SystemInstruction(in A64Instruction i)
+    {
+        // The decoder has turned unknown and unsupported SYS encodings into Undefined and Unsupported.
+        A64SystemInstructions.TryGet(i['o'], i['n'], i['m'], i['p'], out var sys);
+        if (sys.Kind != SysInstructionKind.ZeroBlock)
+            return; // cache maintenance: nothing to do
+        var block = _b.And(X(i['t']), K(~(ulong)(A64SystemRegisters.ZvaBlockBytes - 1)));
+        var zero = K(0);
+        for (int offset = 0; offset < A64SystemRegisters.ZvaBlockBytes; offset += 8)
+            _b.Store(offset == 0 ? block : _b.Add(block, K((ulong)offset)), zero, 8);
+    }
+}

@@ -1,0 +1,172 @@
+using Captive.Core.IR;
+using Captive.Guest.Arm.Decoding;
+
+namespace Captive.Guest.Arm.Lowering;
+
+/// <summary>
+/// Lowers decoded A64 instructions to IR, one method per encoding class (the semantics are written here
+/// once, for the interpreter and the translator alike). One instance per thread; it keeps the builder of
+/// the block being lowered so that lowering allocates nothing per instruction.
+/// </summary>
+internal sealed partial class A64Lowerer
+{
+    private IrBuilder _b = null!;
+    private ulong _pc;
+
+    public void LowerBlock(ulong address, IInstructionFetcher fetcher, IrBlock block, int maxInstructions)
+    {
+        if (_b is null || _b.Block != block)
+            _b = new IrBuilder(block);
+        ulong pc = address;
+        for (int count = 0; ; count++)
+        {
+            if (count == maxInstructions)
+            {
+                _b.Jump(pc);
+                return;
+            }
+            if (!fetcher.TryFetch(pc, out uint word))
+            {
+                if (count == 0)
+                    _b.Trap(IrTrapKind.Undefined, pc, pc + 4, 0);
+                else
+                    _b.Jump(pc);
+                return;
+            }
+            _pc = pc;
+            block.GuestInstructionCount = count + 1;
+            Lower(A64Decoder.Decode(word));
+            if (block.IsTerminated)
+                return;
+            pc += 4;
+        }
+    }
+
+    /// <summary>Lowers one instruction; may end the block.</summary>
+    internal void Lower(in A64Instruction i)
+    {
+        switch (i.Op)
+        {
+            case A64Op.Undefined: Trap(IrTrapKind.Undefined, i.Word); return;
+            case A64Op.Unsupported: Trap(IrTrapKind.Unsupported, i.Word); return;
+
+            case A64Op.Adr or A64Op.Adrp: PcRelative(i); return;
+            case A64Op.AddImm or A64Op.AddsImm or A64Op.SubImm or A64Op.SubsImm: AddSubImmediate(i); return;
+            case A64Op.AndImm or A64Op.OrrImm or A64Op.EorImm or A64Op.AndsImm: LogicalImmediate(i); return;
+            case A64Op.Movn or A64Op.Movz or A64Op.Movk: MoveWide(i); return;
+            case A64Op.Sbfm or A64Op.Bfm or A64Op.Ubfm: Bitfield(i); return;
+            case A64Op.Extr: Extract(i); return;
+
+            case A64Op.BCond: ConditionalBranch(i); return;
+            case A64Op.Svc: Trap(IrTrapKind.Svc, (ulong)i['i']); return;
+            case A64Op.Hvc: Trap(IrTrapKind.Hvc, (ulong)i['i']); return;
+            case A64Op.Smc: Trap(IrTrapKind.Smc, (ulong)i['i']); return;
+            case A64Op.Brk: Trap(IrTrapKind.Brk, (ulong)i['i']); return;
+            case A64Op.Hlt: Trap(IrTrapKind.Hlt, (ulong)i['i']); return;
+            case A64Op.Dcps or A64Op.Drps or A64Op.Udf or A64Op.Sysl: Trap(IrTrapKind.Undefined, i.Word); return; // UNDEFINED outside Debug state / unallocated
+            case A64Op.Eret: Trap(IrTrapKind.Unsupported, i.Word); return;
+            case A64Op.MsrImm: MsrImmediate(i); return;
+            case A64Op.Hint: Hint(i); return;
+            case A64Op.Clrex: _b.SetReg(ArmState.ExclusiveArmed, _b.Const(0)); return;
+            case A64Op.Dsb or A64Op.Dmb or A64Op.Isb: return; // one vCPU, coherent memory: ordering is program order
+            case A64Op.Sys: SystemInstruction(i); return;
+            case A64Op.MsrReg: MsrRegister(i); return;
+            case A64Op.Mrs: Mrs(i); return;
+            case A64Op.Br or A64Op.Blr or A64Op.Ret: BranchRegister(i); return;
+            case A64Op.B or A64Op.Bl: BranchImmediate(i); return;
+            case A64Op.Cbz or A64Op.Cbnz: CompareAndBranch(i); return;
+            case A64Op.Tbz or A64Op.Tbnz: TestAndBranch(i); return;
+
+            case A64Op.Ldxr or A64Op.Ldaxr: LoadExclusive(i); return;
+            case A64Op.Stxr or A64Op.Stlxr: StoreExclusive(i); return;
+            case A64Op.Ldar or A64Op.Stlr: LoadStoreOrdered(i); return;
+            case A64Op.LdrLit: LoadLiteral(i); return;
+            case A64Op.LdrLitSimd: LoadLiteralSimd(i); return;
+            case A64Op.LdStPair: LoadStorePair(i, simd: false); return;
+            case A64Op.LdStPairSimd: LoadStorePair(i, simd: true); return;
+            case A64Op.LdStImm9: LoadStoreImm9(i); return;
+            case A64Op.LdStReg: LoadStoreRegisterOffset(i); return;
+            case A64Op.LdStUImm: LoadStoreUnsignedOffset(i); return;
+
+            case A64Op.AndReg or A64Op.BicReg or A64Op.OrrReg or A64Op.OrnReg or A64Op.EorReg or A64Op.EonReg
+                or A64Op.AndsReg or A64Op.BicsReg: LogicalShifted(i); return;
+            case A64Op.AddShift or A64Op.AddsShift or A64Op.SubShift or A64Op.SubsShift: AddSubShifted(i); return;
+            case A64Op.AddExt or A64Op.AddsExt or A64Op.SubExt or A64Op.SubsExt: AddSubExtended(i); return;
+            case A64Op.Adc or A64Op.Adcs or A64Op.Sbc or A64Op.Sbcs: AddSubCarry(i); return;
+            case A64Op.CcmnReg or A64Op.CcmpReg or A64Op.CcmnImm or A64Op.CcmpImm: ConditionalCompare(i); return;
+            case A64Op.Csel or A64Op.Csinc or A64Op.Csinv or A64Op.Csneg: ConditionalSelect(i); return;
+            case A64Op.Madd or A64Op.Msub or A64Op.Smaddl or A64Op.Smsubl or A64Op.Umaddl or A64Op.Umsubl
+                or A64Op.Smulh or A64Op.Umulh: MultiplyAdd(i); return;
+            case A64Op.Udiv or A64Op.Sdiv or A64Op.Lslv or A64Op.Lsrv or A64Op.Asrv or A64Op.Rorv: DataProcessing2(i); return;
+            case A64Op.Rbit or A64Op.Rev16 or A64Op.Rev32 or A64Op.Rev64 or A64Op.Clz or A64Op.Cls: DataProcessing1(i); return;
+
+            case A64Op.SimdModImm: SimdModifiedImmediate(i); return;
+            case A64Op.FmovGen: FmovGeneral(i); return;
+            case A64Op.FmovReg: FmovRegister(i); return;
+            case A64Op.FmovImm: FmovImmediate(i); return;
+            case A64Op.DupElem or A64Op.DupGen: Dup(i); return;
+            case A64Op.Umov or A64Op.Smov: MoveToGeneral(i); return;
+            case A64Op.Ins or A64Op.InsElem: Insert(i); return;
+            case A64Op.SimdLogic: SimdLogical(i); return;
+
+            default: Trap(IrTrapKind.Unsupported, i.Word); return;
+        }
+    }
+
+    // ---- helpers
+
+    private static int OpSize(in A64Instruction i) => i['z'] == 1 ? 8 : 4;
+
+    private void Trap(IrTrapKind kind, ulong info) => _b.Trap(kind, _pc, _pc + 4, info);
+
+    /// <summary>Ends the block after the current instruction (its effect must be visible to the host).</summary>
+    private void EndBlockAfter() => _b.Jump(_pc + 4);
+
+    private IrValue K(ulong value, int size = 8) => _b.Const(value, size);
+
+    /// <summary>X[r] or W[r] with register 31 as the zero register.</summary>
+    private IrValue X(int r, int size = 8) => r == 31 ? _b.Const(0, size) : _b.GetReg(ArmState.X0 + 8 * r, size);
+
+    /// <summary>X[r] or W[r] with register 31 as the stack pointer.</summary>
+    private IrValue XSp(int r, int size = 8) => _b.GetReg(r == 31 ? ArmState.Sp : ArmState.X0 + 8 * r, size);
+
+    /// <summary>
+    /// Low <paramref name="bytes"/> bytes (1–8) of X[r], zero-extended, with register 31 as the zero register:
+    /// the data of a store.
+    /// </summary>
+    private IrValue XBytes(int r, int bytes) => r == 31 ? _b.Const(0) : _b.GetReg(ArmState.X0 + 8 * r, bytes);
+
+    /// <summary>
+    /// Writes X[r] (register 31: the zero register, so nothing). The value must already be zero-extended when
+    /// it stands for a W register, which every 4-byte IR operation guarantees.
+    /// </summary>
+    private void SetX(int r, IrValue value)
+    {
+        if (r != 31) _b.SetReg(ArmState.X0 + 8 * r, value);
+    }
+
+    /// <summary>Writes X[r] with register 31 as the stack pointer.</summary>
+    private void SetXSp(int r, IrValue value) => _b.SetReg(r == 31 ? ArmState.Sp : ArmState.X0 + 8 * r, value);
+
+    private IrValue ShiftByConstant(IrValue value, int type, int amount, int size)
+    {
+        if (amount == 0) return value;
+        var k = K((ulong)amount, size);
+        return type switch
+        {
+            0 => _b.Shl(value, k, size),
+            1 => _b.Lsr(value, k, size),
+            2 => _b.Asr(value, k, size),
+            _ => _b.Ror(value, k, size),
+        };
+    }
+
+    /// <summary>Replicates the low <paramref name="bytes"/> bytes of a zero-extended value across 64 bits.</summary>
+    private IrValue Replicate(IrValue value, int bytes) => bytes switch
+    {
+        1 => _b.Mul(value, K(0x0101_0101_0101_0101ul)),
+        2 => _b.Mul(value, K(0x0001_0001_0001_0001ul)),
+        4 => _b.Mul(value, K(0x0000_0001_0000_0001ul)),
+        _ => value,
+    };
+}

@@ -1,0 +1,126 @@
+using Captive.Core.IR;
+using Captive.Guest.Arm.Lowering;
+using Xunit;
+
+namespace Captive.Guest.Arm.Tests.Lowering;
+
+// System registers, hints, barriers, cache maintenance and every way a block traps. Constants are the
+// ones the brief fixes (EL1, Cortex-A57 r1p0 MIDR, uniprocessor MPIDR).
+public sealed class SystemInstructionTests : InstructionTestBase
+{
+    [Theory]
+    [InlineData("mrs x0, nzcv", "nzcv=NC", "x0=0xa0000000")]
+    [InlineData("msr nzcv, x1", "x1=0xffffffff", "nzcv=NZCV")]
+    [InlineData("mrs x0, currentel", "", "x0=4")]
+    [InlineData("mrs x0, midr_el1", "", "x0=0x411fd070")]
+    [InlineData("mrs x0, mpidr_el1", "", "x0=0x80000000")]
+    [InlineData("mrs x0, cntvct_el0", "", "x0=0xc0ffee")]
+    [InlineData("mrs x0, cntfrq_el0", "$CntfrqEl0=62500000", "x0=62500000")]
+    [InlineData("mrs x0, dczid_el0", "", "x0=4")]
+    [InlineData("mrs x0, sctlr_el1", "$SctlrEl1=0x30d00800", "x0=0x30d00800")]
+    [InlineData("msr vbar_el1, x1; mrs x0, vbar_el1", "x1=0x40001000", "x0=0x40001000 $VbarEl1=0x40001000")]
+    [InlineData("msr cpacr_el1, x1", "x1=0x300000", "$CpacrEl1=0x300000")]
+    [InlineData("msr tpidr_el0, x1; mrs x0, tpidr_el0", "x1=7", "x0=7 $TpidrEl0=7")]
+    [InlineData("msr tpidr_el1, x1; msr tpidrro_el0, x2", "x1=7 x2=8", "$TpidrEl1=7 $TpidrroEl0=8")]
+    [InlineData("msr elr_el1, x1; msr spsr_el1, x2; msr esr_el1, x3; msr far_el1, x4", "x1=1 x2=2 x3=3 x4=4", "$ElrEl1=1 $SpsrEl1=2 $EsrEl1=3 $FarEl1=4")]
+    [InlineData("mrs x0, elr_el1; mrs x1, esr_el1; mrs x2, far_el1; mrs x3, spsr_el1", "$ElrEl1=1 $EsrEl1=2 $FarEl1=3 $SpsrEl1=4", "x0=1 x1=2 x2=3 x3=4")]
+    [InlineData("msr fpcr, x1; mrs x0, fpsr", "x1=0x3000000 $Fpsr=0x10", "x0=0x10 $Fpcr=0x3000000")]
+    [InlineData("msr daifset, #2", "$Daif=0", "$Daif=0x80")]
+    [InlineData("msr daifclr, #0xf", "$Daif=0x3c0", "$Daif=0")]
+    [InlineData("msr daif, x1", "x1=0xffffffff", "$Daif=0x3c0")]
+    [InlineData("mrs x0, daif", "$Daif=0x140", "x0=0x140")]
+    [InlineData("mrs x0, spsel", "$SpSel=1", "x0=1")]
+    [InlineData("mrs x0, sp_el0", "$SpEl0=0x1234", "x0=0x1234")]
+    [InlineData("msr sp_el0, x1", "x1=0x1234", "$SpEl0=0x1234")]
+    [InlineData("msr spsel, #0", "sp=0x1111 $SpEl0=0x2222", "sp=0x2222 $SpEl1=0x1111 $SpSel=0")]
+    [InlineData("msr spsel, #0; mov x0, sp; msr spsel, #1; mov x1, sp", "sp=0x1111 $SpEl0=0x2222", "x0=0x2222 x1=0x1111 $SpEl1=0x1111")]
+    [InlineData("msr spsel, #0; add sp, sp, #8; msr spsel, #1", "sp=0x1111 $SpEl0=0x2222", "$SpEl0=0x222a $SpEl1=0x1111")]
+    [InlineData("msr spsel, x1", "x1=3 sp=0x1111", "$SpEl1=0x1111")]
+    [InlineData("mrs xzr, midr_el1", "", "")]
+    public void System_registers(string asm, string setup, string expect) => Check(asm, setup, expect);
+
+    [Theory]
+    [InlineData("nop; yield; wfe; sev; sevl; hint #0x19; hint #0x22; isb; dmb ish; dsb sy; dsb ishst", "", "")]
+    [InlineData("ic iallu; ic ialluis; ic ivau, x1; dc civac, x1; dc cvac, x1; dc cvau, x1; dc ivac, x1; dc isw, x1; dc csw, x1; dc cisw, x1", "x1=0", "")]
+    [InlineData("clrex", "$ExclusiveArmed=1 $ExclusiveAddress=D", "$ExclusiveArmed=0")]
+    [InlineData("dc zva, x1",
+        "x1=D+0x47 m64@D+0x38=-1 m64@D+0x40=-1 m64@D+0x48=-1 m64@D+0x50=-1 m64@D+0x58=-1 m64@D+0x60=-1 m64@D+0x68=-1 m64@D+0x70=-1 m64@D+0x78=-1 m64@D+0x80=-1",
+        "m64@D+0x40=0 m64@D+0x48=0 m64@D+0x50=0 m64@D+0x58=0 m64@D+0x60=0 m64@D+0x68=0 m64@D+0x70=0 m64@D+0x78=0")]
+    public void Hints_barriers_and_cache_maintenance(string asm, string setup, string expect) => Check(asm, setup, expect);
+
+    private static Core.Interpreter.BlockOutcome Trap(string asm, string setup = "")
+    {
+        var m = Prepare(asm, setup);
+        return m.RunToTrap();
+    }
+
+    [Theory]
+    [InlineData("svc #0x42", IrTrapKind.Svc, 0x42ul)]
+    [InlineData("hvc #0", IrTrapKind.Hvc, 0ul)]
+    [InlineData("smc #0xffff", IrTrapKind.Smc, 0xfffful)]
+    [InlineData("brk #0x3e8", IrTrapKind.Brk, 0x3e8ul)]
+    [InlineData("hlt #0xf000", IrTrapKind.Hlt, 0xf000ul)]
+    [InlineData("wfi", IrTrapKind.Wfi, 0ul)]
+    public void Exception_generation_traps_with_its_immediate(string asm, IrTrapKind kind, ulong info)
+    {
+        var outcome = Trap("nop; " + asm);
+        Assert.Equal(kind, outcome.Trap);
+        Assert.Equal(info, outcome.TrapInfo);
+        Assert.Equal(0x4000_0004ul, outcome.TrapPc);
+        Assert.Equal(0x4000_0008ul, outcome.NextPc);
+    }
+
+    [Fact]
+    public void Instructions_before_a_trap_take_effect()
+    {
+        var m = Prepare("mov x0, #1; svc #0; mov x0, #2", "");
+        var outcome = m.RunToTrap();
+        Assert.Equal(IrTrapKind.Svc, outcome.Trap);
+        Assert.Equal(1ul, m[0]);
+    }
+
+    [Fact]
+    public void Msr_sctlr_el1_traps_with_the_encoding_and_value_and_leaves_the_slot()
+    {
+        var m = Prepare("msr sctlr_el1, x1", $"x1=0x30d00801 $SctlrEl1=0x30d00800");
+        var outcome = m.RunToTrap();
+        Assert.Equal(new Core.Interpreter.BlockOutcome(0x4000_0004, IrTrapKind.SystemRegisterWrite, (ulong)A64SystemRegisters.SctlrEl1, 0x30d0_0801, 0x4000_0000), outcome);
+        Assert.Equal(0xC080, A64SystemRegisters.SctlrEl1); // op0=3 op1=0 CRn=1 CRm=0 op2=0
+        Assert.Equal(0x30d0_0800ul, m.Read(ArmState.SctlrEl1));
+    }
+
+    [Theory]
+    [InlineData(".inst 0x00000000", IrTrapKind.Undefined)]          // UDF #0
+    [InlineData(".inst 0x02000000", IrTrapKind.Undefined)]          // unallocated op0
+    [InlineData(".inst 0x12800000 | 0x00c00000", IrTrapKind.Undefined)] // MOVN w, hw=3
+    [InlineData(".inst 0x13000000 | 0x00400000", IrTrapKind.Undefined)] // SBFM sf=0 N=1
+    [InlineData(".inst 0xd4a00000", IrTrapKind.Undefined)]          // DCPS with LL=00
+    [InlineData("dcps1", IrTrapKind.Undefined)]                     // not in Debug state
+    [InlineData("drps", IrTrapKind.Undefined)]
+    [InlineData(".inst 0xd5300000 | (0x0001 << 5)", IrTrapKind.Unsupported)] // MRS of an unknown register
+    [InlineData("add v0.4s, v1.4s, v2.4s", IrTrapKind.Unsupported)]
+    [InlineData("fadd d0, d1, d2", IrTrapKind.Unsupported)]
+    [InlineData("ld1 {v0.16b}, [x0]", IrTrapKind.Unsupported)]
+    [InlineData("ldxp x0, x1, [x2]", IrTrapKind.Unsupported)]
+    [InlineData("mrs x0, ctr_el0", IrTrapKind.Unsupported)]
+    [InlineData("msr ttbr0_el1, x0", IrTrapKind.Unsupported)]
+    [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
+    [InlineData("at s1e1r, x0", IrTrapKind.Unsupported)]
+    [InlineData("eret", IrTrapKind.Unsupported)]
+    [InlineData("crc32x w0, w1, x2", IrTrapKind.Unsupported)]
+    [InlineData("ldtr x0, [x1]", IrTrapKind.Unsupported)]
+    [InlineData(".inst 0xd5180000", IrTrapKind.Undefined)]              // MSR MIDR_EL1: read-only register
+    [InlineData(".inst 0xd5184240", IrTrapKind.Undefined)]              // MSR CurrentEL
+    [InlineData("sysl x0, #0, c0, c0, #0", IrTrapKind.Undefined)]
+    [InlineData("sys #0, c15, c0, #0, x0", IrTrapKind.Undefined)]
+    public void Undefined_and_unsupported_trap_with_the_word(string asm, IrTrapKind kind)
+    {
+        GnuToolchain.RequireAssembler();
+        uint word = GnuToolchain.Assemble(asm)[0];
+        var outcome = Trap("nop; " + asm);
+        Assert.Equal(kind, outcome.Trap);
+        Assert.Equal(word, outcome.TrapInfo);
+        Assert.Equal(0x4000_0004ul, outcome.TrapPc);
+        Assert.Equal(0x4000_0008ul, outcome.NextPc);
+    }
+}
