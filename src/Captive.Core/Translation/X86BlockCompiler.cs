@@ -377,79 +377,37 @@ internal sealed class X86BlockCompiler
 
     private enum Alu { Add, Sub, And, Or, Xor, Adc, Sbb, Cmp, Imul }
 
+    // Iced instruction codes by operation: register-register, register-imm8, register-imm32, for
+    // 64-bit and 32-bit operands. Imul has no immediate form here (operands are materialised).
+    private static readonly Code[] Rr64 = [Code.Add_rm64_r64, Code.Sub_rm64_r64, Code.And_rm64_r64, Code.Or_rm64_r64, Code.Xor_rm64_r64, Code.Adc_rm64_r64, Code.Sbb_rm64_r64, Code.Cmp_rm64_r64, Code.Imul_r64_rm64];
+    private static readonly Code[] Rr32 = [Code.Add_rm32_r32, Code.Sub_rm32_r32, Code.And_rm32_r32, Code.Or_rm32_r32, Code.Xor_rm32_r32, Code.Adc_rm32_r32, Code.Sbb_rm32_r32, Code.Cmp_rm32_r32, Code.Imul_r32_rm32];
+    private static readonly Code[] Ri8x64 = [Code.Add_rm64_imm8, Code.Sub_rm64_imm8, Code.And_rm64_imm8, Code.Or_rm64_imm8, Code.Xor_rm64_imm8, Code.Adc_rm64_imm8, Code.Sbb_rm64_imm8, Code.Cmp_rm64_imm8];
+    private static readonly Code[] Ri8x32 = [Code.Add_rm32_imm8, Code.Sub_rm32_imm8, Code.And_rm32_imm8, Code.Or_rm32_imm8, Code.Xor_rm32_imm8, Code.Adc_rm32_imm8, Code.Sbb_rm32_imm8, Code.Cmp_rm32_imm8];
+    private static readonly Code[] Ri32x64 = [Code.Add_rm64_imm32, Code.Sub_rm64_imm32, Code.And_rm64_imm32, Code.Or_rm64_imm32, Code.Xor_rm64_imm32, Code.Adc_rm64_imm32, Code.Sbb_rm64_imm32, Code.Cmp_rm64_imm32];
+    private static readonly Code[] Ri32x32 = [Code.Add_rm32_imm32, Code.Sub_rm32_imm32, Code.And_rm32_imm32, Code.Or_rm32_imm32, Code.Xor_rm32_imm32, Code.Adc_rm32_imm32, Code.Sbb_rm32_imm32, Code.Cmp_rm32_imm32];
+
     private void AluOp(Alu op, int size, int d, int b)
     {
-        if (op != Alu.Imul && IsImm(b, size, out int imm))
-        {
-            if (size == 8) AluRI64(op, _r64[d], imm); else AluRI32(op, _r32[d], imm);
-            return;
-        }
-        int rb = Use(b);
-        if (size == 8) AluRR64(op, _r64[d], _r64[rb]); else AluRR32(op, _r32[d], _r32[rb]);
+        if (op != Alu.Imul && IsImm(b, size, out int imm)) AluImm(op, size, Pool[d], imm);
+        else AluReg(op, size, Pool[d], Pool[Use(b)]);
     }
 
-    private void AluRI64(Alu op, AssemblerRegister64 d, int imm)
+    /// <summary><paramref name="d"/> = <paramref name="d"/> op <paramref name="b"/> (64-bit register names; 32-bit forms when <paramref name="size"/> is 4).</summary>
+    private void AluReg(Alu op, int size, Register d, Register b)
     {
-        switch (op)
-        {
-            case Alu.Add: _a.add(d, imm); break;
-            case Alu.Sub: _a.sub(d, imm); break;
-            case Alu.And: _a.and(d, imm); break;
-            case Alu.Or: _a.or(d, imm); break;
-            case Alu.Xor: _a.xor(d, imm); break;
-            case Alu.Adc: _a.adc(d, imm); break;
-            case Alu.Sbb: _a.sbb(d, imm); break;
-            case Alu.Cmp: _a.cmp(d, imm); break;
-            default: throw new InvalidOperationException();
-        }
+        if (size == 8) _a.AddInstruction(Instruction.Create(Rr64[(int)op], d, b));
+        else _a.AddInstruction(Instruction.Create(Rr32[(int)op], d.GetFullRegister32(), b.GetFullRegister32()));
     }
 
-    private void AluRI32(Alu op, AssemblerRegister32 d, int imm)
+    private void AluImm(Alu op, int size, Register d, int imm)
     {
-        switch (op)
+        bool small = imm == (sbyte)imm;
+        var code = (size, small) switch
         {
-            case Alu.Add: _a.add(d, imm); break;
-            case Alu.Sub: _a.sub(d, imm); break;
-            case Alu.And: _a.and(d, imm); break;
-            case Alu.Or: _a.or(d, imm); break;
-            case Alu.Xor: _a.xor(d, imm); break;
-            case Alu.Adc: _a.adc(d, imm); break;
-            case Alu.Sbb: _a.sbb(d, imm); break;
-            case Alu.Cmp: _a.cmp(d, imm); break;
-            default: throw new InvalidOperationException();
-        }
-    }
-
-    private void AluRR64(Alu op, AssemblerRegister64 d, AssemblerRegister64 b)
-    {
-        switch (op)
-        {
-            case Alu.Add: _a.add(d, b); break;
-            case Alu.Sub: _a.sub(d, b); break;
-            case Alu.And: _a.and(d, b); break;
-            case Alu.Or: _a.or(d, b); break;
-            case Alu.Xor: _a.xor(d, b); break;
-            case Alu.Adc: _a.adc(d, b); break;
-            case Alu.Sbb: _a.sbb(d, b); break;
-            case Alu.Cmp: _a.cmp(d, b); break;
-            case Alu.Imul: _a.imul(d, b); break;
-        }
-    }
-
-    private void AluRR32(Alu op, AssemblerRegister32 d, AssemblerRegister32 b)
-    {
-        switch (op)
-        {
-            case Alu.Add: _a.add(d, b); break;
-            case Alu.Sub: _a.sub(d, b); break;
-            case Alu.And: _a.and(d, b); break;
-            case Alu.Or: _a.or(d, b); break;
-            case Alu.Xor: _a.xor(d, b); break;
-            case Alu.Adc: _a.adc(d, b); break;
-            case Alu.Sbb: _a.sbb(d, b); break;
-            case Alu.Cmp: _a.cmp(d, b); break;
-            case Alu.Imul: _a.imul(d, b); break;
-        }
+            (8, true) => Ri8x64[(int)op], (8, false) => Ri32x64[(int)op],
+            (_, true) => Ri8x32[(int)op], _ => Ri32x32[(int)op],
+        };
+        _a.AddInstruction(Instruction.Create(code, size == 8 ? d : d.GetFullRegister32(), imm));
     }
 
     /// <summary>
@@ -881,8 +839,8 @@ internal sealed class X86BlockCompiler
                 if (isAdd) _a.cmc();       // x86 ADC wants CF = ARM C
             }
             if (d >= 0) AluOp(op, x.Size, d, x.B);
-            else if (IsImm(x.B, x.Size, out int imm)) { if (x.Size == 8) AluRI64(op, rax, imm); else AluRI32(op, eax, imm); }
-            else { int rb = Use(x.B); if (x.Size == 8) AluRR64(op, rax, _r64[rb]); else AluRR32(op, eax, _r32[rb]); }
+            else if (IsImm(x.B, x.Size, out int imm)) AluImm(op, x.Size, Register.RAX, imm);
+            else AluReg(op, x.Size, Register.RAX, Pool[Use(x.B)]);
             if (d >= 0) Define(i, d);
         }
         if (!needFlags) return false;

@@ -52,28 +52,6 @@ internal static class X86CondEmitter
         }
     }
 
-    public static void Jcc(Assembler a, X86Cond c, Label target)
-    {
-        switch (c)
-        {
-            case X86Cond.E: a.je(target); break;
-            case X86Cond.NE: a.jne(target); break;
-            case X86Cond.AE: a.jae(target); break;
-            case X86Cond.B: a.jb(target); break;
-            case X86Cond.S: a.js(target); break;
-            case X86Cond.NS: a.jns(target); break;
-            case X86Cond.O: a.jo(target); break;
-            case X86Cond.NO: a.jno(target); break;
-            case X86Cond.A: a.ja(target); break;
-            case X86Cond.BE: a.jbe(target); break;
-            case X86Cond.GE: a.jge(target); break;
-            case X86Cond.L: a.jl(target); break;
-            case X86Cond.G: a.jg(target); break;
-            case X86Cond.LE: a.jle(target); break;
-            default: a.jmp(target); break;
-        }
-    }
-
     public static void Setcc(Assembler a, X86Cond c, AssemblerRegister8 r)
     {
         switch (c)
