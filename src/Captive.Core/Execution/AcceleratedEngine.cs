@@ -33,7 +33,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
 
     private readonly ICpuBackend _backend;
     private readonly IAcceleratedVm _vm;
-    private readonly IVmMemoryBlock _ram;
+    private readonly IdentityMemoryVirtualizer _memory;
     private readonly IVmMemoryBlock _runtime;
     private readonly IVirtualCpu _vcpu;
     private readonly byte* _area;              // vCPU 0's area: register file, then control block
@@ -52,15 +52,12 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
     public AcceleratedEngine(ICpuBackend backend, IGuestSystem system, EngineOptions options) : base(system, options)
     {
         _backend = backend ?? throw new ArgumentNullException(nameof(backend));
-        if (options.RamBase + options.RamSize > VmLayout.RuntimeVmPhysicalBase || options.RamBase + options.RamSize < options.RamBase)
-            throw new ArgumentException($"Guest RAM must end below 0x{VmLayout.RuntimeVmPhysicalBase:x}.", nameof(options));
         if (Layout.Size > VmLayout.RegisterFileSize)
             throw new ArgumentException("The guest register file does not fit the vCPU area.", nameof(system));
 
         _vm = backend.CreateVirtualMachine();
         try
         {
-            _ram = _vm.AllocateMemory(options.RamBase, options.RamSize);
             _runtime = _vm.AllocateMemory(VmLayout.RuntimeVmPhysicalBase, VmLayout.RuntimeRegionSize);
             byte* rt = (byte*)_runtime.HostAddress;
             _area = rt + VmLayout.VcpuAreaOffset(0);
@@ -70,6 +67,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
             X86SystemTables.Write(new Span<byte>(rt, (int)VmLayout.SystemTablesSize), _code.Stubs,
                 VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
             var tables = BuildPageTables(rt);
+            _memory = new IdentityMemoryVirtualizer(_vm, tables, new GuestPhysicalAddress(options.RamBase), options.RamSize);
 
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
@@ -107,9 +105,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
     {
         var pt = new X86PageTables((nint)(rt + VmLayout.PageTablesOffset), VmLayout.RuntimeVmPhysicalBase + VmLayout.PageTablesOffset, VmLayout.PageTablesSize);
         const PageFlags data = PageFlags.User | PageFlags.Writable | PageFlags.NoExecute;
-        // Guest physical window: MMIO below RAM (unbacked, so accesses exit with the guest PA), then RAM.
-        if (Options.RamBase > 0) pt.Map(0, 0, Options.RamBase, data);
-        pt.Map(Options.RamBase, Options.RamBase, Options.RamSize, data);
+        // The guest window is the memory virtualizer's; this maps the runtime.
         void Runtime(ulong offset, ulong size, PageFlags flags) =>
             pt.Map(VmLayout.RuntimeVirtualBase + offset, VmLayout.RuntimeVmPhysicalBase + offset, size, flags);
         Runtime(0, VmLayout.SystemTablesSize, PageFlags.Writable | PageFlags.NoExecute);
@@ -128,7 +124,10 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
     public override string Name => _backend.Name;
 
     /// <inheritdoc/>
-    public override Span<byte> Ram => new((void*)_ram.HostAddress, checked((int)Options.RamSize));
+    public override Span<byte> Ram => _memory.Ram;
+
+    /// <summary>The memory virtualizer (guest RAM and its mapping in the VM).</summary>
+    public IMemoryVirtualizer Memory => _memory;
 
     /// <inheritdoc/>
     public override Span<byte> RegisterFile => new(_area, Layout.Size);
@@ -392,6 +391,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
         if (disposing)
         {
             _vcpu.Dispose();
+            _memory.Dispose();
             _vm.Dispose();
             _wake.Dispose();
         }

@@ -14,6 +14,7 @@ namespace Captive.Core.Execution;
 /// </summary>
 public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAccess, IInstructionFetcher
 {
+    private readonly HostMemoryVirtualizer _memory;
     private readonly byte* _ram;
     private readonly byte[] _state;
     private readonly IrInterpreter _interpreter;
@@ -25,7 +26,8 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
     /// <summary>Creates the engine with zeroed RAM.</summary>
     public InterpreterEngine(IGuestSystem system, EngineOptions options) : base(system, options)
     {
-        _ram = (byte*)NativeMemory.AllocZeroed((nuint)options.RamSize);
+        _memory = new HostMemoryVirtualizer(new GuestPhysicalAddress(options.RamBase), options.RamSize);
+        _ram = (byte*)_memory.RamHostAddress;
         _state = new byte[Layout.Size];
         _interpreter = new IrInterpreter(Layout);
         WriteNzcv(0);
@@ -35,7 +37,7 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
     public override string Name => "interpreter";
 
     /// <inheritdoc/>
-    public override Span<byte> Ram => new(_ram, checked((int)Options.RamSize));
+    public override Span<byte> Ram => _memory.Ram;
 
     /// <inheritdoc/>
     public override Span<byte> RegisterFile => _state;
@@ -168,11 +170,9 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
     {
         if (_disposed) return;
         _disposed = true;
-        NativeMemory.Free(_ram);
+        if (disposing) _memory.Dispose();
     }
 
-    /// <summary>Finalizer: frees guest RAM if the engine was not disposed.</summary>
-    ~InterpreterEngine() => Dispose(false);
 }
 
 /// <summary>The guest accessed a physical address where there is neither RAM nor a device.</summary>
