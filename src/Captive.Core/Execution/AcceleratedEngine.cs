@@ -74,7 +74,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
             var compiler = new X86BlockCompiler(Layout,
                 new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported),
                 new RuntimeEntryPoints(_code.Dispatch, _code.Channel));
-            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, this, Statistics, options.MaxBlockInstructions, options.TranslationLog);
+            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, this, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger);
 
             _vcpu = _vm.CreateVirtualCpu(0);
             _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));
@@ -157,7 +157,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
     public override void Cancel() => _vcpu.Cancel();
 
     /// <inheritdoc/>
-    public override RunResult Run()
+    protected override RunResult RunCore()
     {
         if (_started) throw new InvalidOperationException("This engine has already run; create a new machine to run again.");
         _started = true;

@@ -19,6 +19,9 @@ public sealed record EngineOptions
 
     /// <summary>When set, every translated block's IR (and host code, for translating engines) is written here.</summary>
     public TextWriter? TranslationLog { get; init; }
+
+    /// <summary>Where the engine logs (run start and end, errors, translation at Debug level); null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }
 
 /// <summary>
@@ -38,6 +41,20 @@ public abstract class ExecutionEngine : IDisposable
         Machine = system;
         Options = options;
         Layout = system.FrontEnd.StateLayout;
+        Logger = (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger(GetType().FullName!);
+    }
+
+    /// <summary>The engine's logger.</summary>
+    protected Microsoft.Extensions.Logging.ILogger Logger { get; }
+
+    /// <summary>Runs <paramref name="run"/> with start and end logged.</summary>
+    protected RunResult Logged(Func<RunResult> run)
+    {
+        Log.RunStarted(Logger, Name, Options.RamBase, Options.RamSize);
+        var result = run();
+        Log.RunEnded(Logger, Name, result.Reason, Statistics.WallTime.TotalMilliseconds, Statistics.TotalExits, Statistics.TotalChannelRequests);
+        if (result.Reason == StopReason.Error) Log.RunFailed(Logger, Name, result.Message);
+        return result;
     }
 
     /// <summary>The machine this engine runs.</summary>
@@ -71,7 +88,10 @@ public abstract class ExecutionEngine : IDisposable
     public abstract void WriteNzcv(uint nzcv);
 
     /// <summary>Runs until the guest powers off, an error stops it, or <see cref="Cancel"/> is called.</summary>
-    public abstract RunResult Run();
+    public RunResult Run() => Logged(RunCore);
+
+    /// <summary>The engine's run loop.</summary>
+    protected abstract RunResult RunCore();
 
     /// <summary>Stops a running <see cref="Run"/> soon. Safe from any thread.</summary>
     public abstract void Cancel();

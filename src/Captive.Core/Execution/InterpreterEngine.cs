@@ -55,7 +55,7 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
     public override void Cancel() => _cancel = true;
 
     /// <inheritdoc/>
-    public override RunResult Run()
+    protected override RunResult RunCore()
     {
         var wall = Stopwatch.StartNew();
         Statistics.StartRun();

@@ -121,11 +121,13 @@ internal sealed unsafe class BlockTranslator
     private readonly Func<ulong, ulong> _resolve;
 
     private readonly TextWriter? _log;
+    private readonly Microsoft.Extensions.Logging.ILogger? _logger;
 
     public BlockTranslator(IGuestFrontEnd frontEnd, X86BlockCompiler compiler, CodeCache cache, IInstructionFetcher fetcher,
-        ExecutionStatistics stats, int maxInstructions, TextWriter? log = null)
+        ExecutionStatistics stats, int maxInstructions, TextWriter? log = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _log = log;
+        _logger = logger;
         _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = fetcher; _stats = stats;
         _maxInstructions = maxInstructions;
         _resolve = cache.Resolve;
@@ -157,10 +159,11 @@ internal sealed unsafe class BlockTranslator
                 else if (t.Kind == IrTerminalKind.Branch) { _work.Enqueue(t.FallThrough); _work.Enqueue(t.Target); }
             }
             _stats.CountTranslation(blocks, instructions, Stopwatch.GetTimestamp() - start, bytes);
+            if (_logger is not null) Log.Translated(_logger, blocks, instructions, pc);
         }
     }
 
-    private void Log(ulong rip, nint host, int length)
+    private void WriteTranslationLog(ulong rip, nint host, int length)
     {
         _log!.WriteLine(_block.ToString());
         var bytes = new ReadOnlySpan<byte>((void*)host, length).ToArray();
@@ -186,12 +189,13 @@ internal sealed unsafe class BlockTranslator
             {
                 var links = _compiler.Compile(_block, rip, writer, _resolve);
                 _cache.Commit(at, writer.Position, links);
-                if (_log is not null) Log(rip, host, writer.Position);
+                if (_log is not null) WriteTranslationLog(rip, host, writer.Position);
                 return writer.Position;
             }
             catch (Runtime.CodeBufferFullException) when (attempt == 0)
             {
                 _cache.Flush();
+                if (_logger is not null) Log.CodeCacheFlushed(_logger, _cache.Flushes);
             }
         }
     }

@@ -39,6 +39,9 @@ public sealed record VirtMachineOptions
 
     /// <summary>When set, every translated block's IR and host code is written here (a debugging aid).</summary>
     public TextWriter? TranslationLog { get; init; }
+
+    /// <summary>Where the machine logs; null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }
 
 /// <summary>
@@ -69,6 +72,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
             CountInstructions = options.CountInstructions,
             MaxBlockInstructions = options.MaxBlockInstructions,
             TranslationLog = options.TranslationLog,
+            LoggerFactory = options.LoggerFactory,
         };
         Engine = backend is null ? new InterpreterEngine(this, engineOptions) : new AcceleratedEngine(backend, this, engineOptions);
         try
