@@ -131,7 +131,7 @@ public static class ArmState
     public const int Size = 1088;
 
     /// <summary>The layout as the engines see it.</summary>
-    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags);
+    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr);
 
     /// <summary>Offset of X[<paramref name="n"/>] (0–30).</summary>
     public static int X(int n) => (uint)n <= 30 ? X0 + 8 * n : throw new ArgumentOutOfRangeException(nameof(n));

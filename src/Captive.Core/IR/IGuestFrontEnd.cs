@@ -8,7 +8,9 @@ namespace Captive.Core.IR;
 /// encoding; read and write them only through <see cref="IrOpcode.GetNzcv"/>/<see cref="IrOpcode.SetNzcv"/>
 /// or the engine's accessors.
 /// </param>
-public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset);
+/// <param name="FpcrOffset">Byte offset of the 64-bit FPCR slot, or -1 when the guest has no FP.</param>
+/// <param name="FpsrOffset">Byte offset of the 64-bit FPSR slot, or -1 when the guest has no FP.</param>
+public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset, int FpcrOffset = -1, int FpsrOffset = -1);
 
 /// <summary>Reads guest instruction words for a front end.</summary>
 public interface IInstructionFetcher

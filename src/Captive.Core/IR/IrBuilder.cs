@@ -73,7 +73,24 @@ public sealed class IrBuilder
     public IrValue Load(IrValue address, int size) => Emit(IrOpcode.Load, M(size), address.Index);
     public void Store(IrValue address, IrValue value, int size) => Emit(IrOpcode.Store, M(size), address.Index, value.Index);
     public IrValue ReadCounter() => Emit(IrOpcode.ReadCounter, 8);
+    public IrValue FpAdd(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpAdd, F(format), a.Index, b.Index);
+    public IrValue FpSub(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpSub, F(format), a.Index, b.Index);
+    public IrValue FpMul(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpMul, F(format), a.Index, b.Index);
+    public IrValue FpDiv(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpDiv, F(format), a.Index, b.Index);
+    public IrValue FpMax(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpMax, F(format), a.Index, b.Index);
+    public IrValue FpMin(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpMin, F(format), a.Index, b.Index);
+    public IrValue FpMaxNum(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpMaxNum, F(format), a.Index, b.Index);
+    public IrValue FpMinNum(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpMinNum, F(format), a.Index, b.Index);
+    public IrValue FpMulAdd(IrValue addend, IrValue a, IrValue b, int format) => Emit(IrOpcode.FpMulAdd, F(format), addend.Index, a.Index, b.Index);
+    public IrValue FpSqrt(IrValue a, int format) => Emit(IrOpcode.FpSqrt, F(format), a.Index);
+    public IrValue FpCompare(IrValue a, IrValue b, int format, bool signalling) => Emit(IrOpcode.FpCompare, 8, a.Index, b.Index, imm: format | (signalling ? 0x100 : 0));
+    public IrValue FpConvert(IrValue a, int fromFormat, int toFormat) => Emit(IrOpcode.FpConvert, F(toFormat), a.Index, imm: F(fromFormat));
+    public IrValue FpRoundInt(IrValue a, int format, FpRounding rounding, bool exact) => Emit(IrOpcode.FpRoundInt, F(format), a.Index, imm: IrFp.Pack(format, rounding, exact: exact));
+    public IrValue FpToInt(IrValue a, int fromFormat, int toSize, FpRounding rounding, bool signed, int fractionBits = 0) => Emit(IrOpcode.FpToInt, W(toSize), a.Index, imm: IrFp.Pack(fromFormat, rounding, signed, fractionBits));
+    public IrValue IntToFp(IrValue a, int fromSize, int toFormat, bool signed, int fractionBits = 0) => Emit(IrOpcode.IntToFp, F(toFormat), a.Index, imm: IrFp.Pack(W(fromSize), FpRounding.Dynamic, signed, fractionBits));
 #pragma warning restore CS1591
+
+    private static int F(int format) => format is 2 or 4 or 8 ? format : throw new ArgumentOutOfRangeException(nameof(format), "FP format must be 2, 4 or 8 bytes.");
 
     private static int Ext(int bits) => bits is 8 or 16 or 32 ? bits : throw new ArgumentOutOfRangeException(nameof(bits), "Extension width must be 8, 16 or 32.");
 

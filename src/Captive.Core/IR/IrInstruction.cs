@@ -21,6 +21,9 @@ public struct IrInstruction
     /// <summary>Immediate: constant, state offset, condition code or extension width.</summary>
     public long Immediate;
 
+    /// <summary>True for the floating-point operations (they read FPCR and update FPSR).</summary>
+    public readonly bool IsFloatingPoint => Opcode >= IrOpcode.FpAdd;
+
     /// <summary>True when the instruction defines a value.</summary>
     public readonly bool HasValue => Opcode is not (IrOpcode.SetReg or IrOpcode.Store or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv);
 

@@ -105,4 +105,46 @@ public enum IrOpcode : byte
 
     /// <summary>Value = the guest's virtual counter (CNTVCT_EL0).</summary>
     ReadCounter,
+
+    // ───── Floating point (ARM semantics). Values are bit patterns in the low Size bytes. Size is the
+    // FP format: 2 half, 4 single, 8 double. Every FP op reads FPCR (rounding mode, FZ, DN, AHP) and
+    // ORs its exceptions into FPSR (IOC, DZC, OFC, UFC, IXC, IDC), both in the register file at
+    // GuestStateLayout.FpcrOffset / FpsrOffset. See IrFp for how Immediate is packed.
+
+    /// <summary>A + B, rounded per FPCR (FADD).</summary>
+    FpAdd,
+    /// <summary>A - B (FSUB).</summary>
+    FpSub,
+    /// <summary>A * B (FMUL).</summary>
+    FpMul,
+    /// <summary>A / B (FDIV).</summary>
+    FpDiv,
+    /// <summary>ARM FPMax (FMAX): NaN operands propagate.</summary>
+    FpMax,
+    /// <summary>ARM FPMin (FMIN).</summary>
+    FpMin,
+    /// <summary>ARM FPMaxNum (FMAXNM): a quiet NaN loses to a number.</summary>
+    FpMaxNum,
+    /// <summary>ARM FPMinNum (FMINNM).</summary>
+    FpMinNum,
+    /// <summary>A + B * C with a single rounding (ARM FPMulAdd; FMADD Rd = Ra + Rn*Rm is FpMulAdd(Ra, Rn, Rm)).</summary>
+    FpMulAdd,
+    /// <summary>Square root of A (FSQRT).</summary>
+    FpSqrt,
+    /// <summary>NZCV (bits 31:28) of comparing A with B (FCMP); Immediate = FP format | 0x100 when signalling (FCMPE: any NaN raises IOC).</summary>
+    FpCompare,
+    /// <summary>A converted from FP format Immediate (2, 4, 8) to FP format Size (FCVT); honours AHP for half.</summary>
+    FpConvert,
+    /// <summary>A rounded to an integral value in the same format (FRINT*); Immediate = IrFp.Rounding, bit 8 = raise inexact (FRINTX).</summary>
+    FpRoundInt,
+    /// <summary>
+    /// FP A (format IrFp.SourceSize(Immediate)) to an integer of Size bytes (4 or 8), saturating, with
+    /// IrFp.Rounding(Immediate), IrFp.IsSigned and IrFp.FractionBits (FCVT[NPMZA][SU], FCVTZ[SU] fixed-point).
+    /// </summary>
+    FpToInt,
+    /// <summary>
+    /// Integer A (IrFp.SourceSize(Immediate) bytes, IrFp.IsSigned, IrFp.FractionBits) to FP format Size,
+    /// rounded per FPCR ([SU]CVTF).
+    /// </summary>
+    IntToFp,
 }

@@ -14,7 +14,9 @@ public static class IrVerifier
             Check(block, n, i.B, "B");
             Check(block, n, i.C, "C");
             bool memory = i.Opcode is IrOpcode.Load or IrOpcode.Store or IrOpcode.GetReg or IrOpcode.SetReg;
-            if (memory ? i.Size is not (1 or 2 or 4 or 8) : i.Size is not (4 or 8))
+            bool fpFormat = i.IsFloatingPoint && i.Opcode is not (IrOpcode.FpToInt or IrOpcode.FpCompare);
+            bool sizeOk = memory ? i.Size is 1 or 2 or 4 or 8 : fpFormat ? i.Size is 2 or 4 or 8 : i.Size is 4 or 8;
+            if (!sizeOk)
                 throw new InvalidOperationException($"v{n} ({i}) has size {i.Size}.\n{block}");
         }
         if (!block.IsTerminated)
