@@ -26,7 +26,7 @@ public interface ITimestampCounterInfo
 /// the VM only through the exit page: to ring the doorbell when the service thread sleeps, to stop,
 /// for MMIO to devices, or after an x86 exception.
 /// </summary>
-public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetcher
+public sealed unsafe class AcceleratedEngine : ExecutionEngine
 {
     /// <summary>How long the service thread polls after its last request before it sleeps.</summary>
     public static readonly TimeSpan ServiceIdleSpin = TimeSpan.FromMilliseconds(2);
@@ -34,6 +34,10 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
     private readonly ICpuBackend _backend;
     private readonly IAcceleratedVm _vm;
     private readonly IdentityMemoryVirtualizer _memory;
+    private readonly PhysicalMemoryAccess _access;
+    private readonly Interpreter.IrInterpreter _interpreter;
+    private readonly Dictionary<ulong, IrBlock> _interpreted = new();
+    private readonly long _started0 = Stopwatch.GetTimestamp();
     private readonly IVmMemoryBlock _runtime;
     private readonly IVirtualCpu _vcpu;
     private readonly byte* _area;              // vCPU 0's area: register file, then control block
@@ -68,13 +72,17 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
                 VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
             var tables = BuildPageTables(rt);
             _memory = new IdentityMemoryVirtualizer(_vm, tables, new GuestPhysicalAddress(options.RamBase), options.RamSize);
+            // Host-side execution cannot read the VM's TSC; it approximates CNTVCT from the host clock.
+            _access = new PhysicalMemoryAccess(_memory, system.Bus,
+                () => (ulong)((Stopwatch.GetTimestamp() - _started0) * ((double)_counterFrequency / Stopwatch.Frequency)));
+            _interpreter = new Interpreter.IrInterpreter(Layout);
 
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
             var compiler = new X86BlockCompiler(Layout,
                 new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported),
                 new RuntimeEntryPoints(_code.Dispatch, _code.Channel));
-            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, this, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger);
+            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks);
 
             _vcpu = _vm.CreateVirtualCpu(0);
             _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));
@@ -334,6 +342,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
             {
                 ChannelRequest.Translate => Translate(),
                 ChannelRequest.Trap => HandleTrap(),
+                ChannelRequest.Interpret => Interpret(),
                 ChannelRequest.AddressFault => Stop(StopReason.Error,
                     $"guest address 0x{Control<ulong>(ControlBlock.Arg0):x} is outside the {VmLayout.GuestWindowBits}-bit physical address space in the block at {DescribeInstruction(Control<ulong>(ControlBlock.Arg1))}", "address-fault"),
                 _ => Stop(StopReason.Error, $"Unknown channel request {(uint)kind}.", "unknown"),
@@ -354,6 +363,48 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
         return ChannelAction.Stop;
     }
 
+    /// <summary>
+    /// Runs one block with the IR interpreter on the vCPU's own register file. The flags slot holds
+    /// NZCV in the translated code's x86 form; the interpreter wants ARM form, so it is converted on
+    /// the way in and out.
+    /// </summary>
+    private ChannelAction Interpret()
+    {
+        Statistics.CountRequest("interpret");
+        var regs = new GuestRegisters(RegisterFile);
+        ulong pc = regs.Read(Layout.PcOffset);
+        if (!_interpreted.TryGetValue(pc, out var block))
+        {
+            block = new IrBlock();
+            block.Reset(pc);
+            Machine.FrontEnd.LowerBlock(pc, _access, block, Options.MaxBlockInstructions);
+            _interpreted[pc] = block;
+        }
+        regs.Write(Layout.FlagsOffset, ReadNzcv());
+        Interpreter.BlockOutcome outcome;
+        try
+        {
+            outcome = _interpreter.Execute(block, RegisterFile, _access);
+        }
+        catch (GuestMemoryFault fault)
+        {
+            return Stop(StopReason.Error, $"{fault.Message} in the block at {DescribeInstruction(pc)}", "guest-memory");
+        }
+        finally
+        {
+            WriteNzcv((uint)regs.Read(Layout.FlagsOffset) & 0xF000_0000);
+        }
+        if (Options.CountInstructions)
+        {
+            Control<ulong>(ControlBlock.InstructionsExecuted) += (ulong)block.GuestInstructionCount;
+            Control<ulong>(ControlBlock.BlocksExecuted) += 1;
+        }
+        regs.Write(Layout.PcOffset, outcome.NextPc);
+        if (outcome.Trap == IrTrapKind.None) return ChannelAction.Continue;
+        Statistics.CountRequest("trap:" + outcome.Trap.ToString().ToLowerInvariant());
+        return Dispatch(new GuestTrap(outcome.Trap, outcome.TrapPc, outcome.NextPc, outcome.TrapInfo, outcome.TrapValue));
+    }
+
     private ChannelAction Translate()
     {
         Statistics.CountRequest("translate");
@@ -367,20 +418,17 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine, IInstructionFetc
         var kind = (IrTrapKind)Control<ulong>(ControlBlock.Arg0);
         Statistics.CountRequest("trap:" + kind.ToString().ToLowerInvariant());
         var regs = new GuestRegisters(RegisterFile);
-        var trap = new GuestTrap(kind, Control<ulong>(ControlBlock.Arg3), regs.Read(Layout.PcOffset),
-            Control<ulong>(ControlBlock.Arg1), Control<ulong>(ControlBlock.Arg2));
+        return Dispatch(new GuestTrap(kind, Control<ulong>(ControlBlock.Arg3), regs.Read(Layout.PcOffset),
+            Control<ulong>(ControlBlock.Arg1), Control<ulong>(ControlBlock.Arg2)));
+    }
+
+    private ChannelAction Dispatch(in GuestTrap trap)
+    {
+        var regs = new GuestRegisters(RegisterFile);
         var result = Machine.HandleTrap(trap, regs);
         if (result.Stop) return Stop(result.Reason, result.Message);
         regs.Write(Layout.PcOffset, result.NextPc);
         return ChannelAction.Continue;
-    }
-
-    bool IInstructionFetcher.TryFetch(ulong address, out uint word)
-    {
-        word = 0;
-        if ((address & 3) != 0 || address < Options.RamBase || address - Options.RamBase > Options.RamSize - 4) return false;
-        word = BinaryPrimitives.ReadUInt32LittleEndian(Ram[(int)(address - Options.RamBase)..]);
-        return true;
     }
 
     /// <inheritdoc/>

@@ -20,6 +20,13 @@ public sealed record EngineOptions
     /// <summary>When set, every translated block's IR (and host code, for translating engines) is written here.</summary>
     public TextWriter? TranslationLog { get; init; }
 
+    /// <summary>
+    /// Translating engines: have the host interpret every block (through the channel) instead of
+    /// running generated code. A debugging aid: a guest that works this way but not translated points
+    /// at the code generator.
+    /// </summary>
+    public bool InterpretAllBlocks { get; init; }
+
     /// <summary>Where the engine logs (run start and end, errors, translation at Debug level); null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -12,10 +12,10 @@ namespace Captive.Core.Execution;
 /// Runs guest code with the IR interpreter: no accelerator needed. The same IR the translator
 /// compiles, so it is also the reference the translator is tested against.
 /// </summary>
-public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAccess, IInstructionFetcher
+public sealed class InterpreterEngine : ExecutionEngine
 {
     private readonly HostMemoryVirtualizer _memory;
-    private readonly byte* _ram;
+    private readonly PhysicalMemoryAccess _access;
     private readonly byte[] _state;
     private readonly IrInterpreter _interpreter;
     private readonly Dictionary<ulong, IrBlock> _blocks = new();
@@ -27,7 +27,7 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
     public InterpreterEngine(IGuestSystem system, EngineOptions options) : base(system, options)
     {
         _memory = new HostMemoryVirtualizer(new GuestPhysicalAddress(options.RamBase), options.RamSize);
-        _ram = (byte*)_memory.RamHostAddress;
+        _access = new PhysicalMemoryAccess(_memory, system.Bus, () => (ulong)(Stopwatch.GetTimestamp() - _counterStart));
         _state = new byte[Layout.Size];
         _interpreter = new IrInterpreter(Layout);
         WriteNzcv(0);
@@ -91,14 +91,14 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
                     long t0 = Stopwatch.GetTimestamp();
                     block = new IrBlock();
                     block.Reset(pc);
-                    Machine.FrontEnd.LowerBlock(pc, this, block, Options.MaxBlockInstructions);
+                    Machine.FrontEnd.LowerBlock(pc, _access, block, Options.MaxBlockInstructions);
                     _blocks[pc] = block;
                     Statistics.CountTranslation(1, block.GuestInstructionCount, Stopwatch.GetTimestamp() - t0, 0);
                 }
                 BlockOutcome outcome;
                 try
                 {
-                    outcome = _interpreter.Execute(block, _state, this);
+                    outcome = _interpreter.Execute(block, _state, _access);
                 }
                 catch (GuestMemoryFault fault)
                 {
@@ -124,46 +124,6 @@ public sealed unsafe class InterpreterEngine : ExecutionEngine, IGuestMemoryAcce
 
     /// <summary>Drops every lowered block (after the guest changed code).</summary>
     public void InvalidateAll() => _blocks.Clear();
-
-    bool IInstructionFetcher.TryFetch(ulong address, out uint word)
-    {
-        word = 0;
-        if ((address & 3) != 0 || address < Options.RamBase || address - Options.RamBase > Options.RamSize - 4) return false;
-        word = *(uint*)(_ram + (address - Options.RamBase));
-        return true;
-    }
-
-    ulong IGuestMemoryAccess.Read(ulong address, int size)
-    {
-        ulong off = address - Options.RamBase;
-        if (address >= Options.RamBase && off <= Options.RamSize - (ulong)size)
-        {
-            byte* p = _ram + off;
-            return size switch { 1 => *p, 2 => *(ushort*)p, 4 => *(uint*)p, _ => *(ulong*)p };
-        }
-        Span<byte> data = stackalloc byte[8];
-        data.Clear();
-        if (!Machine.Bus.TryRead(new GuestPhysicalAddress(address), data[..size]))
-            throw new GuestMemoryFault(address, size, write: false);
-        return BinaryPrimitives.ReadUInt64LittleEndian(data);
-    }
-
-    void IGuestMemoryAccess.Write(ulong address, int size, ulong value)
-    {
-        ulong off = address - Options.RamBase;
-        if (address >= Options.RamBase && off <= Options.RamSize - (ulong)size)
-        {
-            byte* p = _ram + off;
-            switch (size) { case 1: *p = (byte)value; break; case 2: *(ushort*)p = (ushort)value; break; case 4: *(uint*)p = (uint)value; break; default: *(ulong*)p = value; break; }
-            return;
-        }
-        Span<byte> data = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(data, value);
-        if (!Machine.Bus.TryWrite(new GuestPhysicalAddress(address), data[..size]))
-            throw new GuestMemoryFault(address, size, write: true);
-    }
-
-    ulong IGuestMemoryAccess.ReadCounter() => (ulong)(Stopwatch.GetTimestamp() - _counterStart);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -60,6 +60,11 @@ public enum ChannelRequest : uint
     Trap = 2,
     /// <summary>Translated code found a guest address outside the guest window: Arg0 = address, Arg1 = block PC.</summary>
     AddressFault = 3,
+    /// <summary>
+    /// The block at the PC in the register file uses IR the code generator does not compile yet: the
+    /// host executes it with the IR interpreter on the vCPU's register file and memory.
+    /// </summary>
+    Interpret = 4,
 }
 
 /// <summary>What the vCPU does after the host answered.</summary>

@@ -107,6 +107,9 @@ internal sealed unsafe class CodeCache
 /// <summary>Translates guest blocks into the code cache: front end → IR → x86-64.</summary>
 internal sealed unsafe class BlockTranslator
 {
+    /// <summary>Blocks that became interpret stubs because the code generator cannot compile them yet.</summary>
+    public int InterpretedBlocks { get; private set; }
+
     /// <summary>Blocks translated per request at most (the requested one and its static successors).</summary>
     public const int MaxBlocksPerRequest = 32;
 
@@ -121,11 +124,13 @@ internal sealed unsafe class BlockTranslator
     private readonly Func<ulong, ulong> _resolve;
 
     private readonly TextWriter? _log;
+    private readonly bool _interpretAll;
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
 
     public BlockTranslator(IGuestFrontEnd frontEnd, X86BlockCompiler compiler, CodeCache cache, IInstructionFetcher fetcher,
-        ExecutionStatistics stats, int maxInstructions, TextWriter? log = null, Microsoft.Extensions.Logging.ILogger? logger = null)
+        ExecutionStatistics stats, int maxInstructions, TextWriter? log = null, Microsoft.Extensions.Logging.ILogger? logger = null, bool interpretAll = false)
     {
+        _interpretAll = interpretAll;
         _log = log;
         _logger = logger;
         _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = fetcher; _stats = stats;
@@ -187,7 +192,14 @@ internal sealed unsafe class BlockTranslator
             var writer = new Runtime.SpanCodeWriter((byte*)host, capacity);
             try
             {
-                var links = _compiler.Compile(_block, rip, writer, _resolve);
+                List<PendingLink> links;
+                if (!_interpretAll && X86BlockCompiler.CanCompile(_block)) links = _compiler.Compile(_block, rip, writer, _resolve);
+                else
+                {
+                    _compiler.CompileInterpretStub(at, rip, writer);
+                    links = [];
+                    InterpretedBlocks++;
+                }
                 _cache.Commit(at, writer.Position, links);
                 if (_log is not null) WriteTranslationLog(rip, host, writer.Position);
                 return writer.Position;

@@ -82,6 +82,28 @@ internal sealed class X86BlockCompiler
         Register.R14 => Register.R14L, _ => throw new ArgumentOutOfRangeException(nameof(r)),
     };
 
+    /// <summary>True when every IR operation of <paramref name="block"/> has x86-64 code generation.</summary>
+    public static bool CanCompile(IrBlock block)
+    {
+        foreach (ref readonly var i in block.Instructions)
+            if (i.IsFloatingPoint) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Code for a block the generator cannot compile: it asks the host, through the channel, to
+    /// interpret the block at <paramref name="guestPc"/> and continues at the dispatcher.
+    /// </summary>
+    public void CompileInterpretStub(ulong guestPc, ulong rip, Runtime.SpanCodeWriter writer)
+    {
+        _a.Reset();
+        _a.mov(rax, (long)guestPc);
+        _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
+        _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Interpret);
+        _a.jmp(_entry.Channel);
+        _a.Assemble(writer, rip);
+    }
+
     /// <summary>
     /// Compiles <paramref name="block"/> for execution at <paramref name="rip"/>, writing the code
     /// through <paramref name="writer"/>. <paramref name="resolve"/> gives the x86 address of an

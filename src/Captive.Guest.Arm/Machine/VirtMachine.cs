@@ -40,6 +40,9 @@ public sealed record VirtMachineOptions
     /// <summary>When set, every translated block's IR and host code is written here (a debugging aid).</summary>
     public TextWriter? TranslationLog { get; init; }
 
+    /// <summary>Translating engines: interpret every block on the host instead (a debugging aid; see <see cref="EngineOptions.InterpretAllBlocks"/>).</summary>
+    public bool InterpretAllBlocks { get; init; }
+
     /// <summary>Where the machine logs; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }
@@ -73,6 +76,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
             MaxBlockInstructions = options.MaxBlockInstructions,
             TranslationLog = options.TranslationLog,
             LoggerFactory = options.LoggerFactory,
+            InterpretAllBlocks = options.InterpretAllBlocks,
         };
         Engine = backend is null ? new InterpreterEngine(this, engineOptions) : new AcceleratedEngine(backend, this, engineOptions);
         try
