@@ -122,6 +122,9 @@ internal sealed unsafe class BlockTranslator
     private readonly IrBlock _block = new();
     private readonly Queue<ulong> _work = new();
     private readonly Func<ulong, ulong> _resolve;
+    private readonly Func<ulong, bool> _killsFlags;
+    private readonly Dictionary<ulong, bool> _flagKillers = new();
+    private readonly IrBlock _peek = new();
 
     private readonly TextWriter? _log;
     private readonly bool _interpretAll;
@@ -136,6 +139,19 @@ internal sealed unsafe class BlockTranslator
         _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = fetcher; _stats = stats;
         _maxInstructions = maxInstructions;
         _resolve = cache.Resolve;
+        _killsFlags = KillsFlags;
+    }
+
+    /// <summary>Whether the block at <paramref name="pc"/> overwrites NZCV before reading it (lowered on demand, remembered).</summary>
+    private bool KillsFlags(ulong pc)
+    {
+        if (_flagKillers.TryGetValue(pc, out bool kills)) return kills;
+        if (!_fetcher.TryFetch(pc, out _)) return false;
+        _peek.Reset(pc);
+        _frontEnd.LowerBlock(pc, _fetcher, _peek, _maxInstructions);
+        kills = X86BlockCompiler.KillsFlagsAtEntry(_peek);
+        _flagKillers[pc] = kills;
+        return kills;
     }
 
     /// <summary>Makes sure the block at <paramref name="pc"/> is translated and published; translates static successors too.</summary>
@@ -193,7 +209,7 @@ internal sealed unsafe class BlockTranslator
             try
             {
                 List<PendingLink> links;
-                if (!_interpretAll && X86BlockCompiler.CanCompile(_block)) links = _compiler.Compile(_block, rip, writer, _resolve);
+                if (!_interpretAll && X86BlockCompiler.CanCompile(_block)) links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
                 else
                 {
                     _compiler.CompileInterpretStub(at, rip, writer);

@@ -59,6 +59,9 @@ internal sealed class X86BlockCompiler
     private readonly List<Label> _stubs = new(); // Label is a struct: keep the copy Assembler.Label updated
     private readonly List<Action> _outOfLine = new();
     private bool _flagsInX86;
+    private Func<ulong, bool> _killsFlags = _ => false;
+    private int _deferSaveAt = -1;   // the flag writer whose save moves to the block's outgoing edges
+    private bool _savePending;       // x86 flags hold guest flags not yet stored
     private int[] _spill = new int[256];
     private int _spillSlots;
     private int _pinned;
@@ -109,8 +112,13 @@ internal sealed class X86BlockCompiler
     /// through <paramref name="writer"/>. <paramref name="resolve"/> gives the x86 address of an
     /// already translated guest block, or 0. Returns the direct branches still to be linked.
     /// </summary>
-    public List<PendingLink> Compile(IrBlock block, ulong rip, Runtime.SpanCodeWriter writer, Func<ulong, ulong> resolve)
+    public List<PendingLink> Compile(IrBlock block, ulong rip, Runtime.SpanCodeWriter writer, Func<ulong, ulong> resolve,
+        Func<ulong, bool>? killsFlags = null)
     {
+        bool selfKills = KillsFlagsAtEntry(block);
+        ulong selfPc = block.GuestAddress;
+        _killsFlags = killsFlags is null ? (target => target == selfPc && selfKills)
+            : (target => target == selfPc ? selfKills : killsFlags(target));
         _block = block;
         _a.Reset();
         _links.Clear();
@@ -200,6 +208,41 @@ internal sealed class X86BlockCompiler
                 _deferred[c] = true;
             }
         }
+
+        // Save the last flags on the outgoing edges instead, when nothing after the writer can
+        // disturb the x86 flags: then an edge whose target overwrites the flags first skips the save.
+        _deferSaveAt = -1;
+        _savePending = false;
+        bool terminalKeepsFlags = block.Terminal.Kind == IrTerminalKind.Jump
+            || (block.Terminal.Kind == IrTerminalKind.Branch && c >= 0 && _deferred[c] && insts[c].Opcode == IrOpcode.CondHolds);
+        if (terminalKeepsFlags && lastFlagWriter < n && insts[lastFlagWriter].Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags
+                or IrOpcode.AdcFlags or IrOpcode.SbcFlags or IrOpcode.SetLogicFlags)
+        {
+            bool quiet = true;
+            for (int i = lastFlagWriter + 1; i < n && quiet; i++)
+                quiet = _deferred[i] || insts[i].Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg;
+            if (quiet) _deferSaveAt = lastFlagWriter;
+        }
+    }
+
+    /// <summary>
+    /// True when the block's first access to NZCV writes all four flags: flags left by a
+    /// predecessor are dead on entry. A block that traps or leaves without touching them keeps them live.
+    /// </summary>
+    public static bool KillsFlagsAtEntry(IrBlock block)
+    {
+        foreach (ref readonly var i in block.Instructions)
+        {
+            if (i.ReadsFlags) return false;
+            if (i.WritesFlags) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Stores pending guest flags unless the edge's target overwrites them first.</summary>
+    private void SaveFlagsForEdge(ulong target)
+    {
+        if (_savePending && !_killsFlags(target)) { SaveFlags(); _savePending = false; }
     }
 
     // ───────────────────────────── registers ─────────────────────────────
@@ -386,6 +429,12 @@ internal sealed class X86BlockCompiler
         _flagsInX86 = true;
     }
 
+    private void SaveFlagsAt(int writer)
+    {
+        if (writer == _deferSaveAt) { _flagsInX86 = true; _savePending = true; }
+        else SaveFlags();
+    }
+
     private void LoadFlags()
     {
         if (_flagsInX86) return;
@@ -542,7 +591,7 @@ internal sealed class X86BlockCompiler
                 int s = Use(x.A);
                 if (x.Size == 8) _a.test(_r64[s], _r64[s]); else _a.test(_r32[s], _r32[s]);
                 _a.stc(); // ARM C = 0 is x86 CF = 1 in our encoding
-                SaveFlags();
+                SaveFlagsAt(i);
                 keepFlags = true;
                 break;
             }
@@ -867,7 +916,7 @@ internal sealed class X86BlockCompiler
         }
         if (!needFlags) return false;
         if (isAdd) _a.cmc();               // ARM C after an add is x86 CF; we keep its inverse
-        SaveFlags();
+        SaveFlagsAt(i);
         return true;
     }
 
@@ -975,6 +1024,7 @@ internal sealed class X86BlockCompiler
         {
             case IrTerminalKind.Jump:
                 FlushSlots();
+                SaveFlagsForEdge(t.Target);
                 EmitLink(t.Target, resolve);
                 break;
             case IrTerminalKind.Branch:
@@ -1007,8 +1057,10 @@ internal sealed class X86BlockCompiler
                     _a.test(_r64[r], _r64[r]);
                     cond = X86Cond.NE;
                 }
-                if (cond == X86Cond.Always) { EmitLink(t.Target, resolve); break; }
+                if (cond == X86Cond.Always) { SaveFlagsForEdge(t.Target); EmitLink(t.Target, resolve); break; }
+                SaveFlagsForEdge(t.Target);     // lahf/seto/mov leave the flags the jcc tests intact
                 EmitLink(t.Target, resolve, cond);
+                SaveFlagsForEdge(t.FallThrough);
                 EmitLink(t.FallThrough, resolve);
                 break;
             }
