@@ -74,6 +74,9 @@ internal static class A64Decoder
         int sf = (int)(w >> 31);
         switch (op)
         {
+            case A64Op.Casp:
+                // CASP names even register pairs; an odd Rs or Rt is UNDEFINED.
+                return ((e.Field(w, 's') | e.Field(w, 't')) & 1) != 0 ? A64Op.Undefined : op;
             case A64Op.AndImm or A64Op.OrrImm or A64Op.EorImm or A64Op.AndsImm:
                 {
                     int n = e.Field(w, 'N');

@@ -86,6 +86,11 @@ internal static class A64DecoderTable
         (A64Op.LdStImm9, "zz111v00oo0iiiiiiiiiwwnnnnnttttt"),
         (A64Op.LdStReg,  "zz111v00oo1mmmmmxxxS10nnnnnttttt"),
         (A64Op.LdStUImm, "zz111v01ooiiiiiiiiiiiinnnnnttttt"),
+        // ARMv8.1 LSE atomics (feature Atomic): Y = acquire, R = release, o = LDADD..LDUMIN opcode
+        (A64Op.Cas,      "zz0010001Y1sssssR11111nnnnnttttt"),
+        (A64Op.Casp,     "0z0010000Y1sssssR11111nnnnnttttt"),
+        (A64Op.AtomicOp, "zz111000YR1sssss0ooo00nnnnnttttt"),
+        (A64Op.Swp,      "zz111000YR1sssss100000nnnnnttttt"),
         // AdvSIMD load/store multiple and single structures
         (A64Op.Unsupported, "0-0011000-000000----------------"),
         (A64Op.Unsupported, "0-0011001-0---------------------"),

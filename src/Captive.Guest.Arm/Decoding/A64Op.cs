@@ -34,6 +34,8 @@ internal enum A64Op : ushort
     LdrLit, LdrLitSimd,
     LdStPair, LdStPairSimd,
     LdStImm9, LdStReg, LdStUImm,
+    // ARMv8.1 LSE atomics
+    Cas, Casp, AtomicOp, Swp,
 
     // Data processing — register
     AndReg, BicReg, OrrReg, OrnReg, EorReg, EonReg, AndsReg, BicsReg,

@@ -58,6 +58,8 @@ public static class A64Disassembler
 
     // ---- operand spelling
 
+    private static readonly string[] AtomicNames = ["add", "clr", "eor", "set", "smax", "smin", "umax", "umin"];
+
     private static string R(int n, bool x) => n == 31 ? (x ? "xzr" : "wzr") : (x ? "x" : "w") + n.ToString(CultureInfo.InvariantCulture);
     private static string RSp(int n, bool x) => n == 31 ? (x ? "sp" : "wsp") : (x ? "x" : "w") + n.ToString(CultureInfo.InvariantCulture);
     private static string X(int n) => R(n, true);
@@ -244,6 +246,28 @@ public static class A64Disassembler
                         A64Op.Stlr => $"stlr{suffix} {rt}, {mem}",
                         _ => $"ldar{suffix} {rt}, {mem}",
                     };
+                }
+            case A64Op.Cas or A64Op.AtomicOp or A64Op.Swp:
+                {
+                    int size = i['z'];
+                    bool x = size == 3;
+                    string order = (i['Y'] == 1 ? "a" : "") + (i['R'] == 1 ? "l" : "");
+                    string suffix = size switch { 0 => "b", 1 => "h", _ => "" };
+                    string mem = $"[{XSp(i['n'])}]";
+                    if (op == A64Op.Cas) return $"cas{order}{suffix} {R(i['s'], x)}, {R(i['t'], x)}, {mem}";
+                    if (op == A64Op.Swp) return $"swp{order}{suffix} {R(i['s'], x)}, {R(i['t'], x)}, {mem}";
+                    string name = AtomicNames[i['o']];
+                    if (i['Y'] == 0 && i['t'] == 31)
+                        return $"st{name}{(i['R'] == 1 ? "l" : "")}{suffix} {R(i['s'], x)}, {mem}";
+                    return $"ld{name}{order}{suffix} {R(i['s'], x)}, {R(i['t'], x)}, {mem}";
+                }
+            case A64Op.Casp:
+                {
+                    bool x = i['z'] == 1;
+                    string order = (i['Y'] == 1 ? "a" : "") + (i['R'] == 1 ? "l" : "");
+                    int s = i['s'], t = i['t'];
+                    if ((s & 1) != 0 || (t & 1) != 0) return null;
+                    return $"casp{order} {R(s, x)}, {R(s + 1, x)}, {R(t, x)}, {R(t + 1, x)}, [{XSp(i['n'])}]";
                 }
             case A64Op.Stxp or A64Op.Stlxp or A64Op.Ldxp or A64Op.Ldaxp:
                 {

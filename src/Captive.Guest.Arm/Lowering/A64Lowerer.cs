@@ -51,6 +51,9 @@ internal sealed partial class A64Lowerer
             case A64Op.Unsupported: Trap(IrTrapKind.Unsupported, i.Word); return;
 
             case A64Op.Adr or A64Op.Adrp: PcRelative(i); return;
+            case A64Op.Cas: CompareAndSwap(i); return;
+            case A64Op.Casp: CompareAndSwapPair(i); return;
+            case A64Op.AtomicOp or A64Op.Swp: AtomicMemoryOperation(i); return;
             case A64Op.AddImm or A64Op.AddsImm or A64Op.SubImm or A64Op.SubsImm: AddSubImmediate(i); return;
             case A64Op.AndImm or A64Op.OrrImm or A64Op.EorImm or A64Op.AndsImm: LogicalImmediate(i); return;
             case A64Op.Movn or A64Op.Movz or A64Op.Movk: MoveWide(i); return;
