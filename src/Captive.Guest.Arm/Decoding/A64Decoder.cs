@@ -125,7 +125,7 @@ internal static class A64Decoder
                     int mode = e.Field(w, 'w');
                     var kind = LoadStoreKind(e.Field(w, 'z'), e.Field(w, 'v'), e.Field(w, 'o'), allowPrefetch: mode == 0);
                     if (kind == LdStKind.Invalid) return A64Op.Undefined;
-                    if (mode == 2) return kind == LdStKind.Simd ? A64Op.Undefined : A64Op.Unsupported; // LDTR/STTR
+                    if (mode == 2 && kind == LdStKind.Simd) return A64Op.Undefined; // LDTR/STTR have no SIMD&FP forms
                     return op;
                 }
             case A64Op.LdStReg:

@@ -88,10 +88,11 @@ internal sealed partial class A64Lowerer
         if (v == 0 && A64Decoder.LoadStoreKind(size, v, opc, true) == A64Decoder.LdStKind.Prefetch) return; // PRFUM
         long imm = i.Signed('i');
         var baseAddress = XSp(n);
-        // mode: 0 unscaled (LDUR/STUR), 1 post-index, 3 pre-index (2, unprivileged, is classified unsupported)
+        // mode: 0 unscaled (LDUR/STUR), 1 post-index, 2 unprivileged (LDTR/STTR: an unscaled access made with
+        // EL0's permissions — the same as mode 0 until the guest MMU exists), 3 pre-index
         var address = mode == 1 ? baseAddress : Offset(baseAddress, imm);
         var loaded = AccessSingle(size, v, opc, rt, address);
-        if (mode != 0)
+        if (mode is 1 or 3)
             SetXSp(n, mode == 1 ? Offset(baseAddress, imm) : address);
         FinishSingle(v, rt, loaded);
     }

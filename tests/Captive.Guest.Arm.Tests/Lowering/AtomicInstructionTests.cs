@@ -34,4 +34,12 @@ public sealed class AtomicInstructionTests : InstructionTestBase
     [InlineData("casp x0, x1, x2, x3, [x4]", "x0=1 x1=2 x2=3 x3=4 x4=D m64@D=1 m64@D+8=2", "x0=1 x1=2 m64@D=3 m64@D+8=4")]
     [InlineData("caspl w0, w1, w2, w3, [x4]", "x0=1 x1=9 x2=3 x3=4 x4=D m32@D=1 m32@D+4=2", "x0=1 x1=2 m32@D=1 m32@D+4=2")]
     public void Compare_and_swap(string asm, string setup, string expect) => Check(asm, setup, expect);
+
+    [Theory]
+    [InlineData("ldtr x0, [x1, #8]", "x1=D m64@D+8=0x1122334455667788", "x0=0x1122334455667788")]
+    [InlineData("ldtrsb x0, [x1, #-1]", "x1=D+1 m8@D=0x80", "x0=0xffffffffffffff80")]
+    [InlineData("ldtrh w0, [x1]", "x1=D m16@D=0xbeef", "x0=0xbeef")]
+    [InlineData("sttr w0, [x1, #4]", "x0=0x1122334455667788 x1=D", "m32@D+4=0x55667788")]
+    [InlineData("sttrb w0, [sp, #255]", "x0=0x1ff sp=D", "m8@D+255=0xff")]
+    public void Unprivileged_loads_and_stores_at_EL1_with_the_MMU_off(string asm, string setup, string expect) => Check(asm, setup, expect);
 }
