@@ -100,8 +100,6 @@ internal static class A64Decoder
                 if (!A64SystemInstructions.TryGet(e.Field(w, 'o'), e.Field(w, 'n'), e.Field(w, 'm'), e.Field(w, 'p'), out var sys))
                     return A64Op.Undefined;
                 return sys.Kind == SysInstructionKind.Unsupported ? A64Op.Unsupported : op;
-            case A64Op.Stxp or A64Op.Stlxp or A64Op.Ldxp or A64Op.Ldaxp:
-                return A64Op.Unsupported;
             case A64Op.LdrLitSimd:
                 return e.Field(w, 'o') == 3 ? A64Op.Undefined : op;
             case A64Op.LdStPair:

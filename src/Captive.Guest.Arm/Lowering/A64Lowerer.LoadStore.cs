@@ -224,6 +224,35 @@ internal sealed partial class A64Lowerer
         SetX(i['t'], value);
     }
 
+    private void LoadExclusivePair(in A64Instruction i)
+    {
+        // LDXP: one single-copy-atomic access of twice the register size, split little-endian.
+        int bytes = i['z'] == 1 ? 8 : 4;
+        var address = XSp(i['n']);
+        var first = _b.Load(address, bytes);
+        var second = _b.Load(_b.Add(address, K((ulong)bytes)), bytes);
+        _b.SetReg(ArmState.ExclusiveAddress, address);
+        _b.SetReg(ArmState.ExclusiveArmed, K(1));
+        SetX(i['t'], first);
+        SetX(i['u'], second);
+    }
+
+    private void StoreExclusivePair(in A64Instruction i)
+    {
+        int bytes = i['z'] == 1 ? 8 : 4;
+        var address = XSp(i['n']);
+        var upper = _b.Add(address, K((ulong)bytes));
+        var armed = _b.And(_b.CmpEq(address, _b.GetReg(ArmState.ExclusiveAddress)), _b.GetReg(ArmState.ExclusiveArmed));
+        var data0 = XBytes(i['t'], bytes);
+        var data1 = XBytes(i['u'], bytes);
+        var old0 = _b.Load(address, bytes);
+        var old1 = _b.Load(upper, bytes);
+        _b.Store(address, _b.Select(armed, data0, old0), bytes);
+        _b.Store(upper, _b.Select(armed, data1, old1), bytes);
+        _b.SetReg(ArmState.ExclusiveArmed, K(0));
+        SetX(i['s'], _b.Xor(armed, K(1)));
+    }
+
     private void StoreExclusive(in A64Instruction i)
     {
         // One vCPU: the store happens iff the local monitor is armed for exactly this address. The IR has no

@@ -82,6 +82,8 @@ internal sealed partial class A64Lowerer
 
             case A64Op.Ldxr or A64Op.Ldaxr: LoadExclusive(i); return;
             case A64Op.Stxr or A64Op.Stlxr: StoreExclusive(i); return;
+            case A64Op.Ldxp or A64Op.Ldaxp: LoadExclusivePair(i); return;
+            case A64Op.Stxp or A64Op.Stlxp: StoreExclusivePair(i); return;
             case A64Op.Ldar or A64Op.Stlr: LoadStoreOrdered(i); return;
             case A64Op.LdrLit: LoadLiteral(i); return;
             case A64Op.LdrLitSimd: LoadLiteralSimd(i); return;

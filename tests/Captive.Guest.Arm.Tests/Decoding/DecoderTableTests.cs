@@ -67,7 +67,7 @@ public sealed class DecoderTableTests(ITestOutputHelper output)
     [InlineData(0x12c00000u, nameof(A64Op.Undefined))]   // movn w0 with hw = 2
     [InlineData(0x13400000u, nameof(A64Op.Undefined))]   // sbfm with sf = 0, N = 1
     [InlineData(0x4ea28420u, nameof(A64Op.Unsupported))] // add v0.4s, v1.4s, v2.4s
-    [InlineData(0xc87f0440u, nameof(A64Op.Unsupported))] // ldxp x0, x1, [x2]
+    [InlineData(0xc87f0440u, nameof(A64Op.Ldxp))] // ldxp x0, x1, [x2]
     [InlineData(0xd508871fu, nameof(A64Op.Unsupported))] // tlbi vmalle1
     [InlineData(0x88dffc20u, nameof(A64Op.Ldar))]        // ldar w0, [x1]
     [InlineData(0x88c0fc20u, nameof(A64Op.Undefined))]   // ldar with Rs != 11111 (CONSTRAINED UNPREDICTABLE, taken as UNDEFINED like binutils)

@@ -42,4 +42,11 @@ public sealed class AtomicInstructionTests : InstructionTestBase
     [InlineData("sttr w0, [x1, #4]", "x0=0x1122334455667788 x1=D", "m32@D+4=0x55667788")]
     [InlineData("sttrb w0, [sp, #255]", "x0=0x1ff sp=D", "m8@D+255=0xff")]
     public void Unprivileged_loads_and_stores_at_EL1_with_the_MMU_off(string asm, string setup, string expect) => Check(asm, setup, expect);
+
+    [Theory]
+    [InlineData("ldxp x0, x1, [x2]; stxp w3, x4, x5, [x2]", "x2=D x4=7 x5=8 m64@D=1 m64@D+8=2", "x0=1 x1=2 x3=0 m64@D=7 m64@D+8=8 $ExclusiveAddress=D")]
+    [InlineData("ldaxp w0, w1, [x2]; stlxp w3, w4, w5, [x2]", "x2=D x4=7 x5=8 m64@D=0x0000000200000001", "x0=1 x1=2 x3=0 m64@D=0x0000000800000007 $ExclusiveAddress=D")]
+    [InlineData("stxp w3, x4, x5, [x2]", "x2=D x3=9 x4=7 x5=8 m64@D=1 m64@D+8=2", "x3=1")]
+    [InlineData("ldxp x0, x1, [x2]; clrex; stxp w3, x4, x5, [x2]", "x2=D x4=7 x5=8 m64@D=1 m64@D+8=2", "x0=1 x1=2 x3=1 $ExclusiveAddress=D")]
+    public void Exclusive_pairs(string asm, string setup, string expect) => Check(asm, setup, expect);
 }

@@ -101,7 +101,6 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("add v0.4s, v1.4s, v2.4s", IrTrapKind.Unsupported)]
     [InlineData("fadd d0, d1, d2", IrTrapKind.Unsupported)]
     [InlineData("ld1 {v0.16b}, [x0]", IrTrapKind.Unsupported)]
-    [InlineData("ldxp x0, x1, [x2]", IrTrapKind.Unsupported)]
     [InlineData("mrs x0, ctr_el0", IrTrapKind.Unsupported)]
     [InlineData("msr ttbr0_el1, x0", IrTrapKind.Unsupported)]
     [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
