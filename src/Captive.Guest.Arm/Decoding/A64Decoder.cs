@@ -139,7 +139,7 @@ internal static class A64Decoder
             case A64Op.AddExt or A64Op.AddsExt or A64Op.SubExt or A64Op.SubsExt:
                 return e.Field(w, 'i') > 4 ? A64Op.Undefined : op;
             case A64Op.Crc32:
-                return (e.Field(w, 's') == 3) != (sf == 1) ? A64Op.Undefined : A64Op.Unsupported;
+                return (e.Field(w, 's') == 3) != (sf == 1) ? A64Op.Undefined : op;
             case A64Op.SimdModImm:
                 {
                     if (e.Field(w, 'r') == 1) return A64Op.Undefined; // FP16 (ARMv8.2)

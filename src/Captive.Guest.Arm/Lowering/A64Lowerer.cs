@@ -52,6 +52,7 @@ internal sealed partial class A64Lowerer
 
             case A64Op.Adr or A64Op.Adrp: PcRelative(i); return;
             case A64Op.Cas: CompareAndSwap(i); return;
+            case A64Op.Crc32: Crc32(i); return;
             case A64Op.Casp: CompareAndSwapPair(i); return;
             case A64Op.AtomicOp or A64Op.Swp: AtomicMemoryOperation(i); return;
             case A64Op.AddImm or A64Op.AddsImm or A64Op.SubImm or A64Op.SubsImm: AddSubImmediate(i); return;

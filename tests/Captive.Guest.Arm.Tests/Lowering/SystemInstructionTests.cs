@@ -106,7 +106,6 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
     [InlineData("at s1e1r, x0", IrTrapKind.Unsupported)]
     [InlineData("eret", IrTrapKind.Unsupported)]
-    [InlineData("crc32x w0, w1, x2", IrTrapKind.Unsupported)]
     [InlineData(".inst 0xd5180000", IrTrapKind.Undefined)]              // MSR MIDR_EL1: read-only register
     [InlineData(".inst 0xd5184240", IrTrapKind.Undefined)]              // MSR CurrentEL
     [InlineData("sysl x0, #0, c0, c0, #0", IrTrapKind.Undefined)]
