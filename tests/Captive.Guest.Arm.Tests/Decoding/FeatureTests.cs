@@ -1,0 +1,46 @@
+using Captive.Guest.Arm.Decoding;
+using Captive.Guest.Arm.Tests.Lowering;
+using Xunit;
+
+namespace Captive.Guest.Arm.Tests.Decoding;
+
+// The ID registers must say exactly what is implemented (ARM ARM D17.2: field positions of
+// ID_AA64ISAR0_EL1 and ID_AA64PFR0_EL1).
+public sealed class FeatureTests : InstructionTestBase
+{
+    [Fact]
+    public void ISAR0_advertises_CRC32_and_LSE_atomics_and_no_crypto()
+    {
+        ulong isar0 = A64Features.IdAa64Isar0(A64Features.Implemented);
+        Assert.Equal(1UL, (isar0 >> 16) & 0xF);  // CRC32
+        Assert.Equal(2UL, (isar0 >> 20) & 0xF);  // Atomic: LSE
+        Assert.Equal(0UL, (isar0 >> 4) & 0xF);   // AES, PMULL
+        Assert.Equal(0UL, (isar0 >> 8) & 0xFF);  // SHA1, SHA2
+    }
+
+    [Fact]
+    public void PFR0_reports_AArch64_EL0_and_EL1_only_and_FP_SIMD_absent_until_complete()
+    {
+        ulong pfr0 = A64Features.IdAa64Pfr0(A64Features.Implemented);
+        Assert.Equal(1UL, pfr0 & 0xF);          // EL0: AArch64 only
+        Assert.Equal(1UL, (pfr0 >> 4) & 0xF);   // EL1: AArch64 only
+        Assert.Equal(0UL, (pfr0 >> 8) & 0xFF);  // no EL2, no EL3
+        Assert.Equal(0xFUL, (pfr0 >> 16) & 0xF); // FP not implemented (yet)
+        Assert.Equal(0xFUL, (pfr0 >> 20) & 0xF); // AdvSIMD not implemented (yet)
+    }
+
+    [Theory]
+    [InlineData("mrs x0, id_aa64isar0_el1", "", "x0=0x210000")]
+    [InlineData("mrs x1, id_aa64pfr0_el1", "", "x1=0xff0011")]
+    [InlineData("mrs x2, id_aa64isar1_el1", "x2=5", "x2=0")]
+    public void ID_registers_read_as_advertised(string asm, string setup, string expect) => Check(asm, setup, expect);
+
+    [Fact]
+    public void Every_implemented_encoding_class_of_an_optional_feature_is_tagged()
+    {
+        Assert.Equal(A64Feature.Crc32, A64Features.Of(A64Op.Crc32));
+        foreach (var op in new[] { A64Op.Cas, A64Op.Casp, A64Op.AtomicOp, A64Op.Swp })
+            Assert.Equal(A64Feature.Atomics, A64Features.Of(op));
+        Assert.Equal(A64Feature.Base, A64Features.Of(A64Op.AddImm));
+    }
+}
