@@ -101,4 +101,37 @@ public sealed class CliTests
         }
         finally { File.Delete(path); }
     }
+
+    [Theory]
+    [InlineData(new byte[] { 1, 2, 3 }, "too short")]
+    [InlineData(new byte[] { 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, "magic")]
+    [InlineData(new byte[] { 0xd0, 0x0d, 0xfe, 0xed, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, "file has 40")]
+    public void A_malformed_dtb_is_status_1_with_the_reason(byte[] blob, string message)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"captive-dtb-{Guid.NewGuid():N}.dtb");
+        File.WriteAllBytes(path, blob);
+        try
+        {
+            var (status, _, diagnostics) = Run("-dtb", path, "--engine", "interpreter");
+            Assert.Equal(1, status);
+            Assert.Contains(message, diagnostics);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_dtb_dumped_by_QEMU_is_accepted()
+    {
+        var qemu = TestEnvironment.FindOnPath("qemu-system-aarch64");
+        if (qemu is null) Assert.Skip("qemu-system-aarch64 is not installed");
+        var path = Path.Combine(Path.GetTempPath(), $"captive-qemu-{Guid.NewGuid():N}.dtb");
+        try
+        {
+            TestEnvironment.RunProcess(qemu, ["-M", $"virt,dumpdtb={path}", "-cpu", "cortex-a57", "-nographic"], TimeSpan.FromSeconds(30));
+            var (status, console, diagnostics) = Run("-dtb", path, "--engine", "interpreter");
+            Assert.True(status == 0, diagnostics);
+            Assert.Equal(TestEnvironment.Expected("hello"), console);
+        }
+        finally { File.Delete(path); }
+    }
 }

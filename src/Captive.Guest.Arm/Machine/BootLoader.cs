@@ -29,6 +29,7 @@ internal static class BootLoader
             initrd = range;
         }
 
+        if (options.DeviceTree is { } given) CheckDeviceTree(given);
         byte[] dtb = options.DeviceTree ?? VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(
             ramSize, options.BootArgs, initrd?.Start, initrd?.End));
         var dtbAddress = BootPlacement.PlaceDeviceTree(kernel, baseAddress, ramSize, (ulong)dtb.Length, initrd);
@@ -37,5 +38,29 @@ internal static class BootLoader
         else BootPlacement.CheckNoOverlap(("kernel", kernel.Extent), ("device tree", dtbRange));
         dtb.CopyTo(ram[(int)(dtbAddress.Value - ramBase)..]);
         return new BootInfo(kernel, kernel.Entry.Value, dtbAddress.Value, dtb.Length, initrd);
+    }
+
+    /// <summary>
+    /// Checks the header of a user-supplied flattened device tree (devicetree specification 5.2): magic,
+    /// sizes and block offsets inside the blob, a version the kernel understands. The contents are the
+    /// user's business, as with QEMU's -dtb; a blob that is not a device tree at all is a clear error.
+    /// </summary>
+    internal static void CheckDeviceTree(ReadOnlySpan<byte> blob)
+    {
+        static uint U32(ReadOnlySpan<byte> b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[at..]);
+        if (blob.Length < 40)
+            throw new GuestImageException($"The device tree is {blob.Length} bytes: too short for a header (40 bytes).");
+        if (U32(blob, 0) != 0xD00D_FEED)
+            throw new GuestImageException($"The device tree does not start with the FDT magic 0xd00dfeed (found 0x{U32(blob, 0):x8}).");
+        uint total = U32(blob, 4), structOff = U32(blob, 8), stringsOff = U32(blob, 12), rsvOff = U32(blob, 16);
+        uint version = U32(blob, 20), lastCompatible = U32(blob, 24), stringsSize = U32(blob, 32), structSize = U32(blob, 36);
+        if (total > blob.Length)
+            throw new GuestImageException($"The device tree header says {total} bytes but the file has {blob.Length}.");
+        if (lastCompatible > 17 || version < 16)
+            throw new GuestImageException($"Device tree version {version} (compatible with {lastCompatible}) is not supported; version 17 is.");
+        if ((ulong)structOff + structSize > total || (ulong)stringsOff + stringsSize > total || rsvOff >= total || rsvOff % 8 != 0)
+            throw new GuestImageException("The device tree header's block offsets or sizes point outside the blob.");
+        if (total > BootPlacement.MaxDeviceTreeSize)
+            throw new GuestImageException($"The device tree is {total} bytes; at most {BootPlacement.MaxDeviceTreeSize} are allowed.");
     }
 }
