@@ -135,7 +135,7 @@ public enum IrOpcode : byte
     FpCompare,
     /// <summary>A converted from FP format Immediate (2, 4, 8) to FP format Size (FCVT); honours AHP for half.</summary>
     FpConvert,
-    /// <summary>A rounded to an integral value in the same format (FRINT*); Immediate = IrFp.Rounding, bit 8 = raise inexact (FRINTX).</summary>
+    /// <summary>A rounded to an integral value in the same format (FRINT*); Immediate packed by IrFp.Pack: IrFp.Rounding, IrFp.RaisesInexact (FRINTX).</summary>
     FpRoundInt,
     /// <summary>
     /// FP A (format IrFp.SourceSize(Immediate)) to an integer of Size bytes (4 or 8), saturating, with

@@ -166,6 +166,10 @@ public sealed class IrInterpreter
 
                 case IrOpcode.ReadCounter: r = memory.ReadCounter(); break;
 
+                case >= IrOpcode.FpAdd and <= IrOpcode.IntToFp:
+                    r = FloatingPoint(in i, v, state);
+                    break;
+
                 default:
                     throw new InvalidOperationException($"v{n}: unknown opcode {i.Opcode}.");
             }
@@ -238,6 +242,37 @@ public sealed class IrInterpreter
         }
         nzcv = (neg ? FlagN : 0) | (result == 0 ? FlagZ : 0) | (c ? FlagC : 0) | (vf ? FlagV : 0);
         return result;
+    }
+
+    /// <summary>One FP opcode through <see cref="ArmFloat"/>: FPCR in, FPSR cumulative bits out.</summary>
+    private ulong FloatingPoint(in IrInstruction i, ulong[] v, Span<byte> state)
+    {
+        uint fpcr = _layout.FpcrOffset >= 0 ? (uint)ReadState(state, _layout.FpcrOffset, 8) : 0;
+        var exc = FpExceptions.None;
+        int size = i.Size;
+        long imm = i.Immediate;
+        ulong r = i.Opcode switch
+        {
+            IrOpcode.FpAdd => ArmFloat.Add(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpSub => ArmFloat.Sub(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpMul => ArmFloat.Mul(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpDiv => ArmFloat.Div(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpMax => ArmFloat.Max(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpMin => ArmFloat.Min(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpMaxNum => ArmFloat.MaxNum(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpMinNum => ArmFloat.MinNum(v[i.A], v[i.B], size, fpcr, ref exc),
+            IrOpcode.FpMulAdd => ArmFloat.MulAdd(v[i.A], v[i.B], v[i.C], size, fpcr, ref exc),
+            IrOpcode.FpSqrt => ArmFloat.Sqrt(v[i.A], size, fpcr, ref exc),
+            IrOpcode.FpCompare => ArmFloat.Compare(v[i.A], v[i.B], (int)(imm & 0xFF), (imm & 0x100) != 0, fpcr, ref exc),
+            IrOpcode.FpConvert => ArmFloat.Convert(v[i.A], (int)imm, size, fpcr, ref exc),
+            IrOpcode.FpRoundInt => ArmFloat.RoundInt(v[i.A], size, IrFp.Rounding(imm), IrFp.RaisesInexact(imm), fpcr, ref exc),
+            IrOpcode.FpToInt => ArmFloat.ToFixed(v[i.A], IrFp.SourceSize(imm), size, IrFp.IsSigned(imm), IrFp.FractionBits(imm), IrFp.Rounding(imm), fpcr, ref exc),
+            IrOpcode.IntToFp => ArmFloat.FromFixed(v[i.A], IrFp.SourceSize(imm), IrFp.IsSigned(imm), IrFp.FractionBits(imm), size, IrFp.Rounding(imm), fpcr, ref exc),
+            _ => throw new InvalidOperationException($"Unknown FP opcode {i.Opcode}."),
+        };
+        if (exc != FpExceptions.None && _layout.FpsrOffset >= 0)
+            WriteState(state, _layout.FpsrOffset, 8, ReadState(state, _layout.FpsrOffset, 8) | (uint)exc);
+        return r;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

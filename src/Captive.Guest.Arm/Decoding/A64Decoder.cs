@@ -152,8 +152,10 @@ internal static class A64Decoder
                     bool ok = (sf == 0 && type == 0 && rmode == 0) || (sf == 1 && type == 1 && rmode == 0) || (sf == 1 && type == 2 && rmode == 1);
                     return ok ? op : A64Op.Undefined;
                 }
-            case A64Op.FmovReg or A64Op.FmovImm:
+            case A64Op.FmovImm:
                 return e.Field(w, 't') <= 1 ? op : A64Op.Undefined;
+            case >= A64Op.FpCompare and <= A64Op.FpFixedConvert:
+                return A64FpDecoding.Classify(e, w);
             case A64Op.DupElem or A64Op.DupGen:
                 {
                     int imm5 = e.Field(w, 'i');

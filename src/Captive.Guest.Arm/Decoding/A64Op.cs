@@ -49,7 +49,11 @@ internal enum A64Op : ushort
     Rbit, Rev16, Rev32, Rev64, Clz, Cls,
 
     // SIMD & FP — the subset integer code uses
-    SimdModImm, FmovGen, FmovReg, FmovImm,
+    SimdModImm, FmovGen, FmovImm,
     DupElem, DupGen, Smov, Umov, Ins, InsElem,
     SimdLogic,
+
+    // SIMD & FP — scalar floating point (keep together, FpCompare first and FpFixedConvert last: the
+    // decoder and lowering dispatch on the range)
+    FpCompare, FpCondCompare, FpCondSelect, FpDataProc1, FpDataProc2, FpDataProc3, FpIntConvert, FpFixedConvert,
 }

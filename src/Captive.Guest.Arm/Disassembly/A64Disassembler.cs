@@ -13,7 +13,7 @@ namespace Captive.Guest.Arm.Disassembly;
 /// where their spelling is known (TLBI, ERET, exclusive pairs, CRC32, SIMD structure loads excepted).
 /// UNDEFINED words and words it does not know give null.
 /// </remarks>
-public static class A64Disassembler
+public static partial class A64Disassembler
 {
     private static readonly string[] Conditions = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv"];
     private static readonly string[] Shifts = ["lsl", "lsr", "asr", "ror"];
@@ -457,11 +457,6 @@ public static class A64Disassembler
                         _ => toVector ? $"fmov v{d}.d[1], {X(n)}" : $"fmov {X(d)}, v{n}.d[1]",
                     };
                 }
-            case A64Op.FmovReg:
-                {
-                    char c = i['t'] == 0 ? 's' : 'd';
-                    return $"fmov {c}{i['d']}, {c}{i['n']}";
-                }
             case A64Op.FmovImm:
                 {
                     int imm8 = i['i'];
@@ -470,6 +465,7 @@ public static class A64Disassembler
                         : BitConverter.Int64BitsToDouble((long)A64Immediates.VfpExpandImm64(imm8));
                     return $"fmov {(i['t'] == 0 ? 's' : 'd')}{i['d']}, {FpImmediate(value)}";
                 }
+            case >= A64Op.FpCompare and <= A64Op.FpFixedConvert: return FloatingPoint(i, op);
             case A64Op.DupElem or A64Op.DupGen or A64Op.Smov or A64Op.Umov or A64Op.Ins or A64Op.InsElem:
                 return Element(i, op);
             case A64Op.SimdLogic:

@@ -50,9 +50,6 @@ internal sealed partial class A64Lowerer
         else SetX(d, _b.GetReg(ArmState.V(n), bytes));
     }
 
-    private void FmovRegister(in A64Instruction i)
-        => SetVector(i['d'], _b.GetReg(ArmState.V(i['n']), i['t'] == 0 ? 4 : 8), K(0));
-
     private void FmovImmediate(in A64Instruction i)
     {
         int imm8 = i['i'];

@@ -108,12 +108,12 @@ internal sealed partial class A64Lowerer
 
             case A64Op.SimdModImm: SimdModifiedImmediate(i); return;
             case A64Op.FmovGen: FmovGeneral(i); return;
-            case A64Op.FmovReg: FmovRegister(i); return;
             case A64Op.FmovImm: FmovImmediate(i); return;
             case A64Op.DupElem or A64Op.DupGen: Dup(i); return;
             case A64Op.Umov or A64Op.Smov: MoveToGeneral(i); return;
             case A64Op.Ins or A64Op.InsElem: Insert(i); return;
             case A64Op.SimdLogic: SimdLogical(i); return;
+            case >= A64Op.FpCompare and <= A64Op.FpFixedConvert: FloatingPoint(i); return;
 
             default: Trap(IrTrapKind.Unsupported, i.Word); return;
         }
