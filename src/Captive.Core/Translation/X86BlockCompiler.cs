@@ -226,8 +226,9 @@ internal sealed class X86BlockCompiler
     }
 
     /// <summary>
-    /// True when the block's first access to NZCV writes all four flags: flags left by a
-    /// predecessor are dead on entry. A block that traps or leaves without touching them keeps them live.
+    /// True when the block's first access to NZCV writes all four flags, before anything that could
+    /// fault: flags left by a predecessor are dead on entry. A block that traps, touches memory first,
+    /// or leaves without touching them keeps them live.
     /// </summary>
     public static bool KillsFlagsAtEntry(IrBlock block)
     {
@@ -235,6 +236,8 @@ internal sealed class X86BlockCompiler
         {
             if (i.ReadsFlags) return false;
             if (i.WritesFlags) return true;
+            // A memory access may fault before the write: the fault must see the flags as they were.
+            if (i.Opcode is IrOpcode.Load or IrOpcode.Store) return false;
         }
         return false;
     }
@@ -341,8 +344,8 @@ internal sealed class X86BlockCompiler
         if (!IsConst(v)) throw new InvalidOperationException($"v{v} is used after its last use in block 0x{_block.GuestAddress:x}.");
         int r = Alloc();
         long c = ConstValue(v);
-        if (c == 0) _a.xor(_r32[r], _r32[r]);
-        else if ((ulong)c <= uint.MaxValue) _a.mov(_r32[r], unchecked((int)(uint)c));
+        // mov, never xor: the x86 flags may be holding the guest's NZCV right now.
+        if ((ulong)c <= uint.MaxValue) _a.mov(_r32[r], unchecked((int)(uint)c));
         else _a.mov(_r64[r], c);
         Define(v, r);
         return r;
