@@ -1,0 +1,224 @@
+namespace Captive.Differential;
+
+/// <summary>
+/// Integer loads and stores: unsigned offset, unscaled, pre- and post-index, register offset (every
+/// extend), pairs (LDP, STP, LDPSW, LDNP, STNP), literal, exclusives and acquire/release. Every base
+/// and index register is reserved and its value known to the generator, so every effective address is
+/// known statically and kept inside the window, naturally aligned (with the MMU off data accesses are
+/// Device-nGnRnE: an unaligned one is an alignment fault), and outside the exclusive granule at X28
+/// unless the instruction is an exclusive.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>X28: window base (fixed, 16-byte aligned, mid-window); the only base of exclusives.</item>
+/// <item>X27 and SP: bases that writeback moves (tracked, kept in the inner window).</item>
+/// <item>X24 (small positive), X25 (random high half, small negative low word), X26 (random high half,
+/// small positive low word): index registers, so UXTW, SXTW, LSL and SXTX each meet a useful value.</item>
+/// </list>
+/// Filtered as CONSTRAINED UNPREDICTABLE: writeback with Rt (or Rt2) == Rn, load pairs with Rt == Rt2,
+/// STXR with Rs == Rt, exclusive stores whose size differs from the armed load's, and plain stores into
+/// the armed exclusive granule (whether they clear the monitor is IMPLEMENTATION DEFINED).
+/// </remarks>
+public sealed class LoadStoreClass : InstructionClass
+{
+    private const int WindowBase = 28, WritebackBase = 27, IndexSmall = 24, IndexNegW = 25, IndexPosW = 26, Sp = 31;
+    private static readonly int[] ReservedRegisters = [IndexSmall, IndexNegW, IndexPosW, WritebackBase, WindowBase];
+    private static readonly int[] Bases = [WindowBase, WritebackBase, Sp];
+    private static readonly int[] WritebackBases = [WritebackBase, Sp];
+    private static readonly int[] Indexes = [IndexSmall, IndexNegW, IndexPosW, 31];
+
+    public override string Name => "loadstore";
+
+    public override IReadOnlyList<string> Ops { get; } =
+    [
+        "LdStUImm", "LdStImm9", "LdStReg", "LdStPair", "LdrLit",
+        "Ldxr", "Ldaxr", "Stxr", "Stlxr", "Stlr", "Ldar", "Ldxp", "Ldaxp", "Stxp", "Stlxp",
+    ];
+
+    public override IReadOnlyCollection<int> Reserved => ReservedRegisters;
+
+    private static ulong Granule => ImageLayout.Window + ImageLayout.WindowSize / 2;
+
+    public override void Initialise(ulong[] registers, GenerationContext context, Random rng)
+    {
+        ulong w = ImageLayout.Window;
+        registers[WindowBase] = Granule;
+        registers[WritebackBase] = w + 0x400 + (ulong)rng.Next(0, 0x40) * 8;
+        registers[Sp] = w + 0xB00 + (ulong)rng.Next(0, 0x40) * 8;
+        registers[IndexSmall] = (ulong)rng.Next(1, 32) * 8;
+        registers[IndexNegW] = ((ulong)(uint)rng.Next() << 32) | (uint)-(rng.Next(1, 32) * 8);
+        registers[IndexPosW] = ((ulong)(uint)rng.Next() << 32) | (uint)(rng.Next(1, 32) * 8);
+        foreach (int r in (int[])[.. ReservedRegisters, Sp]) context.Known[r] = registers[r];
+    }
+
+    private static bool InWindow(ulong ea, int bytes, int align, bool exclusive)
+    {
+        if (ea < ImageLayout.Window || ea + (ulong)bytes > ImageLayout.Window + ImageLayout.WindowSize || ea % (ulong)align != 0) return false;
+        bool inGranule = ea < Granule + 16 && ea + (ulong)bytes > Granule;
+        return exclusive || !inGranule;
+    }
+
+    private static bool BaseStaysInner(ulong value) =>
+        value >= ImageLayout.Window + 0x100 && value <= ImageLayout.Window + ImageLayout.WindowSize - 0x100;
+
+    private static int[] Dwords(ulong ea, int bytes)
+    {
+        long first = (long)(ea - ImageLayout.Window) & ~7L, last = (long)(ea + (ulong)bytes - 1 - ImageLayout.Window) & ~7L;
+        return first == last ? [(int)first] : [(int)first, (int)last];
+    }
+
+    private bool NotReserved(int r) => r == 31 || !Reserved.Contains(r);
+
+    public override bool TryGenerate(EncodingPattern line, uint word, Random rng, GenerationContext context, out GeneratedInstruction instruction)
+    {
+        instruction = default;
+        if (line.Has('v')) word = line.Set(word, 'v', 0); // SIMD&FP loads and stores belong to the FP classes
+        int? newBase = null; ulong newBaseValue = 0;
+        ulong ea; int bytes, align; bool store, load = false;
+        int t = line.Has('t') ? line.Get(word, 't') : 0;
+        switch (line.Op)
+        {
+            case "LdStUImm" or "LdStImm9" or "LdStReg":
+            {
+                int size = line.Get(word, 'z'), opc = line.Get(word, 'o');
+                bytes = 1 << size; align = bytes;
+                bool prefetch = size == 3 && opc == 2;
+                store = opc == 0; load = !store && !prefetch;
+                int mode = line.Op == "LdStImm9" ? line.Get(word, 'w') : 0;
+                bool writeback = mode is 1 or 3;
+                int n = writeback ? WritebackBases[rng.Next(2)] : Bases[rng.Next(3)];
+                word = line.Set(word, 'n', n);
+                ulong b = context.Known[n];
+                if (line.Op == "LdStUImm")
+                {
+                    int imm = rng.Next(0, 0x800 >> size);
+                    word = line.Set(word, 'i', imm);
+                    ea = b + ((ulong)imm << size);
+                }
+                else if (line.Op == "LdStImm9")
+                {
+                    long imm = line.Get(word, 'i'); if (imm >= 256) imm -= 512;
+                    ea = mode == 1 ? b : b + (ulong)imm;
+                    if (writeback) { newBase = n; newBaseValue = b + (ulong)imm; }
+                }
+                else
+                {
+                    int m = Indexes[rng.Next(Indexes.Length)];
+                    word = line.Set(word, 'm', m);
+                    ulong xm = m == 31 ? 0 : context.Known[m];
+                    int option = line.Get(word, 'x');
+                    ulong index = option switch { 2 => (uint)xm, 6 => (ulong)(long)(int)(uint)xm, _ => xm };
+                    ea = b + (index << (line.Get(word, 'S') == 1 ? size : 0));
+                }
+                if (load && !NotReserved(t)) word = line.Set(word, 't', t = RandomFreeRegister(rng));
+                if (writeback && t == n && n != 31) { context.Reject("writeback with Rt == Rn (CONSTRAINED UNPREDICTABLE)"); return false; }
+                break;
+            }
+            case "LdStPair":
+            {
+                int opc = line.Get(word, 'o'), mode = line.Get(word, 'p');
+                bool isLoad = line.Get(word, 'L') == 1;
+                int scale = opc == 2 ? 8 : 4;
+                bytes = 2 * scale; align = scale; store = !isLoad; load = isLoad;
+                bool writeback = mode is 1 or 3;
+                int n = writeback ? WritebackBases[rng.Next(2)] : Bases[rng.Next(3)];
+                word = line.Set(word, 'n', n);
+                long imm = line.Get(word, 'i'); if (imm >= 64) imm -= 128;
+                ulong b = context.Known[n];
+                ea = mode == 1 ? b : b + (ulong)(imm * scale);
+                if (writeback) { newBase = n; newBaseValue = b + (ulong)(imm * scale); }
+                int u = line.Get(word, 'u');
+                if (load)
+                {
+                    if (!NotReserved(t)) word = line.Set(word, 't', t = RandomFreeRegister(rng));
+                    if (!NotReserved(u)) word = line.Set(word, 'u', u = RandomFreeRegister(rng));
+                    if (t == u) { context.Reject("load pair with Rt == Rt2 (CONSTRAINED UNPREDICTABLE)"); return false; }
+                }
+                if (writeback && n != 31 && (t == n || u == n)) { context.Reject("pair writeback with Rt or Rt2 == Rn (CONSTRAINED UNPREDICTABLE)"); return false; }
+                break;
+            }
+            case "LdrLit":
+            {
+                int opc = line.Get(word, 'o');
+                bytes = opc == 1 ? 8 : 4; align = bytes; store = false; load = opc != 3;
+                ulong lo = Math.Max(ImageLayout.Window, context.Pc - 0xF_0000); // not below: the flush flag differs between engines
+                ulong target = (lo + (ulong)rng.NextInt64(0, (long)(context.Pc - lo))) & ~(ulong)(align - 1);
+                word = line.Set(word, 'i', (int)((long)(target - context.Pc) >> 2));
+                if (load && !NotReserved(t)) word = line.Set(word, 't', t = RandomFreeRegister(rng));
+                ea = 0;
+                break;
+            }
+            case "Ldxr" or "Ldaxr" or "Stxr" or "Stlxr" or "Ldxp" or "Ldaxp" or "Stxp" or "Stlxp":
+            {
+                bool pair = line.Op.EndsWith('p');
+                bool isStore = line.Op.StartsWith("St", StringComparison.Ordinal);
+                int size = line.Get(word, 'z');
+                if (pair) size += 3; // 32-bit pair = 8 bytes, 64-bit pair = 16 bytes
+                if (isStore && context.ExclusiveSize is int armed)
+                {
+                    if (armed != size) { context.Reject("store exclusive of another size than the armed load (CONSTRAINED UNPREDICTABLE)"); return false; }
+                }
+                bytes = 1 << size; align = bytes; store = isStore; load = !isStore;
+                word = line.Set(word, 'n', WindowBase);
+                ea = context.Known[WindowBase];
+                if (!isStore) word = line.Set(word, 's', 31);
+                if (!pair) word = line.Set(word, 'u', 31);
+                if (load && !NotReserved(t)) word = line.Set(word, 't', t = RandomFreeRegister(rng));
+                if (pair && load)
+                {
+                    int u = line.Get(word, 'u');
+                    if (!NotReserved(u)) word = line.Set(word, 'u', u = RandomFreeRegister(rng));
+                    if (t == u) { context.Reject("load exclusive pair with Rt == Rt2 (CONSTRAINED UNPREDICTABLE)"); return false; }
+                }
+                if (isStore)
+                {
+                    int s = RandomFreeRegister(rng, allowZr: false);
+                    word = line.Set(word, 's', s);
+                    if (s == t || (pair && s == line.Get(word, 'u'))) { context.Reject("store exclusive with Rs == Rt or Rt2 (CONSTRAINED UNPREDICTABLE)"); return false; }
+                }
+                if (!Check(line, ref word, context)) return false;
+                context.ExclusiveSize = isStore ? null : size;
+                ulong regs = RegisterMask(line, word, isStore ? "s" : pair ? "tu" : "t");
+                instruction = new GeneratedInstruction(word, regs, isStore ? Dwords(ea, bytes) : []);
+                return true;
+            }
+            case "Stlr" or "Ldar":
+            {
+                int size = line.Get(word, 'z');
+                bytes = 1 << size; align = bytes; store = line.Op == "Stlr"; load = !store;
+                int n = WritebackBases[rng.Next(2)];
+                word = line.Set(word, 'n', n);
+                if (store) { word = line.Set(word, 's', 31); word = line.Set(word, 'u', 31); }
+                if (load && !NotReserved(t)) word = line.Set(word, 't', t = RandomFreeRegister(rng));
+                ea = context.Known[n];
+                break;
+            }
+            default:
+                throw new InvalidOperationException($"{line.Op} is not a load/store op this class handles.");
+        }
+
+        if (line.Op != "LdrLit" && !InWindow(ea, bytes, align, exclusive: false))
+        {
+            context.Reject("address outside the window, unaligned, or in the exclusive granule (regenerated)");
+            return false;
+        }
+        if (newBase is int nb && !BaseStaysInner(newBaseValue))
+        {
+            context.Reject("writeback would move the base out of the window (regenerated)");
+            return false;
+        }
+        if (!Check(line, ref word, context)) return false;
+        if (newBase is int reg) context.Known[reg] = newBaseValue;
+        ulong mask = (load ? RegisterMask(line, word, line.Op == "LdStPair" ? "tu" : "t") : 0) | (newBase is int wb ? 1UL << wb : 0);
+        instruction = new GeneratedInstruction(word, mask, store ? Dwords(ea, bytes) : []);
+        return true;
+    }
+
+    private static bool Check(EncodingPattern line, ref uint word, GenerationContext context)
+    {
+        string op = DecoderTable.Decode(word);
+        if (op == line.Op) return true;
+        context.Reject($"{line.Op}: decodes as {op}");
+        return false;
+    }
+}

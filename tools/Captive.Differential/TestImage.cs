@@ -1,0 +1,39 @@
+namespace Captive.Differential;
+
+/// <summary>
+/// One dump in the stream: what it prints (in this order: the registers in <see cref="Registers"/>,
+/// lowest first, 31 being SP; NZCV; the window checksum when <see cref="Full"/>; the window doublewords at
+/// <see cref="Dwords"/>) and the generated instructions that ran since the previous dump.
+/// </summary>
+public sealed record DumpPoint(int Index, ulong Registers, bool Full, int[] Dwords, int FirstInstruction, int InstructionCount)
+{
+    /// <summary>The names of the printed values, in order.</summary>
+    public IEnumerable<string> ItemNames()
+    {
+        for (int r = 0; r < 32; r++)
+            if ((Registers >> r & 1) != 0) yield return r == 31 ? "sp" : $"x{r}";
+        yield return "nzcv";
+        if (Full) yield return "window checksum";
+        foreach (int d in Dwords) yield return $"mem[window+0x{d:x}]";
+    }
+}
+
+/// <summary>A generated image and what the generator knows about it.</summary>
+public sealed class TestImage
+{
+    public required string ClassName { get; init; }
+    public required int Seed { get; init; }
+    public required byte[] Bytes { get; init; }
+
+    /// <summary>The generated (random) instructions, in stream order.</summary>
+    public required uint[] Words { get; init; }
+
+    /// <summary>Their addresses.</summary>
+    public required ulong[] Addresses { get; init; }
+
+    /// <summary>The dumps, in the order the guest prints them (dump 0 is the initial state).</summary>
+    public required DumpPoint[] Dumps { get; init; }
+
+    /// <summary>Filtered candidates by reason.</summary>
+    public required IReadOnlyDictionary<string, long> Rejections { get; init; }
+}
