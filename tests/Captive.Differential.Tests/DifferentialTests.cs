@@ -5,7 +5,7 @@ namespace Captive.Differential.Tests;
 /// <summary>
 /// QEMU is the oracle for the A64 → IR lowering: a fixed-seed random stream of every instruction class
 /// runs on qemu-system-aarch64 and on each captive engine, and every dump (registers, NZCV, stored
-/// memory, window checksum) must match.
+/// memory, window checksum; V registers, FPSR and FPCR for the FP class) must match.
 /// </summary>
 public sealed class DifferentialTests
 {
@@ -20,6 +20,9 @@ public sealed class DifferentialTests
         return data;
     }
 
+    /// <summary>The FP sample: a few thousand instructions, a dump every 4 (FPSR is per dump, so flags stay visible).</summary>
+    private const int FpInstructions = 5_000, FpPerDump = 4;
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Random_stream_matches_QEMU(string instructionClass, string engine)
@@ -28,12 +31,15 @@ public sealed class DifferentialTests
         if (qemu is null) Assert.Skip("qemu-system-aarch64 is not installed");
         if (engine == Engines.Kvm && Engines.KvmProblem() is { } why) Assert.Skip(why);
 
+        var cls = InstructionClass.ByName(instructionClass);
+        bool fp = cls.NeedsFp;
+        int instructions = fp ? FpInstructions : Instructions;
         var harness = new Harness(qemu, [engine]) { Timeout = TimeSpan.FromSeconds(60) };
-        harness.Run(InstructionClass.ByName(instructionClass), Seed, Instructions, perImage: Instructions);
+        harness.Run(cls, Seed, instructions, perImage: instructions, perDump: fp ? FpPerDump : 16);
 
         var totals = harness.Totals[engine];
         Assert.True(totals.Differences.Count == 0, string.Join(Environment.NewLine, totals.Differences.Select(d => d.Describe())));
-        Assert.Equal(Instructions, totals.Instructions);
+        Assert.Equal(instructions, totals.Instructions); // drawn instructions (not the FP class's FPCR changes)
     }
 
     /// <summary>
@@ -59,10 +65,11 @@ public sealed class DifferentialTests
     [Theory]
     [InlineData("integer")]
     [InlineData("loadstore")]
+    [InlineData("fp")]
     public void The_sample_draws_every_implemented_op_of_the_class(string instructionClass)
     {
         var cls = InstructionClass.ByName(instructionClass);
-        var image = ImageBuilder.Build(cls, Seed, Instructions);
+        var image = ImageBuilder.Build(cls, Seed, cls.NeedsFp ? FpInstructions : Instructions);
         var drawn = image.Words.Select(DecoderTable.Decode).ToHashSet();
         // An op counts as implemented when some random word of its table lines decodes as the op itself.
         var rng = new Random(1);
@@ -87,5 +94,18 @@ public sealed class DifferentialTests
         // The generator's static address tracking is what keeps the streams safe; the dumps list stored doublewords.
         var image = ImageBuilder.Build(InstructionClass.ByName("loadstore"), 11, 2000);
         Assert.All(image.Dumps.SelectMany(d => d.Dwords), d => Assert.InRange(d, 0, ImageLayout.WindowSize - 8));
+    }
+
+    [Fact]
+    public void An_fp_image_dumps_the_V_registers_it_writes_and_varies_FPCR()
+    {
+        var image = ImageBuilder.Build(InstructionClass.ByName("fp"), 5, 2000, perDump: 4);
+        Assert.All(image.Dumps, d => Assert.True(d.Fp));
+        Assert.Equal(ulong.MaxValue, image.Dumps[0].Registers); // the initial state: every X and V register
+        Assert.Contains("fpcr", image.Dumps[0].ItemNames());
+        var msrFpcr = A64Asm.Msr(A64Asm.Fpcr, 28);
+        Assert.InRange(image.Words.Count(w => w == msrFpcr), 10, 1000);
+        // X28 holds the FPCR values and no generated instruction writes it.
+        Assert.All(image.Dumps.Where(d => !d.Full), d => Assert.Equal(0ul, d.Registers >> 28 & 1));
     }
 }

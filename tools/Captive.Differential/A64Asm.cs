@@ -35,12 +35,18 @@ public static class A64Asm
     public static readonly int EsrEl1 = SysReg(3, 0, 5, 2, 0);
     public static readonly int ElrEl1 = SysReg(3, 0, 4, 0, 1);
     public static readonly int FarEl1 = SysReg(3, 0, 6, 0, 0);
+    public static readonly int Fpcr = SysReg(3, 3, 4, 4, 0);
+    public static readonly int Fpsr = SysReg(3, 3, 4, 4, 1);
 
     public static uint Mrs(int rt, int sysreg) => 0xD530_0000u | ((uint)(sysreg & 0x7FFF) << 5) | (uint)rt;
     public static uint Msr(int sysreg, int rt) => 0xD510_0000u | ((uint)(sysreg & 0x7FFF) << 5) | (uint)rt;
 
     public static uint Stp(int rt, int rt2, int rn, int offset) => 0xA900_0000u | ((uint)((offset / 8) & 0x7F) << 15) | ((uint)rt2 << 10) | ((uint)rn << 5) | (uint)rt;
     public static uint Ldp(int rt, int rt2, int rn, int offset) => 0xA940_0000u | ((uint)((offset / 8) & 0x7F) << 15) | ((uint)rt2 << 10) | ((uint)rn << 5) | (uint)rt;
+    /// <summary>STP Qt, Qt2, [Xn, #offset] (offset a multiple of 16, below 1024).</summary>
+    public static uint StpQ(int rt, int rt2, int rn, int offset) => 0xAD00_0000u | ((uint)((offset / 16) & 0x7F) << 15) | ((uint)rt2 << 10) | ((uint)rn << 5) | (uint)rt;
+    /// <summary>LDP Qt, Qt2, [Xn, #offset] (offset a multiple of 16, below 1024).</summary>
+    public static uint LdpQ(int rt, int rt2, int rn, int offset) => 0xAD40_0000u | ((uint)((offset / 16) & 0x7F) << 15) | ((uint)rt2 << 10) | ((uint)rn << 5) | (uint)rt;
     public static uint StrX(int rt, int rn, int offset) => 0xF900_0000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
     public static uint LdrX(int rt, int rn, int offset) => 0xF940_0000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
     public static uint LdrW(int rt, int rn, int offset) => 0xB940_0000u | ((uint)(offset / 4) << 10) | ((uint)rn << 5) | (uint)rt;

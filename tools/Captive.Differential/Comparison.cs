@@ -41,7 +41,7 @@ public static class DumpComparer
             string? ql = k < q.Length ? q[k] : null, cl = k < c.Length ? c[k] : null;
             bool match = ql is not null && cl is not null && ql == cl && !ql.StartsWith('!');
             if (!match) return new ImageComparison(captive.Engine, k, instructions, Explain(image, captive.Engine, k, ql, cl, qemu, captive));
-            instructions += dump.InstructionCount;
+            instructions += dump.DrawnInstructions;
         }
         if (!captive.Completed || !qemu.Completed)
             return new ImageComparison(captive.Engine, image.Dumps.Length, instructions,

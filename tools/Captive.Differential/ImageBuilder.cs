@@ -37,21 +37,36 @@ public static class ImageBuilder
         for (int r = 0; r < 32; r++) regs[r] = rng.Next(2) == 0 ? Interesting[rng.Next(Interesting.Length)] : (ulong)rng.NextInt64() ^ ((ulong)rng.Next(2) << 63);
         regs[32] = (ulong)rng.Next(16) << 28;
         cls.Initialise(regs, context, rng);
+        ulong[] vectors = [];
+        ulong fpcr = 0;
+        if (cls.NeedsFp)
+        {
+            vectors = FpValues.RandomVectors(rng);
+            fpcr = cls.InitialFpcr(rng);
+        }
+        ulong allRegisters = cls.NeedsFp ? ulong.MaxValue : ulong.MaxValue >> 32;
 
         var stream = new Code(ImageLayout.Stream);
         EmitPrologue(stream, cls);
         var dumps = new List<DumpPoint>();
         var words = new List<uint>(instructions);
         var addresses = new List<ulong>(instructions);
-        EmitDump(stream, dumps, ulong.MaxValue >> 32, full: true, [], 0, 0);
+        EmitDump(stream, dumps, allRegisters, full: true, cls.NeedsFp, [], 0, 0, 0);
 
         var candidates = cls.Candidates;
         int produced = 0, segment = 0;
         while (produced < instructions)
         {
-            int first = produced;
+            int first = words.Count;
             ulong mask = 0;
             var stored = new SortedSet<int>();
+            var setup = cls.GroupPrologue(rng, context);
+            foreach (uint w in setup)
+            {
+                addresses.Add(stream.Pc);
+                stream.Emit(w);
+                words.Add(w);
+            }
             for (int k = 0; k < perDump && produced < instructions; k++)
             {
                 context.Pc = stream.Pc;
@@ -72,7 +87,7 @@ public static class ImageBuilder
             }
             segment++;
             bool full = produced == instructions || segment % fullEvery == 0;
-            EmitDump(stream, dumps, full ? ulong.MaxValue >> 32 : mask, full, [.. stored], first, produced - first);
+            EmitDump(stream, dumps, full ? allRegisters : mask, full, cls.NeedsFp, [.. stored], first, words.Count - first, setup.Count);
         }
         stream.Emit(B((long)(ImageLayout.Routines + (ulong)RoutineCode.Finish - stream.Pc)));
 
@@ -87,6 +102,10 @@ public static class ImageBuilder
         Put(ImageLayout.Routines, Routines());
         for (int r = 0; r < regs.Length; r++)
             BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan((int)(ImageLayout.RegisterTable - ImageLayout.LoadAddress) + 8 * r), regs[r]);
+        int table = (int)(ImageLayout.RegisterTable - ImageLayout.LoadAddress);
+        for (int k = 0; k < vectors.Length; k++)
+            BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(table + ImageLayout.VectorOffset + 8 * k), vectors[k]);
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(table + ImageLayout.FpcrOffset), fpcr);
         rng.NextBytes(image.AsSpan((int)(ImageLayout.Window - ImageLayout.LoadAddress), ImageLayout.WindowSize));
         BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan((int)(ImageLayout.FlushFlag - ImageLayout.LoadAddress)), 1);
         Put(ImageLayout.Stream, stream.Words);
@@ -114,6 +133,13 @@ public static class ImageBuilder
         c.Emit(MovConstant(1, ImageLayout.Log));
         c.Emit(StrX(1, 0, ImageLayout.LogPointerOffset));
         c.Emit(MovConstant(0, ImageLayout.RegisterTable));
+        if (cls.NeedsFp)
+        {
+            for (int v = 0; v < 32; v += 2) c.Emit(LdpQ(v, v + 1, 0, ImageLayout.VectorOffset + 16 * v));
+            c.Emit(LdrX(1, 0, ImageLayout.FpcrOffset));
+            c.Emit(Msr(Fpcr, 1));
+            c.Emit(Msr(Fpsr, Zr));
+        }
         c.Emit(LdrX(1, 0, 248));
         c.Emit(MovSp(Zr, 1));
         c.Emit(LdrX(1, 0, 256));
@@ -122,23 +148,30 @@ public static class ImageBuilder
         c.Emit(LdrX(0, 0, 0));
     }
 
-    /// <summary>The dump call: X30 parks in TPIDR_EL1, BL passes the descriptor words that follow it.</summary>
-    private static void EmitDump(Code c, List<DumpPoint> dumps, ulong mask, bool full, int[] dwords, int first, int count)
+    /// <summary>
+    /// The dump call: X30 parks in TPIDR_EL1, BL passes the descriptor words that follow it: the X register
+    /// mask, flags (bit 0 full, bit 1 FP state, bits 31:16 the number of doublewords), the V register mask,
+    /// the doubleword offsets.
+    /// </summary>
+    private static void EmitDump(Code c, List<DumpPoint> dumps, ulong mask, bool full, bool fp, int[] dwords, int first, int count, int setup)
     {
+        if (!fp) mask &= ulong.MaxValue >> 32;
         c.Emit(Msr(TpidrEl1, 30));
         c.Emit(Bl((long)(DumpRoutine - c.Pc)));
         c.Emit((uint)mask);
-        c.Emit((full ? 1u : 0u) | ((uint)dwords.Length << 16));
+        c.Emit((full ? 1u : 0u) | (fp ? 2u : 0u) | ((uint)dwords.Length << 16));
+        c.Emit((uint)(mask >> 32));
         foreach (int d in dwords) c.Emit((uint)d);
         c.Emit(Mrs(30, TpidrEl1));
-        dumps.Add(new DumpPoint(dumps.Count, mask, full, dwords, first, count));
+        dumps.Add(new DumpPoint(dumps.Count, mask, full, dwords, first, count, fp, setup));
     }
 
     private static ulong DumpRoutine => ImageLayout.Routines;
 
     /// <summary>
     /// The routines at <see cref="ImageLayout.Routines"/>: dump (saves everything, prints the described
-    /// values as 16 hex digits each and a newline, restores everything including NZCV and SP), print_hex
+    /// values as 16 hex digits each and a newline, restores everything including NZCV and SP; FPSR is
+    /// cleared after it is printed, so that a dump shows the cumulative exceptions of its group only), print_hex
     /// (X6 → UART; clobbers X13–X16, X30) and the exception handler.
     /// </summary>
     private static readonly (List<uint> Words, int Handler, int Finish) RoutineCode = BuildRoutines();
@@ -164,7 +197,8 @@ public static class ImageBuilder
         c.Emit(LdrX(13, 0, ImageLayout.LogPointerOffset));
         c.Emit(LdrW(2, 30, 0));
         c.Emit(LdrW(3, 30, 4));
-        c.Emit(AddImm(10, 30, 8));
+        c.Emit(LdrW(9, 30, 8));
+        c.Emit(AddImm(10, 30, 12));
         c.Emit(Movz(4, 0));
         int loop = c.Mark();
         c.Emit(LsrvW(5, 2, 4));
@@ -176,8 +210,39 @@ public static class ImageBuilder
         c.Emit(AddImm(4, 4, 1));
         c.Emit(CmpImm(4, 32));
         c.Emit(BCond(CondNe, c.Offset(c.Mark(), loop)));
+        // V registers (FP state only): saved with STP Q, each printed as low then high doubleword
+        int noVectorsBranch = c.Mark(); c.Emit(0);
+        for (int v = 0; v < 32; v += 2) c.Emit(StpQ(v, v + 1, 0, ImageLayout.VectorOffset + 16 * v));
+        c.Emit(MovConstant(12, ImageLayout.SaveArea + ImageLayout.VectorOffset));
+        c.Emit(Movz(4, 0));
+        int vloop = c.Mark();
+        c.Emit(LsrvW(5, 9, 4));
+        int vskipBranch = c.Mark(); c.Emit(0);
+        c.Emit(LdrX(6, 12, 0));
+        CallPrint();
+        c.Emit(LdrX(6, 12, 8));
+        CallPrint();
+        int vskip = c.Mark();
+        c.Patch(vskipBranch, Tbz(5, 0, c.Offset(vskipBranch, vskip)));
+        c.Emit(AddImm(12, 12, 16));
+        c.Emit(AddImm(4, 4, 1));
+        c.Emit(CmpImm(4, 32));
+        c.Emit(BCond(CondNe, c.Offset(c.Mark(), vloop)));
+        int noVectors = c.Mark();
+        c.Patch(noVectorsBranch, Tbz(3, 1, c.Offset(noVectorsBranch, noVectors)));
         c.Emit(LdrX(6, 0, 256));
         CallPrint();
+        // FPSR (FP state), FPCR (FP state, full dumps)
+        int noFpBranch = c.Mark(); c.Emit(0);
+        c.Emit(Mrs(6, Fpsr));
+        CallPrint();
+        c.Emit(Msr(Fpsr, Zr)); // so that each dump shows the exceptions of its own group only
+        int noFpcrBranch = c.Mark(); c.Emit(0);
+        c.Emit(Mrs(6, Fpcr));
+        CallPrint();
+        int noFp = c.Mark();
+        c.Patch(noFpBranch, Tbz(3, 1, c.Offset(noFpBranch, noFp)));
+        c.Patch(noFpcrBranch, Tbz(3, 0, c.Offset(noFpcrBranch, noFp)));
         int noFullBranch = c.Mark(); c.Emit(0);
         c.Emit(MovConstant(12, ImageLayout.Window));
         c.Emit(Movz(14, ImageLayout.WindowSize));

@@ -9,10 +9,11 @@ namespace Captive.Differential;
 ///  0x4008_0000   4        B start
 ///  0x4008_0800   0x800    exception vectors (VBAR_EL1): print "!", the vector, ESR, ELR, FAR; power off
 ///  0x4008_1000   0x1000   dump routine, hex printer, exception handler
-///  0x4008_2000   0x1000   initial register table: X0..X30, SP, NZCV (8 bytes each), then V0..V31, FPCR, FPSR;
-///                         at 0x4008_2ff8 the flush flag (1: copy the log to the UART at the end)
+///  0x4008_2000   0x1000   initial register table: X0..X30, SP, NZCV (8 bytes each); at +0x200 V0..V31 (16 bytes
+///                         each, low half first); at +0x400 FPCR; at 0x4008_2ff8 the flush flag (1: copy the log
+///                         to the UART at the end)
 ///  0x4008_3000   0x1000   the memory window (random bytes); loads and stores stay inside it
-///  0x4008_4000   0x200    the dump routine's save area
+///  0x4008_4000   0x400    the dump routine's save area (X registers, …; at +0x200 V0..V31 for FP classes)
 ///  0x4008_5000   …        prologue, then the random stream with a dump call every N instructions, then finish
 ///  0x4100_0000   …        the dump log (text); its end pointer is at SaveArea + 272
 /// </code>
@@ -34,6 +35,12 @@ public static class ImageLayout
     public const ulong Uart = 0x0900_0000;
     public const ulong FlushFlag = LoadAddress + 0x2FF8;
     public const int LogPointerOffset = 272;
+
+    /// <summary>Offset of V0..V31 in the register table and in the save area (16-byte aligned: LDP/STP Q).</summary>
+    public const int VectorOffset = 0x200;
+
+    /// <summary>Offset of the initial FPCR in the register table.</summary>
+    public const int FpcrOffset = 0x400;
     public const ulong LogPointer = SaveArea + LogPointerOffset;
     public const ulong Log = RamBase + 0x100_0000;
 

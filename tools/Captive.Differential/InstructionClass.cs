@@ -2,7 +2,7 @@ namespace Captive.Differential;
 
 /// <summary>One generated instruction and what the dump after it must show.</summary>
 /// <param name="Word">The instruction.</param>
-/// <param name="Registers">Registers it may write: bit n for Xn, bit 31 for SP (or XZR).</param>
+/// <param name="Registers">Registers it may write: bit n for Xn, bit 31 for SP (or XZR), bit 32 + n for Vn.</param>
 /// <param name="StoredDwords">Window offsets (multiples of 8) of the doublewords it may store to.</param>
 public readonly record struct GeneratedInstruction(uint Word, ulong Registers, int[] StoredDwords);
 
@@ -46,8 +46,21 @@ public abstract class InstructionClass
     /// <summary>Registers the stream must never write (the generator's base and index registers).</summary>
     public virtual IReadOnlyCollection<int> Reserved => [];
 
-    /// <summary>Whether the class uses FP/SIMD state (hook; no such class yet).</summary>
+    /// <summary>
+    /// Whether the class uses FP/SIMD state: the prologue enables FP (CPACR_EL1.FPEN), loads V0..V31 from the
+    /// table <see cref="FpValues"/> fills and FPCR from <see cref="InitialFpcr"/>, clears FPSR; dumps print the
+    /// V registers the group may write, FPSR, and (full dumps) every V register and FPCR.
+    /// </summary>
     public virtual bool NeedsFp => false;
+
+    /// <summary>The FPCR the prologue sets (FP classes only).</summary>
+    public virtual ulong InitialFpcr(Random rng) => 0;
+
+    /// <summary>
+    /// Instructions put in front of a dump group (e.g. an FPCR change); they are shown with the group when it
+    /// differs and counted with it, but never drawn from the table.
+    /// </summary>
+    public virtual IReadOnlyList<uint> GroupPrologue(Random rng, GenerationContext context) => [];
 
     /// <summary>Sets the reserved registers' initial values (and records them in <paramref name="context"/>).</summary>
     public virtual void Initialise(ulong[] registers, GenerationContext context, Random rng) { }
@@ -75,7 +88,7 @@ public abstract class InstructionClass
     }
 
     /// <summary>The classes the harness knows, by name.</summary>
-    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass()];
+    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass(), new FpScalarClass()];
 
     public static InstructionClass ByName(string name) =>
         All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))

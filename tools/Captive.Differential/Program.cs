@@ -22,7 +22,7 @@ for (int i = 0; i < args.Length; i++)
         case "--words": words = [.. Next().Split(',').Select(w => Convert.ToUInt32(w, 16))]; break;
         case "--per-dump": perDump = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         default:
-            Console.Error.WriteLine("usage: Captive.Differential [--class integer|loadstore|all] [--instructions N] [--seed S] [--per-image N]");
+            Console.Error.WriteLine("usage: Captive.Differential [--class integer|loadstore|fp|all] [--instructions N] [--seed S] [--per-image N]");
             Console.Error.WriteLine("                            [--engines interpreter,kvm] [--save-image FILE (writes the first image and stops)]");
             Console.Error.WriteLine("                            [--words HEX,HEX... (a fixed stream instead of a class)] [--per-dump N]");
             return 2;
