@@ -88,7 +88,53 @@ public sealed class IrBuilder
     public IrValue FpRoundInt(IrValue a, int format, FpRounding rounding, bool exact) => Emit(IrOpcode.FpRoundInt, F(format), a.Index, imm: IrFp.Pack(format, rounding, exact: exact));
     public IrValue FpToInt(IrValue a, int fromFormat, int toSize, FpRounding rounding, bool signed, int fractionBits = 0) => Emit(IrOpcode.FpToInt, W(toSize), a.Index, imm: IrFp.Pack(fromFormat, rounding, signed, fractionBits));
     public IrValue IntToFp(IrValue a, int fromSize, int toFormat, bool signed, int fractionBits = 0) => Emit(IrOpcode.IntToFp, F(toFormat), a.Index, imm: IrFp.Pack(W(fromSize), FpRounding.Dynamic, signed, fractionBits));
+
+    // Vectors (see IrVec for the immediate; esize is the element size in bytes, dataSize 8 or 16)
+    public IrValue GetVec(int offset) => Emit(IrOpcode.GetVec, 16, imm: offset);
+    public void SetVec(int offset, IrValue vector) => Emit(IrOpcode.SetVec, 16, vector.Index, imm: offset);
+    public IrValue LoadVec(IrValue address) => Emit(IrOpcode.LoadVec, 16, address.Index);
+    public void StoreVec(IrValue address, IrValue vector) => Emit(IrOpcode.StoreVec, 16, address.Index, vector.Index);
+    public IrValue VecFromHalves(IrValue lo, IrValue hi) => Emit(IrOpcode.VecFromHalves, 16, lo.Index, hi.Index);
+    public IrValue VecExtractLane(IrValue vector, int lane, int esize) => Emit(IrOpcode.VecExtractLane, 8, vector.Index, imm: IrVec.Pack(E(esize), Lane(lane, esize)));
+    public IrValue VecInsertLane(IrValue vector, int lane, int esize, IrValue scalar) => Emit(IrOpcode.VecInsertLane, 16, vector.Index, scalar.Index, imm: IrVec.Pack(E(esize), Lane(lane, esize)));
+    public IrValue VecFromScalar(IrValue scalar, int esize) => Emit(IrOpcode.VecFromScalar, 16, scalar.Index, imm: IrVec.Pack(E(esize)));
+    public IrValue VecZeroUpper(IrValue vector) => Emit(IrOpcode.VecZeroUpper, 16, vector.Index);
+    /// <summary>A lane-wise or permuting vector operation with one or two vector operands.</summary>
+    public IrValue Vec(IrOpcode op, IrValue a, int esize, int extra = 0, int dataSize = 16, int flags = 0)
+        => Emit(Checked(op, 1), 16, a.Index, imm: IrVec.Pack(esize, extra, dataSize, flags));
+    /// <summary>A two-operand vector operation.</summary>
+    public IrValue Vec(IrOpcode op, IrValue a, IrValue b, int esize, int extra = 0, int dataSize = 16, int flags = 0)
+        => Emit(Checked(op, 2), 16, a.Index, b.Index, imm: IrVec.Pack(esize, extra, dataSize, flags));
+    /// <summary>A three-operand vector operation (VecTbl, VecFpMulAdd).</summary>
+    public IrValue Vec(IrOpcode op, IrValue a, IrValue b, IrValue c, int esize, int extra = 0, int dataSize = 16)
+        => Emit(Checked(op, 3), 16, a.Index, b.Index, c.Index, imm: IrVec.Pack(esize, extra, dataSize));
+    /// <summary>An across-lanes reduction to a scalar (Size 8).</summary>
+    public IrValue VecReduce(IrOpcode op, IrValue a, int esize, int dataSize = 16)
+        => Emit(op is >= IrOpcode.VecAddAcross and <= IrOpcode.VecUAddLongAcross ? op : throw new ArgumentOutOfRangeException(nameof(op)), 8, a.Index, imm: IrVec.Pack(E(esize), 0, dataSize));
+    public IrValue VecFpToInt(IrValue a, int esize, FpRounding rounding, bool signed, int fractionBits = 0) => Emit(IrOpcode.VecFpToInt, 16, a.Index, imm: IrFp.Pack(F(esize), rounding, signed, fractionBits));
+    public IrValue VecIntToFp(IrValue a, int esize, bool signed, int fractionBits = 0) => Emit(IrOpcode.VecIntToFp, 16, a.Index, imm: IrFp.Pack(F(esize), FpRounding.Dynamic, signed, fractionBits));
 #pragma warning restore CS1591
+
+    /// <summary>Number of vector operands each vector opcode taking only vectors expects (0 when not such an op).</summary>
+    internal static int VectorOperandCount(IrOpcode op) => op switch
+    {
+        IrOpcode.VecNot or IrOpcode.VecShlImm or IrOpcode.VecLsrImm or IrOpcode.VecAsrImm or IrOpcode.VecAbs or IrOpcode.VecNeg
+            or IrOpcode.VecWiden or IrOpcode.VecNarrow or IrOpcode.VecRev or IrOpcode.VecCnt or IrOpcode.VecFpSqrt
+            or IrOpcode.VecFpAbs or IrOpcode.VecFpNeg or IrOpcode.VecZeroUpper or IrOpcode.VecFpToInt or IrOpcode.VecIntToFp => 1,
+        >= IrOpcode.VecAddAcross and <= IrOpcode.VecUAddLongAcross => 1,
+        IrOpcode.VecTbl or IrOpcode.VecFpMulAdd => 3,
+        >= IrOpcode.VecAdd and <= IrOpcode.VecFpCmpGt => 2,
+        _ => 0,
+    };
+
+    private static IrOpcode Checked(IrOpcode op, int operands)
+        => VectorOperandCount(op) == operands && op is not (>= IrOpcode.VecAddAcross and <= IrOpcode.VecUAddLongAcross)
+            and not (IrOpcode.VecFpToInt or IrOpcode.VecIntToFp or IrOpcode.VecZeroUpper)
+            ? op : throw new ArgumentOutOfRangeException(nameof(op), $"{op} does not take {operands} vector operand(s) this way.");
+
+    private static int E(int esize) => esize is 1 or 2 or 4 or 8 ? esize : throw new ArgumentOutOfRangeException(nameof(esize), "Element size must be 1, 2, 4 or 8 bytes.");
+
+    private static int Lane(int lane, int esize) => (uint)lane < (uint)(16 / esize) ? lane : throw new ArgumentOutOfRangeException(nameof(lane));
 
     private static int F(int format) => format is 2 or 4 or 8 ? format : throw new ArgumentOutOfRangeException(nameof(format), "FP format must be 2, 4 or 8 bytes.");
 

@@ -21,11 +21,18 @@ public struct IrInstruction
     /// <summary>Immediate: constant, state offset, condition code or extension width.</summary>
     public long Immediate;
 
-    /// <summary>True for the floating-point operations (they read FPCR and update FPSR).</summary>
-    public readonly bool IsFloatingPoint => Opcode >= IrOpcode.FpAdd;
+    /// <summary>True for the scalar floating-point operations FpAdd…IntToFp (they read FPCR and update FPSR).</summary>
+    public readonly bool IsFloatingPoint => Opcode is >= IrOpcode.FpAdd and <= IrOpcode.IntToFp;
+
+    /// <summary>True for the vector operations (GetVec onward), whatever kind of value they define.</summary>
+    public readonly bool IsVectorOp => Opcode >= IrOpcode.GetVec;
+
+    /// <summary>True when the instruction defines a 128-bit vector value (its Size is 16).</summary>
+    public readonly bool IsVector => Size == 16 && HasValue;
 
     /// <summary>True when the instruction defines a value.</summary>
-    public readonly bool HasValue => Opcode is not (IrOpcode.SetReg or IrOpcode.Store or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv);
+    public readonly bool HasValue => Opcode is not (IrOpcode.SetReg or IrOpcode.Store or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv
+        or IrOpcode.SetVec or IrOpcode.StoreVec);
 
     /// <summary>True when the instruction writes the NZCV flags.</summary>
     public readonly bool WritesFlags => Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags or IrOpcode.AdcFlags

@@ -147,4 +147,177 @@ public enum IrOpcode : byte
     /// rounded per FPCR ([SU]CVTF).
     /// </summary>
     IntToFp,
+
+    // ───── Vectors (AdvSIMD). An instruction whose Size is 16 defines a 128-bit vector value; lanes are
+    // little-endian (lane 0 in the low bits). Immediate is packed by IrVec: element size in bytes, an extra
+    // field (lane, shift, index or container size) and the data size in bytes (8 for the 64-bit forms, 16 for
+    // the full width). Lane-wise, pairwise, permute and reduction ops use only the low data-size bytes of their
+    // operands and leave the rest of a vector result zero (the 64-bit forms' write of zeros to bits 127:64).
+
+    /// <summary>Value = the 16 bytes of guest state at offset Immediate.</summary>
+    GetVec,
+    /// <summary>Guest state at offset Immediate (16 bytes) = vector A. No value.</summary>
+    SetVec,
+    /// <summary>Value = 16 bytes loaded from guest address A (scalar).</summary>
+    LoadVec,
+    /// <summary>Stores vector B at guest address A (scalar), 16 bytes. No value.</summary>
+    StoreVec,
+    /// <summary>Vector whose low 64 bits are scalar A and high 64 bits scalar B.</summary>
+    VecFromHalves,
+    /// <summary>Scalar (Size 8) = lane IrVec.Extra of vector A, element size IrVec.ElementSize, zero-extended.</summary>
+    VecExtractLane,
+    /// <summary>Vector A with lane IrVec.Extra (element size IrVec.ElementSize) replaced by the low bits of scalar B.</summary>
+    VecInsertLane,
+    /// <summary>The low IrVec.ElementSize bytes of scalar A in every lane (DUP).</summary>
+    VecFromScalar,
+    /// <summary>Vector A with bits 127:64 cleared.</summary>
+    VecZeroUpper,
+
+    /// <summary>A + B per lane.</summary>
+    VecAdd,
+    /// <summary>A - B per lane.</summary>
+    VecSub,
+    /// <summary>A * B per lane (low half of the product).</summary>
+    VecMul,
+    /// <summary>A &amp; B.</summary>
+    VecAnd,
+    /// <summary>A | B.</summary>
+    VecOr,
+    /// <summary>A ^ B.</summary>
+    VecXor,
+    /// <summary>A &amp; ~B.</summary>
+    VecBic,
+    /// <summary>~A.</summary>
+    VecNot,
+    /// <summary>Each lane of A shifted left by IrVec.Extra (0 to lane bits - 1).</summary>
+    VecShlImm,
+    /// <summary>Each lane of A shifted right logically by IrVec.Extra (1 to lane bits; lane bits gives 0).</summary>
+    VecLsrImm,
+    /// <summary>Each lane of A shifted right arithmetically by IrVec.Extra (1 to lane bits).</summary>
+    VecAsrImm,
+    /// <summary>SSHL: lane of A (signed) shifted by the signed low byte of the lane of B; negative shifts right arithmetically.</summary>
+    VecSshl,
+    /// <summary>USHL: lane of A (unsigned) shifted by the signed low byte of the lane of B; negative shifts right logically.</summary>
+    VecUshl,
+    /// <summary>All ones where A == B, else zero.</summary>
+    VecCmpEq,
+    /// <summary>All ones where A &gt; B signed (CMGT).</summary>
+    VecCmpGt,
+    /// <summary>All ones where A &gt;= B signed (CMGE).</summary>
+    VecCmpGe,
+    /// <summary>All ones where A &gt; B unsigned (CMHI).</summary>
+    VecCmpHi,
+    /// <summary>All ones where A &gt;= B unsigned (CMHS).</summary>
+    VecCmpHs,
+    /// <summary>All ones where (A &amp; B) != 0 (CMTST).</summary>
+    VecCmpTst,
+    /// <summary>Signed minimum.</summary>
+    VecSMin,
+    /// <summary>Signed maximum.</summary>
+    VecSMax,
+    /// <summary>Unsigned minimum.</summary>
+    VecUMin,
+    /// <summary>Unsigned maximum.</summary>
+    VecUMax,
+    /// <summary>Absolute value (the most negative value stays itself).</summary>
+    VecAbs,
+    /// <summary>Negation.</summary>
+    VecNeg,
+    /// <summary>Signed saturating A + B; a saturated lane sets FPSR.QC.</summary>
+    VecSQAdd,
+    /// <summary>Unsigned saturating A + B; sets FPSR.QC on saturation.</summary>
+    VecUQAdd,
+    /// <summary>Signed saturating A - B; sets FPSR.QC on saturation.</summary>
+    VecSQSub,
+    /// <summary>Unsigned saturating A - B; sets FPSR.QC on saturation.</summary>
+    VecUQSub,
+    /// <summary>|A - B| of signed lanes (SABD).</summary>
+    VecSAbsDiff,
+    /// <summary>|A - B| of unsigned lanes (UABD).</summary>
+    VecUAbsDiff,
+    /// <summary>
+    /// The low (IrVec.Extra = 0) or high (1) 64 bits of A, lanes of IrVec.ElementSize widened to twice that,
+    /// sign-extended when IrVec.Flags bit 0 is set (SXTL/UXTL and the long forms).
+    /// </summary>
+    VecWiden,
+    /// <summary>
+    /// Lanes of A (twice IrVec.ElementSize) narrowed to IrVec.ElementSize into the low 64 bits, high bits zero.
+    /// IrVec.Flags: 0 truncate (XTN), 1 signed saturate (SQXTN), 2 unsigned saturate (UQXTN), 3 signed to unsigned
+    /// saturate (SQXTUN); saturation sets FPSR.QC.
+    /// </summary>
+    VecNarrow,
+    /// <summary>ADDP: lane j of the concatenation B:A (data size IrVec.DataSize each) pairs summed.</summary>
+    VecAddPairwise,
+    /// <summary>Scalar = sum of the lanes of A (ADDV), truncated to the element size.</summary>
+    VecAddAcross,
+    /// <summary>Scalar = signed maximum lane of A, zero-extended from the element size.</summary>
+    VecSMaxAcross,
+    /// <summary>Scalar = unsigned maximum lane of A.</summary>
+    VecUMaxAcross,
+    /// <summary>Scalar = signed minimum lane of A.</summary>
+    VecSMinAcross,
+    /// <summary>Scalar = unsigned minimum lane of A.</summary>
+    VecUMinAcross,
+    /// <summary>Scalar = sum of the sign-extended lanes of A, truncated to twice the element size (SADDLV).</summary>
+    VecSAddLongAcross,
+    /// <summary>Scalar = sum of the zero-extended lanes of A, truncated to twice the element size (UADDLV).</summary>
+    VecUAddLongAcross,
+    /// <summary>ZIP1: interleave the low halves (of the data size) of A and B.</summary>
+    VecZip1,
+    /// <summary>ZIP2: interleave the high halves of A and B.</summary>
+    VecZip2,
+    /// <summary>UZP1: the even lanes of the concatenation B:A.</summary>
+    VecUzp1,
+    /// <summary>UZP2: the odd lanes of B:A.</summary>
+    VecUzp2,
+    /// <summary>TRN1: even lanes of A into even lanes, even lanes of B into odd lanes.</summary>
+    VecTrn1,
+    /// <summary>TRN2: odd lanes of A into even lanes, odd lanes of B into odd lanes.</summary>
+    VecTrn2,
+    /// <summary>EXT: bytes IrVec.Extra onward of the concatenation B:A (data size IrVec.DataSize each).</summary>
+    VecExt,
+    /// <summary>
+    /// One table register of TBL/TBX: each byte of the result is byte (i - IrVec.Extra) of B, where i is the
+    /// same byte of A, when that is 0–15; otherwise it is the same byte of C. Chained over 1–4 registers.
+    /// </summary>
+    VecTbl,
+    /// <summary>Elements of IrVec.ElementSize reversed within each container of IrVec.Extra bytes (REV16/32/64).</summary>
+    VecRev,
+    /// <summary>Number of set bits in each byte (CNT).</summary>
+    VecCnt,
+
+    /// <summary>FP lanes (format = IrVec.ElementSize, 2, 4 or 8) A + B, as FpAdd per lane.</summary>
+    VecFpAdd,
+    /// <summary>A - B per FP lane.</summary>
+    VecFpSub,
+    /// <summary>A * B per FP lane.</summary>
+    VecFpMul,
+    /// <summary>A / B per FP lane.</summary>
+    VecFpDiv,
+    /// <summary>FpMax per lane.</summary>
+    VecFpMax,
+    /// <summary>FpMin per lane.</summary>
+    VecFpMin,
+    /// <summary>FpMaxNum per lane.</summary>
+    VecFpMaxNum,
+    /// <summary>FpMinNum per lane.</summary>
+    VecFpMinNum,
+    /// <summary>A + B * C per lane, fused (FMLA; FMLS passes a negated B).</summary>
+    VecFpMulAdd,
+    /// <summary>Square root per lane.</summary>
+    VecFpSqrt,
+    /// <summary>Sign bit cleared per lane (FABS; no exceptions).</summary>
+    VecFpAbs,
+    /// <summary>Sign bit flipped per lane (FNEG; no exceptions).</summary>
+    VecFpNeg,
+    /// <summary>All ones where A == B (quiet compare, FCMEQ).</summary>
+    VecFpCmpEq,
+    /// <summary>All ones where A &gt;= B (signalling compare, FCMGE).</summary>
+    VecFpCmpGe,
+    /// <summary>All ones where A &gt; B (signalling compare, FCMGT).</summary>
+    VecFpCmpGt,
+    /// <summary>FP lanes to integers of the same size, Immediate packed by IrFp.Pack (FCVTZS/FCVTZU vector).</summary>
+    VecFpToInt,
+    /// <summary>Integer lanes to FP of the same size, Immediate packed by IrFp.Pack (SCVTF/UCVTF vector).</summary>
+    VecIntToFp,
 }

@@ -25,7 +25,7 @@ namespace Captive.Core.Interpreter;
 /// <see cref="Execute"/> allocates nothing once the array has grown to the largest block seen.
 /// </para>
 /// </remarks>
-public sealed class IrInterpreter
+public sealed partial class IrInterpreter
 {
     private const uint FlagN = 1u << 31, FlagZ = 1u << 30, FlagC = 1u << 29, FlagV = 1u << 28;
 
@@ -60,7 +60,10 @@ public sealed class IrInterpreter
 
         var insts = block.Instructions;
         if (_values.Length < insts.Length)
+        {
             _values = new ulong[BitOperations.RoundUpToPowerOf2((uint)insts.Length)];
+            _vectors = new ulong[2 * _values.Length];
+        }
         ulong[] v = _values;
         int flagsOffset = _layout.FlagsOffset;
 
@@ -168,6 +171,10 @@ public sealed class IrInterpreter
 
                 case >= IrOpcode.FpAdd and <= IrOpcode.IntToFp:
                     r = FloatingPoint(in i, v, state);
+                    break;
+
+                case >= IrOpcode.GetVec:
+                    r = Vector(in i, n, v, state, memory);
                     break;
 
                 default:

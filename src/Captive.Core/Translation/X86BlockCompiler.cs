@@ -89,7 +89,7 @@ internal sealed class X86BlockCompiler
     public static bool CanCompile(IrBlock block)
     {
         foreach (ref readonly var i in block.Instructions)
-            if (i.IsFloatingPoint) return false;
+            if (i.IsFloatingPoint || i.IsVectorOp) return false;
         return true;
     }
 

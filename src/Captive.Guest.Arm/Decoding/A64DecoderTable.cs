@@ -167,6 +167,11 @@ internal static class A64DecoderTable
         (A64Op.Ins,        "01001110000iiiii000111nnnnnddddd"),
         (A64Op.InsElem,    "01101110000iiiii0jjjj1nnnnnddddd"),
         (A64Op.SimdLogic,  "0qu01110zz1mmmmm000111nnnnnddddd"),
+        (A64Op.AdvSimd3Same,   "0qu01110zz1mmmmmooooo1nnnnnddddd"),
+        (A64Op.AdvSimdAcross,  "0qu01110zz11000ooooo10nnnnnddddd"),
+        (A64Op.AdvSimdPermute, "0q001110zz0mmmmm0ooo10nnnnnddddd"),
+        (A64Op.AdvSimdExt,     "0q101110000mmmmm0iiii0nnnnnddddd"),
+        (A64Op.AdvSimdTbl,     "0q001110000mmmmm0llo00nnnnnddddd"),
         (A64Op.Unsupported, "----111-------------------------"),
     ];
 }

@@ -47,6 +47,7 @@ internal static class A64Features
         A64Op.LdrLitSimd or A64Op.LdStPairSimd => A64Feature.FP,
         A64Op.SimdModImm or A64Op.DupElem or A64Op.DupGen or A64Op.Smov or A64Op.Umov or A64Op.Ins or A64Op.InsElem
             or A64Op.SimdLogic => A64Feature.AdvSimd,
+        >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl => A64Feature.AdvSimd,
         _ => A64Feature.Base,
     };
 

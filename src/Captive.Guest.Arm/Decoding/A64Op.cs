@@ -52,6 +52,8 @@ internal enum A64Op : ushort
     SimdModImm, FmovGen, FmovImm,
     DupElem, DupGen, Smov, Umov, Ins, InsElem,
     SimdLogic,
+    // AdvSIMD vector classes lowered to vector IR
+    AdvSimd3Same, AdvSimdAcross, AdvSimdPermute, AdvSimdExt, AdvSimdTbl,
 
     // SIMD & FP — scalar floating point (keep together, FpCompare first and FpFixedConvert last: the
     // decoder and lowering dispatch on the range)

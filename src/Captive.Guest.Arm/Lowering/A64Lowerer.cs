@@ -113,6 +113,11 @@ internal sealed partial class A64Lowerer
             case A64Op.Umov or A64Op.Smov: MoveToGeneral(i); return;
             case A64Op.Ins or A64Op.InsElem: Insert(i); return;
             case A64Op.SimdLogic: SimdLogical(i); return;
+            case A64Op.AdvSimd3Same: AdvSimdThreeSame(i); return;
+            case A64Op.AdvSimdAcross: AdvSimdAcrossLanes(i); return;
+            case A64Op.AdvSimdPermute: AdvSimdPermute(i); return;
+            case A64Op.AdvSimdExt: AdvSimdExtract(i); return;
+            case A64Op.AdvSimdTbl: AdvSimdTableLookup(i); return;
             case >= A64Op.FpCompare and <= A64Op.FpFixedConvert: FloatingPoint(i); return;
 
             default: Trap(IrTrapKind.Unsupported, i.Word); return;

@@ -39,7 +39,11 @@ public sealed class DecoderTableTests(ITestOutputHelper output)
         foreach (var e in A64Decoder.Encodings)
         {
             var decoded = A64Decoder.Decode(e.Value);
-            Assert.Same(e, decoded.Encoding);
+            // A catch-all's own all-zero word may fall inside a more specific line carved out of it.
+            if (e.Op == A64Op.Unsupported && decoded.Encoding != e)
+                Assert.True(decoded.Encoding is not null && (decoded.Encoding.Mask & e.Mask) == e.Mask && decoded.Encoding.Mask != e.Mask);
+            else
+                Assert.Same(e, decoded.Encoding);
         }
     }
 
@@ -66,7 +70,8 @@ public sealed class DecoderTableTests(ITestOutputHelper output)
     [InlineData(0x02000000u, nameof(A64Op.Undefined))]   // unallocated
     [InlineData(0x12c00000u, nameof(A64Op.Undefined))]   // movn w0 with hw = 2
     [InlineData(0x13400000u, nameof(A64Op.Undefined))]   // sbfm with sf = 0, N = 1
-    [InlineData(0x4ea28420u, nameof(A64Op.Unsupported))] // add v0.4s, v1.4s, v2.4s
+    [InlineData(0x4ea28420u, nameof(A64Op.AdvSimd3Same))] // add v0.4s, v1.4s, v2.4s
+    [InlineData(0x4ea20420u, nameof(A64Op.Unsupported))] // shadd v0.4s, v1.4s, v2.4s
     [InlineData(0xc87f0440u, nameof(A64Op.Ldxp))] // ldxp x0, x1, [x2]
     [InlineData(0xd508871fu, nameof(A64Op.Unsupported))] // tlbi vmalle1
     [InlineData(0x88dffc20u, nameof(A64Op.Ldar))]        // ldar w0, [x1]

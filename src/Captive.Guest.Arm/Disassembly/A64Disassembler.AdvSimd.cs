@@ -1,0 +1,86 @@
+using System.Globalization;
+using Captive.Guest.Arm.Decoding;
+
+namespace Captive.Guest.Arm.Disassembly;
+
+// The AdvSIMD vector classes lowered to vector IR, in objdump spelling.
+public static partial class A64Disassembler
+{
+    private static readonly string[] Arrangements = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
+
+    private static string Arrangement(int size, int q) => Arrangements[2 * size + q];
+
+    private static string? AdvSimd(in A64Instruction i, A64Op op)
+    {
+        if (i.Op != op) return null; // Unsupported variants of an implemented class
+        int q = i['q'], d = i['d'], n = i['n'];
+        switch (op)
+        {
+            case A64Op.AdvSimd3Same:
+                {
+                    int u = i['u'], size = i['z'], opc = i['o'], m = i['m'];
+                    string? name;
+                    string t;
+                    if (opc >= 24)
+                    {
+                        t = Arrangement(2 + (size & 1), q);
+                        name = (u, size >> 1, opc) switch
+                        {
+                            (0, 0, 24) => "fmaxnm", (0, 1, 24) => "fminnm", (0, 0, 25) => "fmla", (0, 1, 25) => "fmls",
+                            (0, 0, 26) => "fadd", (0, 1, 26) => "fsub", (0, 0, 28) => "fcmeq", (0, 0, 30) => "fmax",
+                            (0, 1, 30) => "fmin", (1, 0, 27) => "fmul", (1, 0, 28) => "fcmge", (1, 1, 28) => "fcmgt",
+                            (1, 0, 31) => "fdiv", _ => null,
+                        };
+                    }
+                    else
+                    {
+                        t = Arrangement(size, q);
+                        name = (opc, u) switch
+                        {
+                            (1, 0) => "sqadd", (1, 1) => "uqadd", (5, 0) => "sqsub", (5, 1) => "uqsub",
+                            (6, 0) => "cmgt", (6, 1) => "cmhi", (7, 0) => "cmge", (7, 1) => "cmhs",
+                            (8, 0) => "sshl", (8, 1) => "ushl", (12, 0) => "smax", (12, 1) => "umax",
+                            (13, 0) => "smin", (13, 1) => "umin", (14, 0) => "sabd", (14, 1) => "uabd",
+                            (15, 0) => "saba", (15, 1) => "uaba", (16, 0) => "add", (16, 1) => "sub",
+                            (17, 0) => "cmtst", (17, 1) => "cmeq", (18, 0) => "mla", (18, 1) => "mls",
+                            (19, 0) => "mul", (23, 0) => "addp", _ => null,
+                        };
+                    }
+                    return name is null ? null : $"{name} {V(d, t)}, {V(n, t)}, {V(i['m'], t)}";
+                }
+            case A64Op.AdvSimdAcross:
+                {
+                    int u = i['u'], size = i['z'], opc = i['o'];
+                    string name = (opc, u) switch
+                    {
+                        (3, 0) => "saddlv", (3, 1) => "uaddlv", (10, 0) => "smaxv", (10, 1) => "umaxv",
+                        (26, 0) => "sminv", (26, 1) => "uminv", _ => "addv",
+                    };
+                    int rsize = opc == 3 ? size + 1 : size;
+                    return $"{name} {"bhsd"[rsize]}{d.ToString(CultureInfo.InvariantCulture)}, {V(n, Arrangement(size, q))}";
+                }
+            case A64Op.AdvSimdPermute:
+                {
+                    string name = i['o'] switch { 1 => "uzp1", 2 => "trn1", 3 => "zip1", 5 => "uzp2", 6 => "trn2", _ => "zip2" };
+                    string t = Arrangement(i['z'], q);
+                    return $"{name} {V(d, t)}, {V(n, t)}, {V(i['m'], t)}";
+                }
+            case A64Op.AdvSimdExt:
+                {
+                    string t = q == 1 ? "16b" : "8b";
+                    return $"ext {V(d, t)}, {V(n, t)}, {V(i['m'], t)}, #{i['i'].ToString(CultureInfo.InvariantCulture)}";
+                }
+            case A64Op.AdvSimdTbl:
+                {
+                    string t = q == 1 ? "16b" : "8b";
+                    int count = i['l'] + 1, last = (n + count - 1) % 32;
+                    string list = count > 2 && last > n
+                        ? $"{V(n, "16b")}-{V(last, "16b")}"
+                        : string.Join(", ", Enumerable.Range(0, count).Select(j => V((n + j) % 32, "16b")));
+                    return $"{(i['o'] == 1 ? "tbx" : "tbl")} {V(d, t)}, {{{list}}}, {V(i['m'], t)}";
+                }
+            default:
+                return null;
+        }
+    }
+}
