@@ -95,8 +95,9 @@ public sealed unsafe class CorpusTranslator : IDisposable
     public CorpusTranslator(TranslationCorpus corpus)
     {
         _corpus = corpus;
-        _compiler = new X86BlockCompiler(Guest.Arm.ArmState.Layout, new CompilerOptions(false, true),
-            new RuntimeEntryPoints(VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset, VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset + 0x100));
+        _compiler = new X86BlockCompiler(Guest.Arm.ArmState.Layout, new CompilerOptions(false, true, 0x4000_0000, 128UL << 20),
+            new RuntimeEntryPoints(VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset, VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset + 0x100,
+                VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset + 0x200));
     }
 
     public long LowerAll()

@@ -80,8 +80,8 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
             var compiler = new X86BlockCompiler(Layout,
-                new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported),
-                new RuntimeEntryPoints(_code.Dispatch, _code.Channel));
+                new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase, options.RamSize),
+                new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall));
             _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks);
 
             _vcpu = _vm.CreateVirtualCpu(0);
@@ -343,6 +343,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
                 ChannelRequest.Translate => Translate(),
                 ChannelRequest.Trap => HandleTrap(),
                 ChannelRequest.Interpret => Interpret(),
+                ChannelRequest.DeviceAccess => DeviceAccess(),
                 ChannelRequest.AddressFault => Stop(StopReason.Error,
                     $"guest address 0x{Control<ulong>(ControlBlock.Arg0):x} is outside the {VmLayout.GuestWindowBits}-bit physical address space in the block at {DescribeInstruction(Control<ulong>(ControlBlock.Arg1))}", "address-fault"),
                 _ => Stop(StopReason.Error, $"Unknown channel request {(uint)kind}.", "unknown"),
@@ -403,6 +404,43 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         if (outcome.Trap == IrTrapKind.None) return ChannelAction.Continue;
         Statistics.CountRequest("trap:" + outcome.Trap.ToString().ToLowerInvariant());
         return Dispatch(new GuestTrap(outcome.Trap, outcome.TrapPc, outcome.NextPc, outcome.TrapInfo, outcome.TrapValue));
+    }
+
+    /// <summary>A guest load or store outside RAM, from translated code: answered from the device bus, no exit.</summary>
+    private ChannelAction DeviceAccess()
+    {
+        ulong address = Control<ulong>(ControlBlock.Arg0);
+        uint info = Control<uint>(ControlBlock.Arg2);
+        int size = (int)(info & 0xFF);
+        bool write = (info & 0x100) != 0;
+        var pa = new GuestPhysicalAddress(address);
+        string device = Machine.Bus is DeviceBus bus && bus.TryFind(pa, out var m) ? m.Device.Name : "unmapped";
+        Statistics.CountRequest((write ? "mmio-write:" : "mmio-read:") + device);
+        Span<byte> data = stackalloc byte[8];
+        data.Clear();
+        bool ok;
+        if (write)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(data, Control<ulong>(ControlBlock.Arg1));
+            ok = Machine.Bus.TryWrite(pa, data[..size]);
+        }
+        else
+        {
+            ok = Machine.Bus.TryRead(pa, data[..size]);
+            Control<ulong>(ControlBlock.Arg1) = BinaryPrimitives.ReadUInt64LittleEndian(data);
+        }
+        if (ok) return ChannelAction.Continue;
+        return Stop(StopReason.Error, $"guest {(write ? "write to" : "read from")} unmapped physical address 0x{address:x} ({size} bytes){BlockContextFromStack()}", "guest-memory");
+    }
+
+    /// <summary>The guest block of the access being answered: the channel subroutine's return address is on the CPL3 stack.</summary>
+    private string BlockContextFromStack()
+    {
+        // The vCPU is inside ChannelCall, called from the block's out-of-line access code.
+        ulong rsp = VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl3StackTop - 8;
+        ulong returnAddress = *(ulong*)(_area + (rsp - VmLayout.VcpuAreaVirtual(0)));
+        ulong? pc = _cache.GuestPcAt(returnAddress);
+        return pc is { } p ? $" in the block at {DescribeInstruction(p)}" : "";
     }
 
     private ChannelAction Translate()

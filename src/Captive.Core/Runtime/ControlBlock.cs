@@ -65,6 +65,11 @@ public enum ChannelRequest : uint
     /// host executes it with the IR interpreter on the vCPU's register file and memory.
     /// </summary>
     Interpret = 4,
+    /// <summary>
+    /// A load or store outside RAM: Arg0 = guest-physical address, Arg2 = size | 0x100 for a write,
+    /// Arg1 = the value written, or (answer) the value read, zero-extended.
+    /// </summary>
+    DeviceAccess = 5,
 }
 
 /// <summary>What the vCPU does after the host answered.</summary>

@@ -20,10 +20,13 @@ internal sealed class RuntimeCode
     /// <summary>Iterations the channel spins before ringing the doorbell anyway (a safety net; the service thread normally answers first).</summary>
     public const int SpinLimit = 1 << 24;
 
-    private RuntimeCode(ulong entry, ulong dispatch, ulong channel, ulong[] stubs, int size)
+    private RuntimeCode(ulong entry, ulong dispatch, ulong channel, ulong channelCall, ulong[] stubs, int size)
     {
-        Entry = entry; Dispatch = dispatch; Channel = channel; Stubs = stubs; Size = size;
+        Entry = entry; Dispatch = dispatch; Channel = channel; ChannelCall = channelCall; Stubs = stubs; Size = size;
     }
+
+    /// <summary>The channel as a subroutine: posts, waits, returns (for synchronous requests such as device accesses).</summary>
+    public ulong ChannelCall { get; }
 
     /// <summary>Where a vCPU starts (CPL3, R15 = register file, RSP = CPL3 stack).</summary>
     public ulong Entry { get; }
@@ -97,8 +100,15 @@ internal sealed class RuntimeCode
         a.mov(__qword_ptr[r15 + ControlBlock.Arg0], rax);
         a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Translate);
 
-        // Channel: count the request, publish it, then wait for the answer.
+        // Channel: the request is in the control block. The subroutine posts it and waits; a block or
+        // the dispatcher jumps here and continues at the dispatcher once it is answered.
+        var channelCall = a.CreateLabel();
         a.Label(ref channel);
+        a.call(channelCall);
+        a.jmp(dispatch);
+
+        // Channel subroutine: count the request, publish it, then wait for the answer.
+        a.Label(ref channelCall);
         var doorbell = a.CreateLabel();
         var spin = a.CreateLabel();
         var answered = a.CreateLabel();
@@ -129,7 +139,8 @@ internal sealed class RuntimeCode
         a.jne(doorbell);
         a.Label(ref answered);
         a.cmp(__dword_ptr[r15 + ControlBlock.ResponseAction], (int)ChannelAction.Continue);
-        a.je(dispatch);
+        a.jne(stop);
+        a.ret();
         a.Label(ref stop);
         a.mov(__dword_ptr[r15 + ControlBlock.ExitReason], (int)ExitReason.Stop);
         a.mov(rdx, (long)VmLayout.ExitPageVirtual);
@@ -140,7 +151,8 @@ internal sealed class RuntimeCode
         var result = a.Assemble(writer, rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         var stubs = new ulong[32];
         for (int v = 0; v < 32; v++) stubs[v] = result.GetLabelRIP(stubLabels[v]);
-        return new RuntimeCode(result.GetLabelRIP(entry), result.GetLabelRIP(dispatch), result.GetLabelRIP(channel), stubs, writer.Position);
+        return new RuntimeCode(result.GetLabelRIP(entry), result.GetLabelRIP(dispatch), result.GetLabelRIP(channel),
+            result.GetLabelRIP(channelCall), stubs, writer.Position);
     }
 }
 

@@ -8,7 +8,8 @@ namespace Captive.Core.Translation;
 /// <summary>Addresses in the VM that translated code jumps to.</summary>
 /// <param name="Dispatch">The dispatcher: looks up the PC in the register file and jumps to its block.</param>
 /// <param name="Channel">Posts the request already written in the control block and acts on the answer.</param>
-internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel);
+/// <param name="ChannelCall">Posts the request already written and returns once it is answered (stops the vCPU if the host says so).</param>
+internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel, ulong ChannelCall);
 
 /// <summary>A direct branch of a compiled block whose target was not translated yet.</summary>
 /// <param name="Rel32Address">x86 address of the rel32 field of the <c>jmp</c> to patch.</param>
@@ -18,7 +19,9 @@ internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarge
 /// <summary>Options of the code generator.</summary>
 /// <param name="CountExecution">Emit counters of executed blocks and guest instructions.</param>
 /// <param name="UseLzcnt">The host executes LZCNT.</param>
-internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt);
+/// <param name="RamBase">Guest-physical base of RAM: accesses inside RAM are plain x86 accesses.</param>
+/// <param name="RamSize">RAM size in bytes.</param>
+internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt, ulong RamBase, ulong RamSize);
 
 /// <summary>
 /// Compiles one IR block to x86-64 that runs at CPL3 in the VM. Conventions: R15 points at the
@@ -65,7 +68,8 @@ internal sealed class X86BlockCompiler
     private int[] _spill = new int[256];
     private int _spillSlots;
     private int _pinned;
-    private int _current; // registers the current instruction has taken; never spilled under it
+    private int _current;
+    private int _lastBind = -1; // registers the current instruction has taken; never spilled under it
     private const int SpillArea = (int)VmLayout.ControlBlockOffset + 0x1000, MaxSpillSlots = 512;
     private IrBlock _block = null!;
 
@@ -123,6 +127,7 @@ internal sealed class X86BlockCompiler
         _a.Reset();
         _links.Clear();
         _stubs.Clear();
+        _lastBind = -1;
         _outOfLine.Clear();
         _touched.Clear();
         Array.Clear(_regLive);
@@ -923,31 +928,65 @@ internal sealed class X86BlockCompiler
         return true;
     }
 
-    private void CheckAddress(int ra)
+    /// <summary>
+    /// The RAM range check every guest access makes: <c>addr - RamBase &lt; RamSize - size + 1</c>
+    /// unsigned. Anything else (devices, unmapped addresses, addresses beyond the guest window) jumps to
+    /// <paramref name="slow"/>, so translated code never dereferences a non-RAM guest address.
+    /// </summary>
+    private void RangeCheck(int ra, int size, Label slow)
     {
-        var fault = _a.CreateLabel();
         _a.mov(rax, _r64[ra]);
-        _a.shr(rax, VmLayout.GuestWindowBits);
-        _a.jne(fault);
-        var reg = _r64[ra];
-        ulong pc = _block.GuestAddress;
+        if (_options.RamBase != 0) _a.sub(rax, (int)_options.RamBase);
+        ulong limit = _options.RamSize - (ulong)size; // the last offset an access of this size may start at
+        if (limit < int.MaxValue) _a.cmp(rax, (int)limit);
+        else { _a.mov(rcx, (long)limit); _a.cmp(rax, rcx); }
+        _a.ja(slow);
+    }
+
+    /// <summary>
+    /// The out-of-line half of a non-RAM access: a synchronous DeviceAccess request through the channel
+    /// (the host answers from the device bus, or stops the run for an unmapped address), then back.
+    /// </summary>
+    private void DeviceAccess(Label slow, Label back, int ra, int size, bool write, int valueReg, long valueImm, int dest)
+    {
+        var addressReg = _r64[ra];
         _outOfLine.Add(() =>
         {
-            var l = fault;
+            var l = slow;
             _a.Label(ref l);
-            _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], reg);
-            _a.mov(rax, (long)pc);
-            _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], rax);
-            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.AddressFault);
-            _a.jmp(_entry.Channel);
+            _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], addressReg);
+            if (write)
+            {
+                if (valueReg >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], _r64[valueReg]);
+                else _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], (int)valueImm);
+            }
+            _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0));
+            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
+            _a.call(_entry.ChannelCall);
+            if (!write)
+            {
+                if (size == 8) _a.mov(_r64[dest], __qword_ptr[r15 + ControlBlock.Arg1]);
+                else _a.mov(_r32[dest], __dword_ptr[r15 + ControlBlock.Arg1]); // the host zero-extended it
+            }
+            _a.jmp(back);
         });
+    }
+
+    /// <summary>Binds a label to the next instruction, keeping Iced's one-label-per-instruction rule.</summary>
+    private void Bind(ref Label label)
+    {
+        if (_a.Instructions.Count == _lastBind) _a.nop();
+        _a.Label(ref label);
+        _lastBind = _a.Instructions.Count;
     }
 
     private void EmitLoad(int i, in IrInstruction x)
     {
         int ra = Use(x.A);
-        CheckAddress(ra);
         int d = Alloc();
+        var slow = _a.CreateLabel();
+        var back = _a.CreateLabel();
+        RangeCheck(ra, x.Size, slow);
         var m = _r64[ra];
         switch (x.Size)
         {
@@ -956,33 +995,43 @@ internal sealed class X86BlockCompiler
             case 4: _a.mov(_r32[d], __dword_ptr[m]); break;
             default: _a.mov(_r64[d], __qword_ptr[m]); break;
         }
+        Bind(ref back);
+        DeviceAccess(slow, back, ra, x.Size, write: false, -1, 0, d);
         Define(i, d);
     }
 
     private void EmitStore(in IrInstruction x)
     {
         int ra = Use(x.A);
-        CheckAddress(ra);
+        int value = 0;
+        bool imm = _loc[x.B] < 0 && IsImm(x.B, x.Size == 8 ? 8 : 4, out value);
+        int rv = imm ? -1 : Use(x.B);
+        var slow = _a.CreateLabel();
+        var back = _a.CreateLabel();
+        RangeCheck(ra, x.Size, slow);
         var m = _r64[ra];
-        if (_loc[x.B] < 0 && IsImm(x.B, x.Size == 8 ? 8 : 4, out int imm))
+        if (imm)
         {
             switch (x.Size)
             {
-                case 1: _a.mov(__byte_ptr[m], (byte)imm); break;
-                case 2: _a.mov(__word_ptr[m], (short)imm); break;
-                case 4: _a.mov(__dword_ptr[m], imm); break;
-                default: _a.mov(__qword_ptr[m], imm); break;
+                case 1: _a.mov(__byte_ptr[m], (byte)value); break;
+                case 2: _a.mov(__word_ptr[m], (short)value); break;
+                case 4: _a.mov(__dword_ptr[m], value); break;
+                default: _a.mov(__qword_ptr[m], value); break;
             }
-            return;
         }
-        int rv = Use(x.B);
-        switch (x.Size)
+        else
         {
-            case 1: _a.mov(__byte_ptr[m], _r8[rv]); break;
-            case 2: _a.mov(__word_ptr[m], _r16[rv]); break;
-            case 4: _a.mov(__dword_ptr[m], _r32[rv]); break;
-            default: _a.mov(__qword_ptr[m], _r64[rv]); break;
+            switch (x.Size)
+            {
+                case 1: _a.mov(__byte_ptr[m], _r8[rv]); break;
+                case 2: _a.mov(__word_ptr[m], _r16[rv]); break;
+                case 4: _a.mov(__dword_ptr[m], _r32[rv]); break;
+                default: _a.mov(__qword_ptr[m], _r64[rv]); break;
+            }
         }
+        Bind(ref back);
+        DeviceAccess(slow, back, ra, x.Size, write: true, rv, value, -1);
     }
 
     // ───────────────────────────── terminals ─────────────────────────────
@@ -995,7 +1044,7 @@ internal sealed class X86BlockCompiler
     private void EmitLink(ulong target, Func<ulong, ulong> resolve, X86Cond cond = X86Cond.Always)
     {
         var site = _a.CreateLabel();
-        _a.Label(ref site);
+        Bind(ref site);
         ulong host = resolve(target);
         if (host != 0)
         {
