@@ -66,6 +66,7 @@ public sealed class DifferentialTests
     [InlineData("integer")]
     [InlineData("loadstore")]
     [InlineData("fp")]
+    [InlineData("atomics")]
     public void The_sample_draws_every_implemented_op_of_the_class(string instructionClass)
     {
         var cls = InstructionClass.ByName(instructionClass);

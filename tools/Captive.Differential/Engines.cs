@@ -48,7 +48,7 @@ public static class Engines
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
             };
-            foreach (var a in (string[])["-M", "virt", "-cpu", "cortex-a57", "-nographic", "-monitor", "none", "-kernel", file])
+            foreach (var a in (string[])["-M", "virt", "-cpu", image.QemuCpu, "-nographic", "-monitor", "none", "-kernel", file])
                 psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             p.StandardInput.Close();

@@ -112,7 +112,7 @@ public static class ImageBuilder
 
         return new TestImage
         {
-            ClassName = cls.Name, Seed = seed, Bytes = image, Words = [.. words], Addresses = [.. addresses],
+            ClassName = cls.Name, QemuCpu = cls.QemuCpu, Seed = seed, Bytes = image, Words = [.. words], Addresses = [.. addresses],
             Dumps = [.. dumps], Rejections = context.Rejections,
         };
     }

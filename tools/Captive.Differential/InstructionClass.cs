@@ -53,6 +53,9 @@ public abstract class InstructionClass
     /// </summary>
     public virtual bool NeedsFp => false;
 
+    /// <summary>The QEMU CPU model whose features the class needs (cortex-a57 is ARMv8.0; LSE needs max).</summary>
+    public virtual string QemuCpu => "cortex-a57";
+
     /// <summary>The FPCR the prologue sets (FP classes only).</summary>
     public virtual ulong InitialFpcr(Random rng) => 0;
 
@@ -88,7 +91,7 @@ public abstract class InstructionClass
     }
 
     /// <summary>The classes the harness knows, by name.</summary>
-    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass(), new FpScalarClass()];
+    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass(), new FpScalarClass(), new LoadStoreClass(atomics: true)];
 
     public static InstructionClass ByName(string name) =>
         All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -27,13 +27,25 @@ public sealed class LoadStoreClass : InstructionClass
     private static readonly int[] WritebackBases = [WritebackBase, Sp];
     private static readonly int[] Indexes = [IndexSmall, IndexNegW, IndexPosW, 31];
 
-    public override string Name => "loadstore";
+    private readonly bool _atomics;
 
-    public override IReadOnlyList<string> Ops { get; } =
+    /// <summary>The plain load/store class, or (<paramref name="atomics"/>) the ARMv8.1 LSE atomics class.</summary>
+    public LoadStoreClass(bool atomics = false) => _atomics = atomics;
+
+    public override string Name => _atomics ? "atomics" : "loadstore";
+
+    /// <summary>LSE is ARMv8.1: QEMU's cortex-a57 model has none, its 'max' model has it.</summary>
+    public override string QemuCpu => _atomics ? "max" : base.QemuCpu;
+
+    public override IReadOnlyList<string> Ops => _atomics ? AtomicOps : PlainOps;
+
+    private static readonly string[] PlainOps =
     [
         "LdStUImm", "LdStImm9", "LdStReg", "LdStPair", "LdrLit",
         "Ldxr", "Ldaxr", "Stxr", "Stlxr", "Stlr", "Ldar", "Ldxp", "Ldaxp", "Stxp", "Stlxp",
     ];
+
+    private static readonly string[] AtomicOps = ["Cas", "Casp", "AtomicOp", "Swp"];
 
     public override IReadOnlyCollection<int> Reserved => ReservedRegisters;
 
@@ -180,6 +192,43 @@ public sealed class LoadStoreClass : InstructionClass
                 context.ExclusiveSize = isStore ? null : size;
                 ulong regs = RegisterMask(line, word, isStore ? "s" : pair ? "tu" : "t");
                 instruction = new GeneratedInstruction(word, regs, isStore ? Dwords(ea, bytes) : []);
+                return true;
+            }
+            case "Cas" or "AtomicOp" or "Swp" or "Casp":
+            {
+                // LSE: base X27 or SP (known, 8-byte aligned, never the exclusive granule); Rs and Rt
+                // (and the CASP pairs) kept off the reserved registers.
+                bool pair = line.Op == "Casp";
+                int size = line.Get(word, 'z');
+                bytes = pair ? 2 << (size + 2) : 1 << size;
+                align = bytes;
+                int n = WritebackBases[rng.Next(2)];
+                word = line.Set(word, 'n', n);
+                int sReg = line.Get(word, 's');
+                if (pair)
+                {
+                    sReg = 2 * rng.Next(0, 12); t = 2 * rng.Next(0, 12); // even pairs below the reserved X24
+                    word = line.Set(line.Set(word, 's', sReg), 't', t);
+                }
+                else
+                {
+                    if (!NotReserved(sReg)) word = line.Set(word, 's', sReg = RandomFreeRegister(rng));
+                    if (!NotReserved(t)) word = line.Set(word, 't', t = RandomFreeRegister(rng));
+                }
+                ea = context.Known[n];
+                if (!InWindow(ea, bytes, align, exclusive: false))
+                {
+                    context.Reject("atomic address unaligned or outside the window (regenerated)");
+                    return false;
+                }
+                if (!Check(line, ref word, context)) return false;
+                ulong written = line.Op switch
+                {
+                    "Casp" => 3UL << sReg,
+                    "Cas" => sReg == 31 ? 0 : 1UL << sReg,
+                    _ => t == 31 ? 0 : 1UL << t,
+                };
+                instruction = new GeneratedInstruction(word, written, Dwords(ea, bytes));
                 return true;
             }
             case "Stlr" or "Ldar":

@@ -36,6 +36,8 @@ public sealed record DumpPoint(int Index, ulong Registers, bool Full, int[] Dwor
 public sealed class TestImage
 {
     public required string ClassName { get; init; }
+    /// <summary>The QEMU CPU model to run the image on.</summary>
+    public string QemuCpu { get; init; } = "cortex-a57";
     public required int Seed { get; init; }
     public required byte[] Bytes { get; init; }
 
