@@ -122,4 +122,53 @@ public sealed class InterpreterVectorTests
         b.Jump(0);
         Assert.Throws<InvalidOperationException>(() => IrVerifier.Verify(block));
     }
+
+    [Fact]
+    public void VecQShlImm_signed_saturates_both_ways()
+        => Assert.Equal((0x80807f70ul, 0ul, 0x800_0000ul), Run(b => b.Vec(IrOpcode.VecQShlImm, V(b, 0xf7f80807, 0x1234), 1, extra: 4, dataSize: 8)));
+
+    [Fact]
+    public void VecQShlImm_unsigned_saturates_to_all_ones()
+        => Assert.Equal((0x00fffff0ul, 0ul, 0x800_0000ul), Run(b => b.Vec(IrOpcode.VecQShlImm, V(b, 0x00f8100f, 0), 1, extra: 4, flags: 1)));
+
+    [Fact]
+    public void VecQShlImm_signed_to_unsigned_clamps_negatives_to_zero()
+        => Assert.Equal((0x0002_fffe_7ffe_0000ul, 0ul, 0x800_0000ul), Run(b => b.Vec(IrOpcode.VecQShlImm, V(b, 0x0001_7fff_3fff_8000, 0), 2, extra: 1, flags: 2)));
+
+    [Fact]
+    public void VecQShlImm_without_saturation_leaves_QC_clear()
+        => Assert.Equal((0x0000_0004_ffff_fff8ul, 0x8000_0000ul, 0ul), Run(b => b.Vec(IrOpcode.VecQShlImm, V(b, 0x0000_0001_ffff_fffe, 0xe000_0000), 4, extra: 2)));
+
+    [Fact]
+    public void VecClz_counts_per_byte_and_zero_lanes_give_the_width()
+        => Assert.Equal((0x0808080803000807ul, 0ul, 0ul), Run(b => b.Vec(IrOpcode.VecClz, V(b, 0x10800001, 0xff), 1, dataSize: 8)));
+
+    [Fact]
+    public void VecCls_counts_sign_bits_after_the_sign_bit()
+        => Assert.Equal((0x0001_000e_000f_000ful, 0x0000_000f_000f_000ful, 0ul), Run(b => b.Vec(IrOpcode.VecCls, V(b, 0xc000_0001_0000_ffff, 0x8000_0000_0000_0000), 2)));
+
+    [Fact]
+    public void VecRbit_reverses_each_byte()
+        => Assert.Equal((0x3c05f080ul, 0x01ul, 0ul), Run(b => b.Vec(IrOpcode.VecRbit, V(b, 0x3ca00f01, 0x80), 1)));
+
+    [Fact]
+    public void VecSUQAdd_adds_unsigned_to_signed_with_signed_saturation()
+        => Assert.Equal((0xff7f7ful, 0ul, 0x800_0000ul), Run(b => b.Vec(IrOpcode.VecSUQAdd, V(b, 0xfe807f, 0), V(b, 0x01ff01, 0), 1)));
+
+    [Fact]
+    public void VecUSQAdd_adds_signed_to_unsigned_with_unsigned_saturation()
+        => Assert.Equal((0x00ff00ul, 0ul, 0x800_0000ul), Run(b => b.Vec(IrOpcode.VecUSQAdd, V(b, 0x10f001, 0), V(b, 0xf07ffe, 0), 1)));
+
+    [Fact]
+    public void VecPolyMulLong8_multiplies_carry_less_bytes_of_the_chosen_half()
+        => Assert.Equal((0x0009_0009_5555_0055ul, 0ul, 0ul),
+            Run(b => b.Vec(IrOpcode.VecPolyMulLong8, V(b, 0x77, 0x0000_0000_0703_ff01), V(b, 0x55, 0x0000_0000_0307_ff55), 1, extra: 1)));
+
+    [Fact]
+    public void VecURecpe_estimates_per_word()
+        => Assert.Equal((0x80000000_ff800000ul, 0xaa800000_fffffffful, 0ul), Run(b => b.Vec(IrOpcode.VecURecpe, V(b, 0xffffffff_80000000, 0xc0000000_7fffffff), 4)));
+
+    [Fact]
+    public void VecURsqrte_estimates_per_word()
+        => Assert.Equal((0xff800000_fffffffful, 0x80000000_b4800000ul, 0ul), Run(b => b.Vec(IrOpcode.VecURsqrte, V(b, 0x40000000_3fffffff, 0xffffffff_80000000), 4)));
 }

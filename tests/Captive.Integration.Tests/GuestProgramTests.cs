@@ -75,9 +75,12 @@ public sealed class GuestProgramTests
         // channel requests, not exits), and the only exits are the doorbells of a sleeping service
         // thread and the final stop.
         Assert.True(stats.InstructionsExecuted > 1_600_000_000, $"executed {stats.InstructionsExecuted}");
-        Assert.True(stats.TotalExits < 10, stats.Format("kvm"));
+        // How many doorbells there are depends on when the host scheduled the service thread (the
+        // test suites run in parallel on two cores); what must hold is that nothing but doorbells
+        // and the final stop left the VM, and that the loop itself ran without the host.
+        Assert.True(stats.Exits.Keys.All(k => k is "doorbell" or "stop"), stats.Format("kvm"));
+        Assert.True(stats.TotalExits < 100, stats.Format("kvm"));
         Assert.True(stats.TotalChannelRequests < 500, stats.Format("kvm"));
-        Assert.Equal(0, stats.Exits.Keys.Count(k => k.StartsWith("mmio", StringComparison.Ordinal)));
         Assert.True(stats.LongestQuietStretch > stats.WallTime / 2, stats.Format("kvm"));
     }
 

@@ -13,7 +13,7 @@ public readonly record struct IrValue(int Index)
 /// map one to one onto <see cref="IrOpcode"/> members. <c>size</c> is 4 or 8 for operations and
 /// 1, 2, 4 or 8 for memory accesses.
 /// </summary>
-public sealed class IrBuilder
+public sealed partial class IrBuilder
 {
     /// <summary>Creates a builder over <paramref name="block"/>.</summary>
     public IrBuilder(IrBlock block) => Block = block;
@@ -120,7 +120,10 @@ public sealed class IrBuilder
     {
         IrOpcode.VecNot or IrOpcode.VecShlImm or IrOpcode.VecLsrImm or IrOpcode.VecAsrImm or IrOpcode.VecAbs or IrOpcode.VecNeg
             or IrOpcode.VecWiden or IrOpcode.VecNarrow or IrOpcode.VecRev or IrOpcode.VecCnt or IrOpcode.VecFpSqrt
-            or IrOpcode.VecFpAbs or IrOpcode.VecFpNeg or IrOpcode.VecZeroUpper or IrOpcode.VecFpToInt or IrOpcode.VecIntToFp => 1,
+            or IrOpcode.VecFpAbs or IrOpcode.VecFpNeg or IrOpcode.VecZeroUpper or IrOpcode.VecFpToInt or IrOpcode.VecIntToFp
+            or IrOpcode.VecQShlImm or IrOpcode.VecClz or IrOpcode.VecCls or IrOpcode.VecRbit
+            or IrOpcode.VecURecpe or IrOpcode.VecURsqrte => 1,
+        IrOpcode.VecSUQAdd or IrOpcode.VecUSQAdd or IrOpcode.VecPolyMulLong8 => 2,
         >= IrOpcode.VecAddAcross and <= IrOpcode.VecUAddLongAcross => 1,
         IrOpcode.VecTbl or IrOpcode.VecFpMulAdd => 3,
         >= IrOpcode.VecAdd and <= IrOpcode.VecFpCmpGt => 2,

@@ -320,4 +320,63 @@ public enum IrOpcode : byte
     VecFpToInt,
     /// <summary>Integer lanes to FP of the same size, Immediate packed by IrFp.Pack (SCVTF/UCVTF vector).</summary>
     VecIntToFp,
+    /// <summary>
+    /// Saturating left shift of each lane of A by IrVec.Extra (0 to lane bits - 1), setting FPSR.QC on saturation.
+    /// IrVec.Flags: 0 signed (SQSHL), 1 unsigned (UQSHL), 2 signed lanes to an unsigned result (SQSHLU).
+    /// </summary>
+    VecQShlImm,
+    /// <summary>Count of leading zero bits of each lane (CLZ vector).</summary>
+    VecClz,
+    /// <summary>Count of leading bits equal to the sign bit, not counting it, of each lane (CLS vector).</summary>
+    VecCls,
+    /// <summary>Each lane with its bit order reversed (RBIT vector, bytes).</summary>
+    VecRbit,
+    /// <summary>SUQADD: signed lane of A plus unsigned lane of B, saturated to signed; sets FPSR.QC on saturation.</summary>
+    VecSUQAdd,
+    /// <summary>USQADD: unsigned lane of A plus signed lane of B, saturated to unsigned; sets FPSR.QC on saturation.</summary>
+    VecUSQAdd,
+    /// <summary>
+    /// PMULL (8-bit): carry-less products of the byte lanes of the low (IrVec.Extra = 0) or high (1) 64 bits of A
+    /// and B, each into a 16-bit lane of the result.
+    /// </summary>
+    VecPolyMulLong8,
+    /// <summary>URECPE: unsigned reciprocal estimate of each 32-bit lane (ARM UnsignedRecipEstimate).</summary>
+    VecURecpe,
+    /// <summary>URSQRTE: unsigned reciprocal square root estimate of each 32-bit lane (ARM UnsignedRSqrtEstimate).</summary>
+    VecURsqrte,
+
+    // ───── Cryptographic Extension (ARMv8.0 AES, SHA1, SHA256, PMULL .1q), from the ARM ARM pseudocode. Keep
+    // together, AesEncrypt first and PolyMul64 last: the verifier and the interpreter dispatch on the range.
+    // A vector's 32-bit words are its lanes 0–3 (word 0 in bits 31:0).
+
+    /// <summary>AESE: ShiftRows(SubBytes(A ^ B)); A is the state (Vd), B the round key (Vn).</summary>
+    AesEncrypt,
+    /// <summary>AESD: InvShiftRows(InvSubBytes(A ^ B)).</summary>
+    AesDecrypt,
+    /// <summary>AESMC: MixColumns of A.</summary>
+    AesMixColumns,
+    /// <summary>AESIMC: InvMixColumns of A.</summary>
+    AesInvMixColumns,
+    /// <summary>SHA1C: four SHA-1 rounds with Choose; A = hash abcd (Qd), B = scalar e (low 32 bits), C = schedule words (Vm).</summary>
+    Sha1Choose,
+    /// <summary>SHA1P: as Sha1Choose with Parity.</summary>
+    Sha1Parity,
+    /// <summary>SHA1M: as Sha1Choose with Majority.</summary>
+    Sha1Majority,
+    /// <summary>SHA1H: word 0 = word 0 of A rotated left by 30, words 1–3 zero.</summary>
+    Sha1Hash,
+    /// <summary>SHA1SU0: (B[63:0] : A[127:64]) ^ A ^ C, A = Vd, B = Vn, C = Vm.</summary>
+    Sha1Su0,
+    /// <summary>SHA1SU1: schedule update 1, A = Vd, B = Vn.</summary>
+    Sha1Su1,
+    /// <summary>SHA256H: SHA256hash(A, B, C, part1), A = Qd (abcd), B = Qn (efgh), C = Vm (schedule words).</summary>
+    Sha256H,
+    /// <summary>SHA256H2: SHA256hash(B, A, C, part2), A = Qd (efgh), B = Qn (abcd), C = Vm.</summary>
+    Sha256H2,
+    /// <summary>SHA256SU0: schedule update 0, A = Vd, B = Vn.</summary>
+    Sha256Su0,
+    /// <summary>SHA256SU1: schedule update 1, A = Vd, B = Vn, C = Vm.</summary>
+    Sha256Su1,
+    /// <summary>PMULL/PMULL2 .1q: 128-bit carry-less product of the 64-bit halves IrVec.Extra (0 low, 1 high) of A and B.</summary>
+    PolyMul64,
 }

@@ -52,6 +52,7 @@ public static class IrVerifier
             IrOpcode.VecExtractLane => "v--",
             IrOpcode.VecInsertLane => "vs-",
             IrOpcode.VecFromScalar => "s--",
+            >= IrOpcode.AesEncrypt and <= IrOpcode.PolyMul64 => IrBuilder.CryptoOperandKinds(i.Opcode)!,
             _ => IrBuilder.VectorOperandCount(i.Opcode) switch
             {
                 1 => "v--",

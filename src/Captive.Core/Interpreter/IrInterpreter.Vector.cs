@@ -208,6 +208,33 @@ public sealed partial class IrInterpreter
                     }
                     break;
                 }
+            case >= IrOpcode.AesEncrypt and <= IrOpcode.PolyMul64:
+                r = Crypto(in i, a, b, i.C >= 0 ? new V128(x[2 * i.C], x[2 * i.C + 1]) : default, i.B >= 0 ? (uint)v[i.B] : 0);
+                break;
+            case IrOpcode.VecPolyMulLong8:
+                {
+                    var sa = new V128(extra == 1 ? a.Hi : a.Lo, 0);
+                    var sb = new V128(extra == 1 ? b.Hi : b.Lo, 0);
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ulong ea = sa.Get(k, 1), eb = sb.Get(k, 1), product = 0;
+                        for (int bit = 0; bit < 8; bit++)
+                            if (((eb >> bit) & 1) != 0) product ^= ea << bit;
+                        r.Set(k, 2, product);
+                    }
+                    break;
+                }
+            case IrOpcode.VecQShlImm:
+                {
+                    int mode = IrVec.Flags(imm);
+                    for (int k = 0; k < lanes; k++)
+                    {
+                        ulong e = a.Get(k, es);
+                        Int128 shifted = (mode == 1 ? (Int128)e : (Int128)Sx(e, es)) << extra;
+                        r.Set(k, es, mode == 0 ? SatS(shifted, es, ref qc) : SatU(shifted, es, ref qc));
+                    }
+                    break;
+                }
             case IrOpcode.VecFpMulAdd:
                 {
                     var c = new V128(x[2 * i.C], x[2 * i.C + 1]);
@@ -275,11 +302,41 @@ public sealed partial class IrInterpreter
             IrOpcode.VecAbs => Sx(a, es) < 0 ? 0 - a : a,
             IrOpcode.VecNeg => 0 - a,
             IrOpcode.VecCnt => (ulong)BitOperations.PopCount(a),
+            IrOpcode.VecClz => (ulong)(BitOperations.LeadingZeroCount(a) - (64 - bits)),
+            IrOpcode.VecCls => (ulong)(BitOperations.LeadingZeroCount((ulong)(Sx(a, es) ^ (Sx(a, es) >> 1)) & Mask(es)) - (64 - bits) - 1),
+            IrOpcode.VecRbit => ReverseBits(a, bits),
+            IrOpcode.VecURecpe => (a & 0x8000_0000) == 0 ? 0xffff_ffff : RecipEstimate((int)(a >> 23) & 0x1ff) << 23,
+            IrOpcode.VecURsqrte => (a & 0xc000_0000) == 0 ? 0xffff_ffff : RecipSqrtEstimate((int)(a >> 23) & 0x1ff) << 23,
             IrOpcode.VecFpAbs => a & ~(1ul << (bits - 1)),
             IrOpcode.VecFpNeg => a ^ (1ul << (bits - 1)),
             IrOpcode.VecFpSqrt => ArmFloat.Sqrt(a, es, fpcr, ref exc),
             _ => throw new InvalidOperationException($"{op} is not a one-operand lane operation."),
         };
+    }
+
+    // ARM ARM RecipEstimate / RecipSqrtEstimate (without FEAT_RPRES): 9-bit fixed-point inputs, results 256–511.
+    private static ulong RecipEstimate(int a)
+    {
+        a = a * 2 + 1;
+        int b = (1 << 19) / a;
+        return (ulong)((b + 1) / 2);
+    }
+
+    private static ulong RecipSqrtEstimate(int a)
+    {
+        if (a < 256) a = a * 2 + 1;
+        else a = (((a >> 1) << 1) + 1) * 2;
+        long b = 512;
+        while (a * (b + 1) * (b + 1) < 1L << 28) b++;
+        return (ulong)((b + 1) / 2);
+    }
+
+    private static ulong ReverseBits(ulong a, int bits)
+    {
+        ulong r = 0;
+        for (int k = 0; k < bits; k++)
+            r |= ((a >> k) & 1) << (bits - 1 - k);
+        return r;
     }
 
     private static ulong Binary(IrOpcode op, ulong a, ulong b, int es, uint fpcr, ref bool qc, ref FpExceptions exc)
@@ -319,6 +376,8 @@ public sealed partial class IrInterpreter
             case IrOpcode.VecSQSub: return SatS((Int128)sa - sb, es, ref qc);
             case IrOpcode.VecUQAdd: return SatU((Int128)a + b, es, ref qc);
             case IrOpcode.VecUQSub: return SatU((Int128)a - b, es, ref qc);
+            case IrOpcode.VecSUQAdd: return SatS((Int128)sa + b, es, ref qc);
+            case IrOpcode.VecUSQAdd: return SatU((Int128)a + sb, es, ref qc);
             case IrOpcode.VecSAbsDiff: return (ulong)(long)Int128.Abs((Int128)sa - sb);
             case IrOpcode.VecUAbsDiff: return a > b ? a - b : b - a;
             case IrOpcode.VecFpAdd: return ArmFloat.Add(a, b, es, fpcr, ref exc);

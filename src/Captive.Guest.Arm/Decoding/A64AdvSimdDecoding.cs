@@ -4,7 +4,7 @@ namespace Captive.Guest.Arm.Decoding;
 /// Reserved field values (UNDEFINED) and defined-but-not-implemented variants (Unsupported) of the AdvSIMD
 /// vector classes lowered to vector IR (ARM DDI 0487, C4.1.6 and the instruction pages).
 /// </summary>
-internal static class A64AdvSimdDecoding
+internal static partial class A64AdvSimdDecoding
 {
     public static A64Op Classify(A64Encoding e, uint w)
     {
@@ -32,6 +32,12 @@ internal static class A64AdvSimdDecoding
                     if ((opc & 3) == 0) return A64Op.Undefined;
                     return e.Field(w, 'z') == 3 && q == 0 ? A64Op.Undefined : op;
                 }
+            case A64Op.AdvSimdShiftImm:
+                return ShiftImmediate(op, q, e.Field(w, 'u'), e.Field(w, 'i'), e.Field(w, 'o'));
+            case A64Op.AdvSimd2RegMisc:
+                return TwoRegisterMisc(op, q, e.Field(w, 'u'), e.Field(w, 'z'), e.Field(w, 'o'));
+            case A64Op.AdvSimd3Diff:
+                return ThreeDifferent(op, q, e.Field(w, 'u'), e.Field(w, 'z'), e.Field(w, 'o'));
             case A64Op.AdvSimdExt:
                 return q == 0 && e.Field(w, 'i') >= 8 ? A64Op.Undefined : op;
             default:

@@ -156,6 +156,8 @@ internal static class A64Decoder
                 return e.Field(w, 't') <= 1 ? op : A64Op.Undefined;
             case >= A64Op.FpCompare and <= A64Op.FpFixedConvert:
                 return A64FpDecoding.Classify(e, w);
+            case >= A64Op.CryptoAes and <= A64Op.CryptoPmull64:
+                return A64CryptoDecoding.Classify(e, w);
             case >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl:
                 return A64AdvSimdDecoding.Classify(e, w);
             case A64Op.DupElem or A64Op.DupGen:

@@ -172,6 +172,16 @@ internal static class A64DecoderTable
         (A64Op.AdvSimdPermute, "0q001110zz0mmmmm0ooo10nnnnnddddd"),
         (A64Op.AdvSimdExt,     "0q101110000mmmmm0iiii0nnnnnddddd"),
         (A64Op.AdvSimdTbl,     "0q001110000mmmmm0llo00nnnnnddddd"),
+        (A64Op.AdvSimdShiftImm, "0qu011110iiiiiiiooooo1nnnnnddddd"),
+        (A64Op.AdvSimd2RegMisc, "0qu01110zz10000ooooo10nnnnnddddd"),
+        (A64Op.AdvSimd3Diff,    "0qu01110zz1mmmmmoooo00nnnnnddddd"),
+        // Cryptographic Extension (A64CryptoDecoding): AES, SHA three-register (SHA1 opcodes 0-3, SHA256 4-7),
+        // SHA two-register, and PMULL/PMULL2 .1q (size 11 of the three-different PMULL)
+        (A64Op.CryptoAes,         "01001110001010000ooo10nnnnnddddd"),
+        (A64Op.CryptoSha1Three,   "01011110zz0mmmmm00oo00nnnnnddddd"),
+        (A64Op.CryptoSha256Three, "01011110zz0mmmmm01oo00nnnnnddddd"),
+        (A64Op.CryptoShaTwo,      "01011110zz10100ooooo10nnnnnddddd"),
+        (A64Op.CryptoPmull64,     "0q001110111mmmmm111000nnnnnddddd"),
         (A64Op.Unsupported, "----111-------------------------"),
     ];
 }

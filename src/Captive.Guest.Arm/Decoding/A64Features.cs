@@ -35,7 +35,8 @@ internal static class A64Features
     /// Features whose every instruction is implemented. FP and AdvSIMD are not complete yet (only the
     /// moves and constants integer code uses), so the ID registers report them absent.
     /// </summary>
-    public const A64Feature Implemented = A64Feature.Crc32 | A64Feature.Atomics;
+    public const A64Feature Implemented = A64Feature.Crc32 | A64Feature.Atomics
+        | A64Feature.Aes | A64Feature.Pmull | A64Feature.Sha1 | A64Feature.Sha256;
 
     /// <summary>The feature an encoding class belongs to.</summary>
     public static A64Feature Of(A64Op op) => op switch
@@ -47,6 +48,11 @@ internal static class A64Features
         A64Op.LdrLitSimd or A64Op.LdStPairSimd => A64Feature.FP,
         A64Op.SimdModImm or A64Op.DupElem or A64Op.DupGen or A64Op.Smov or A64Op.Umov or A64Op.Ins or A64Op.InsElem
             or A64Op.SimdLogic => A64Feature.AdvSimd,
+        A64Op.CryptoAes => A64Feature.Aes,
+        A64Op.CryptoPmull64 => A64Feature.Pmull,
+        A64Op.CryptoSha1Three => A64Feature.Sha1,
+        A64Op.CryptoSha256Three => A64Feature.Sha256,
+        A64Op.CryptoShaTwo => A64Feature.Sha1 | A64Feature.Sha256, // SHA1H and SHA1SU1 are SHA1, SHA256SU0 is SHA256
         >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl => A64Feature.AdvSimd,
         _ => A64Feature.Base,
     };

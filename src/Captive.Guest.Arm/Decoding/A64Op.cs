@@ -53,7 +53,12 @@ internal enum A64Op : ushort
     DupElem, DupGen, Smov, Umov, Ins, InsElem,
     SimdLogic,
     // AdvSIMD vector classes lowered to vector IR
-    AdvSimd3Same, AdvSimdAcross, AdvSimdPermute, AdvSimdExt, AdvSimdTbl,
+    AdvSimd3Same, AdvSimdAcross, AdvSimdPermute, AdvSimdExt,
+    AdvSimdShiftImm, AdvSimd2RegMisc, AdvSimd3Diff, // (inside the AdvSimd3Same..AdvSimdTbl range the decoder, disassembler and tests use)
+    AdvSimdTbl,
+    // ARMv8.0 Cryptographic Extension (keep together, CryptoAes first and CryptoPmull64 last: the decoder,
+    // lowering and disassembler dispatch on the range)
+    CryptoAes, CryptoSha1Three, CryptoSha256Three, CryptoShaTwo, CryptoPmull64,
 
     // SIMD & FP — scalar floating point (keep together, FpCompare first and FpFixedConvert last: the
     // decoder and lowering dispatch on the range)

@@ -70,6 +70,9 @@ public static partial class A64Disassembler
                     string t = q == 1 ? "16b" : "8b";
                     return $"ext {V(d, t)}, {V(n, t)}, {V(i['m'], t)}, #{i['i'].ToString(CultureInfo.InvariantCulture)}";
                 }
+            case A64Op.AdvSimdShiftImm: return ShiftImmediateText(i);
+            case A64Op.AdvSimd2RegMisc: return TwoRegisterMiscText(i);
+            case A64Op.AdvSimd3Diff: return ThreeDifferentText(i);
             case A64Op.AdvSimdTbl:
                 {
                     string t = q == 1 ? "16b" : "8b";

@@ -476,6 +476,8 @@ public static partial class A64Disassembler
                     if (opIndex == 2 && n == m) return $"mov {V(d, t)}, {V(n, t)}";
                     return $"{SimdLogicNames[opIndex]} {V(d, t)}, {V(n, t)}, {V(m, t)}";
                 }
+            case >= A64Op.CryptoAes and <= A64Op.CryptoPmull64:
+                return Crypto(i);
             case >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl:
                 return AdvSimd(i, op);
             default:

@@ -118,6 +118,10 @@ internal sealed partial class A64Lowerer
             case A64Op.AdvSimdPermute: AdvSimdPermute(i); return;
             case A64Op.AdvSimdExt: AdvSimdExtract(i); return;
             case A64Op.AdvSimdTbl: AdvSimdTableLookup(i); return;
+            case A64Op.AdvSimdShiftImm: AdvSimdShiftImmediate(i); return;
+            case A64Op.AdvSimd2RegMisc: AdvSimdTwoRegisterMisc(i); return;
+            case A64Op.AdvSimd3Diff: AdvSimdThreeDifferent(i); return;
+            case >= A64Op.CryptoAes and <= A64Op.CryptoPmull64: Crypto(i); return;
             case >= A64Op.FpCompare and <= A64Op.FpFixedConvert: FloatingPoint(i); return;
 
             default: Trap(IrTrapKind.Unsupported, i.Word); return;

@@ -9,13 +9,14 @@ namespace Captive.Guest.Arm.Tests.Decoding;
 public sealed class FeatureTests : InstructionTestBase
 {
     [Fact]
-    public void ISAR0_advertises_CRC32_and_LSE_atomics_and_no_crypto()
+    public void ISAR0_advertises_CRC32_LSE_atomics_and_the_crypto_extension()
     {
         ulong isar0 = A64Features.IdAa64Isar0(A64Features.Implemented);
         Assert.Equal(1UL, (isar0 >> 16) & 0xF);  // CRC32
         Assert.Equal(2UL, (isar0 >> 20) & 0xF);  // Atomic: LSE
-        Assert.Equal(0UL, (isar0 >> 4) & 0xF);   // AES, PMULL
-        Assert.Equal(0UL, (isar0 >> 8) & 0xFF);  // SHA1, SHA2
+        Assert.Equal(2UL, (isar0 >> 4) & 0xF);   // AES with PMULL
+        Assert.Equal(1UL, (isar0 >> 8) & 0xF);   // SHA1
+        Assert.Equal(1UL, (isar0 >> 12) & 0xF);  // SHA2 (SHA256)
     }
 
     [Fact]
@@ -30,7 +31,7 @@ public sealed class FeatureTests : InstructionTestBase
     }
 
     [Theory]
-    [InlineData("mrs x0, id_aa64isar0_el1", "", "x0=0x210000")]
+    [InlineData("mrs x0, id_aa64isar0_el1", "", "x0=0x211120")]
     [InlineData("mrs x1, id_aa64pfr0_el1", "", "x1=0xff0011")]
     [InlineData("mrs x2, id_aa64isar1_el1", "x2=5", "x2=0")]
     public void ID_registers_read_as_advertised(string asm, string setup, string expect) => Check(asm, setup, expect);
@@ -39,6 +40,13 @@ public sealed class FeatureTests : InstructionTestBase
     public void Every_implemented_encoding_class_of_an_optional_feature_is_tagged()
     {
         Assert.Equal(A64Feature.Crc32, A64Features.Of(A64Op.Crc32));
+        Assert.Equal(A64Feature.Aes, A64Features.Of(A64Op.CryptoAes));
+        Assert.Equal(A64Feature.Pmull, A64Features.Of(A64Op.CryptoPmull64));
+        Assert.Equal(A64Feature.Sha1, A64Features.Of(A64Op.CryptoSha1Three));
+        Assert.Equal(A64Feature.Sha256, A64Features.Of(A64Op.CryptoSha256Three));
+        Assert.Equal(A64Feature.Sha1 | A64Feature.Sha256, A64Features.Of(A64Op.CryptoShaTwo));
+        foreach (var op in new[] { A64Op.CryptoAes, A64Op.CryptoPmull64, A64Op.CryptoSha1Three, A64Op.CryptoSha256Three, A64Op.CryptoShaTwo })
+            Assert.Equal(A64Features.Of(op), A64Features.Of(op) & A64Features.Implemented);
         foreach (var op in new[] { A64Op.Cas, A64Op.Casp, A64Op.AtomicOp, A64Op.Swp })
             Assert.Equal(A64Feature.Atomics, A64Features.Of(op));
         Assert.Equal(A64Feature.Base, A64Features.Of(A64Op.AddImm));

@@ -76,6 +76,8 @@ public sealed class AdvSimdInstructionTests : InstructionTestBase
     {
         var lines = A64Decoder.Encodings.Where(e => e.Op is >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl).ToArray();
         Assert.NotEmpty(lines);
+        foreach (var op in new[] { A64Op.AdvSimdShiftImm, A64Op.AdvSimd2RegMisc, A64Op.AdvSimd3Diff })
+            Assert.Contains(lines, e => e.Op == op);
         var random = new Random(4242);
         var frontEnd = new A64FrontEnd();
         var interpreter = new IrInterpreter(ArmState.Layout);

@@ -50,7 +50,7 @@ internal static partial class GnuToolchain
         {
             string s = Path.Combine(dir, "a.s"), o = Path.Combine(dir, "a.o"), elf = Path.Combine(dir, "a.elf"), bin = Path.Combine(dir, "a.bin");
             File.WriteAllText(s, ".text\n.globl _start\n_start:\n" + source.Replace(";", "\n") + "\n");
-            Run(Find("as")!, $"-march=armv8-a+crc+lse -o \"{o}\" \"{s}\"");
+            Run(Find("as")!, $"-march=armv8-a+crc+lse+crypto -o \"{o}\" \"{s}\"");
             Run(Find("ld")!, $"-Ttext=0x{LinkAddress:x} -e _start -o \"{elf}\" \"{o}\"");
             Run(Find("objcopy")!, $"-O binary -j .text \"{elf}\" \"{bin}\"");
             var bytes = File.ReadAllBytes(bin);

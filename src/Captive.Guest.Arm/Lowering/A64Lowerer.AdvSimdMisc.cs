@@ -1,0 +1,140 @@
+using Captive.Core.IR;
+using Captive.Guest.Arm.Decoding;
+
+namespace Captive.Guest.Arm.Lowering;
+
+// AdvSIMD two-register miscellaneous (ARM DDI 0487 C4.1.6). The FP estimates (FRECPE, FRSQRTE) and FCVTXN are
+// classified Unsupported and never reach this lowering.
+internal sealed partial class A64Lowerer
+{
+    /// <summary>Applies a scalar operation to each of <paramref name="lanes"/> lanes of <paramref name="x"/> (the others zero).</summary>
+    private IrValue PerLane(IrValue x, int esize, int lanes, Func<IrValue, IrValue> op)
+    {
+        var r = ZeroVector();
+        for (int k = 0; k < lanes; k++)
+            r = _b.VecInsertLane(r, k, esize, op(_b.VecExtractLane(x, k, esize)));
+        return r;
+    }
+
+    private void AdvSimdTwoRegisterMisc(in A64Instruction i)
+    {
+        int q = i['q'], u = i['u'], size = i['z'], opc = i['o'], d = i['d'];
+        int es = 1 << size, ds = q == 1 ? 16 : 8, fes = (size & 1) == 1 ? 8 : 4;
+        bool high = size >= 2;
+        var n = GetV(i['n']);
+        IrValue One(IrOpcode op) => _b.Vec(op, n, es, dataSize: ds);
+        IrValue Two(IrOpcode op, IrValue a, IrValue b, int esize) => _b.Vec(op, a, b, esize, dataSize: ds);
+        IrValue result;
+        switch (u, opc)
+        {
+            case (0, 0): result = _b.Vec(IrOpcode.VecRev, n, es, 8, ds); break;  // REV64
+            case (0, 1): result = _b.Vec(IrOpcode.VecRev, n, 1, 2, ds); break;   // REV16
+            case (1, 0): result = _b.Vec(IrOpcode.VecRev, n, es, 4, ds); break;  // REV32
+            case (_, 2 or 6): // [SU]ADDLP, [SU]ADALP: adjacent lanes extended and summed into lanes twice as wide
+                {
+                    int wes = 2 * es, bits = 8 * es;
+                    var even = u == 0
+                        ? _b.Vec(IrOpcode.VecAsrImm, _b.Vec(IrOpcode.VecShlImm, n, wes, bits, ds), wes, bits, ds)
+                        : _b.Vec(IrOpcode.VecAnd, n, Splat(LaneMask(es), wes), wes, dataSize: ds);
+                    var odd = _b.Vec(u == 0 ? IrOpcode.VecAsrImm : IrOpcode.VecLsrImm, n, wes, bits, ds);
+                    result = Two(IrOpcode.VecAdd, even, odd, wes);
+                    if (opc == 6) result = Two(IrOpcode.VecAdd, GetV(d), result, wes);
+                    break;
+                }
+            case (_, 3): result = Two(u == 0 ? IrOpcode.VecSUQAdd : IrOpcode.VecUSQAdd, GetV(d), n, es); break;
+            case (_, 4): result = One(u == 0 ? IrOpcode.VecCls : IrOpcode.VecClz); break;
+            case (0, 5): result = One(IrOpcode.VecCnt); break;
+            case (1, 5): result = _b.Vec(size == 0 ? IrOpcode.VecNot : IrOpcode.VecRbit, n, 1, dataSize: ds); break; // NOT, RBIT
+            case (_, 7): // SQABS, SQNEG: 0 - MIN saturates (and sets QC) only for the most negative value
+                {
+                    var negated = Two(IrOpcode.VecSQSub, ZeroVector(), n, es);
+                    result = u == 0 ? Two(IrOpcode.VecSMax, n, negated, es) : negated;
+                    break;
+                }
+            case (0, 8): result = Two(IrOpcode.VecCmpGt, n, ZeroVector(), es); break;  // CMGT #0
+            case (1, 8): result = Two(IrOpcode.VecCmpGe, n, ZeroVector(), es); break;  // CMGE #0
+            case (0, 9): result = Two(IrOpcode.VecCmpEq, n, ZeroVector(), es); break;  // CMEQ #0
+            case (1, 9): result = Two(IrOpcode.VecCmpGe, ZeroVector(), n, es); break;  // CMLE #0
+            case (0, 10): result = Two(IrOpcode.VecCmpGt, ZeroVector(), n, es); break; // CMLT #0
+            case (_, 11): result = One(u == 0 ? IrOpcode.VecAbs : IrOpcode.VecNeg); break;
+            case (_, 18 or 20): // XTN, SQXTUN, SQXTN, UQXTN
+                result = _b.Vec(IrOpcode.VecNarrow, n, es, flags: (u, opc) switch { (0, 18) => 0, (1, 18) => 3, (0, 20) => 1, _ => 2 });
+                if (q == 1) result = InsertUpperHalf(d, result);
+                break;
+            case (1, 19): // SHLL
+                result = _b.Vec(IrOpcode.VecShlImm, _b.Vec(IrOpcode.VecWiden, n, es, q), 2 * es, 8 * es);
+                break;
+            case (_, 12 or 13 or 14): // FCMGT, FCMGE, FCMEQ, FCMLE, FCMLT #0.0
+                {
+                    var zero = ZeroVector();
+                    result = (u, opc) switch
+                    {
+                        (0, 12) => Two(IrOpcode.VecFpCmpGt, n, zero, fes),
+                        (1, 12) => Two(IrOpcode.VecFpCmpGe, n, zero, fes),
+                        (0, 13) => Two(IrOpcode.VecFpCmpEq, n, zero, fes),
+                        (1, 13) => Two(IrOpcode.VecFpCmpGe, zero, n, fes),
+                        _ => Two(IrOpcode.VecFpCmpGt, zero, n, fes),
+                    };
+                    break;
+                }
+            case (_, 15): result = _b.Vec(u == 0 ? IrOpcode.VecFpAbs : IrOpcode.VecFpNeg, n, fes, dataSize: ds); break;
+            case (1, 31): result = _b.Vec(IrOpcode.VecFpSqrt, n, fes, dataSize: ds); break;
+            case (0, 22): // FCVTN, FCVTN2
+                {
+                    int from = size == 0 ? 4 : 8, to = from / 2;
+                    var r = ZeroVector();
+                    for (int k = 0; k < 16 / from; k++)
+                        r = _b.VecInsertLane(r, k, to, _b.FpConvert(_b.VecExtractLane(n, k, from), from, to));
+                    result = q == 1 ? InsertUpperHalf(d, r) : r;
+                    break;
+                }
+            case (0, 23): // FCVTL, FCVTL2
+                {
+                    int from = size == 0 ? 2 : 4, to = 2 * from, lanes = 16 / to;
+                    var r = ZeroVector();
+                    for (int k = 0; k < lanes; k++)
+                        r = _b.VecInsertLane(r, k, to, _b.FpConvert(_b.VecExtractLane(n, q * lanes + k, from), from, to));
+                    result = r;
+                    break;
+                }
+            case (_, 24 or 25): // FRINTN/P/M/Z/A/X/I
+                {
+                    var rounding = (u, high, opc) switch
+                    {
+                        (0, false, 24) => FpRounding.TieEven,
+                        (0, true, 24) => FpRounding.PlusInfinity,
+                        (0, false, 25) => FpRounding.MinusInfinity,
+                        (0, true, 25) => FpRounding.Zero,
+                        (1, false, 24) => FpRounding.TieAway,
+                        _ => FpRounding.Dynamic,
+                    };
+                    bool exact = (u, high, opc) == (1, false, 25); // FRINTX
+                    result = PerLane(n, fes, ds / fes, x => _b.FpRoundInt(x, fes, rounding, exact));
+                    break;
+                }
+            case (_, 28) when high: // URECPE, URSQRTE (size 10)
+                result = _b.Vec(u == 0 ? IrOpcode.VecURecpe : IrOpcode.VecURsqrte, n, 4, dataSize: ds);
+                break;
+            default: // 26–29: FCVT[NPMZA][SU], [SU]CVTF
+                {
+                    var source = q == 0 ? _b.VecZeroUpper(n) : n; // the conversions work on all 16 bytes
+                    if (opc == 29)
+                        result = _b.VecIntToFp(source, fes, u == 0);
+                    else
+                    {
+                        var rounding = opc == 28 ? FpRounding.TieAway : (high, opc) switch
+                        {
+                            (false, 26) => FpRounding.TieEven,
+                            (true, 26) => FpRounding.PlusInfinity,
+                            (false, 27) => FpRounding.MinusInfinity,
+                            _ => FpRounding.Zero,
+                        };
+                        result = _b.VecFpToInt(source, fes, rounding, u == 0);
+                    }
+                    if (q == 0) result = _b.VecZeroUpper(result);
+                    break;
+                }
+        }
+        SetV(d, result);
+    }
+}
