@@ -79,7 +79,7 @@ public sealed class GuestProgramTests
         // test suites run in parallel on two cores); what must hold is that nothing but doorbells
         // and the final stop left the VM, and that the loop itself ran without the host.
         Assert.True(stats.Exits.Keys.All(k => k is "doorbell" or "stop"), stats.Format("kvm"));
-        Assert.True(stats.TotalExits < 100, stats.Format("kvm"));
+        Assert.True(stats.Exits.GetValueOrDefault("doorbell") <= stats.TotalChannelRequests, stats.Format("kvm")); // a doorbell only ever carries a request
         Assert.True(stats.TotalChannelRequests < 500, stats.Format("kvm"));
         Assert.True(stats.LongestQuietStretch > stats.WallTime / 2, stats.Format("kvm"));
     }
