@@ -67,6 +67,7 @@ public sealed class DifferentialTests
     [InlineData("loadstore")]
     [InlineData("fp")]
     [InlineData("atomics")]
+    [InlineData("advsimd")]
     public void The_sample_draws_every_implemented_op_of_the_class(string instructionClass)
     {
         var cls = InstructionClass.ByName(instructionClass);

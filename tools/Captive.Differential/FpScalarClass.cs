@@ -8,7 +8,7 @@ namespace Captive.Differential;
 /// prologue. FPCR starts random per image and changes in front of about one dump group in four
 /// (MOVZ X28, #imm, LSL #16; MSR FPCR, X28): X28 is reserved for that.
 /// </summary>
-public sealed class FpScalarClass : InstructionClass
+public class FpScalarClass : InstructionClass
 {
     private const int FpcrScratch = 28;
     private static readonly int[] ReservedRegisters = [FpcrScratch];

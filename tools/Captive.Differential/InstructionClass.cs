@@ -91,7 +91,7 @@ public abstract class InstructionClass
     }
 
     /// <summary>The classes the harness knows, by name.</summary>
-    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass(), new FpScalarClass(), new LoadStoreClass(atomics: true)];
+    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass(), new FpScalarClass(), new LoadStoreClass(atomics: true), new AdvSimdClass()];
 
     public static InstructionClass ByName(string name) =>
         All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))
