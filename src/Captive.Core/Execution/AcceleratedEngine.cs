@@ -344,8 +344,6 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
                 ChannelRequest.Trap => HandleTrap(),
                 ChannelRequest.Interpret => Interpret(),
                 ChannelRequest.DeviceAccess => DeviceAccess(),
-                ChannelRequest.AddressFault => Stop(StopReason.Error,
-                    $"guest address 0x{Control<ulong>(ControlBlock.Arg0):x} is outside the {VmLayout.GuestWindowBits}-bit physical address space in the block at {DescribeInstruction(Control<ulong>(ControlBlock.Arg1))}", "address-fault"),
                 _ => Stop(StopReason.Error, $"Unknown channel request {(uint)kind}.", "unknown"),
             };
         }

@@ -111,8 +111,8 @@ public sealed partial class IrBuilder
     /// <summary>An across-lanes reduction to a scalar (Size 8).</summary>
     public IrValue VecReduce(IrOpcode op, IrValue a, int esize, int dataSize = 16)
         => Emit(op is >= IrOpcode.VecAddAcross and <= IrOpcode.VecUAddLongAcross ? op : throw new ArgumentOutOfRangeException(nameof(op)), 8, a.Index, imm: IrVec.Pack(E(esize), 0, dataSize));
-    public IrValue VecFpToInt(IrValue a, int esize, FpRounding rounding, bool signed, int fractionBits = 0) => Emit(IrOpcode.VecFpToInt, 16, a.Index, imm: IrFp.Pack(F(esize), rounding, signed, fractionBits));
-    public IrValue VecIntToFp(IrValue a, int esize, bool signed, int fractionBits = 0) => Emit(IrOpcode.VecIntToFp, 16, a.Index, imm: IrFp.Pack(F(esize), FpRounding.Dynamic, signed, fractionBits));
+    public IrValue VecFpToInt(IrValue a, int esize, FpRounding rounding, bool signed, int fractionBits = 0, int dataSize = 16) => Emit(IrOpcode.VecFpToInt, 16, a.Index, imm: IrFp.Pack(F(esize), rounding, signed, fractionBits, dataSize: dataSize));
+    public IrValue VecIntToFp(IrValue a, int esize, bool signed, int fractionBits = 0, int dataSize = 16) => Emit(IrOpcode.VecIntToFp, 16, a.Index, imm: IrFp.Pack(F(esize), FpRounding.Dynamic, signed, fractionBits, dataSize: dataSize));
 #pragma warning restore CS1591
 
     /// <summary>Number of vector operands each vector opcode taking only vectors expects (0 when not such an op).</summary>

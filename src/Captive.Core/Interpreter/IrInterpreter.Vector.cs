@@ -199,7 +199,7 @@ public sealed partial class IrInterpreter
             case IrOpcode.VecFpToInt or IrOpcode.VecIntToFp:
                 {
                     int format = IrFp.SourceSize(imm);
-                    for (int k = 0; k < 16 / format; k++)
+                    for (int k = 0; k < IrFp.DataSize(imm) / format; k++) // lanes beyond the data size stay zero
                     {
                         ulong e = a.Get(k, format);
                         r.Set(k, format, i.Opcode == IrOpcode.VecFpToInt

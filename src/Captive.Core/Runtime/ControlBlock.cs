@@ -58,8 +58,7 @@ public enum ChannelRequest : uint
     Translate = 1,
     /// <summary>A block ended in a trap: Arg0 = trap kind | info &lt;&lt; 8 ..., see <see cref="Execution.GuestTrap"/>.</summary>
     Trap = 2,
-    /// <summary>Translated code found a guest address outside the guest window: Arg0 = address, Arg1 = block PC.</summary>
-    AddressFault = 3,
+    // 3 was AddressFault: guest addresses outside RAM are DeviceAccess requests now.
     /// <summary>
     /// The block at the PC in the register file uses IR the code generator does not compile yet: the
     /// host executes it with the IR interpreter on the vCPU's register file and memory.

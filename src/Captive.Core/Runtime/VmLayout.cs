@@ -25,16 +25,14 @@ namespace Captive.Core.Runtime;
 ///                                                         never backed; a write here is the one
 ///                                                         way translated code leaves the VM
 /// </code>
-/// Guest-derived addresses are checked against <see cref="GuestWindowSize"/> before use, so no guest
-/// address can reach runtime, code-cache or page-table memory.
+/// Translated code checks every guest-derived address against guest RAM before using it and sends
+/// anything else to the host as a device access, so no guest address can reach runtime, code-cache or
+/// page-table memory.
 /// </summary>
 public static class VmLayout
 {
     /// <summary>Size of the guest-physical window at x86 virtual address 0 (40-bit PA, as a Cortex-A57).</summary>
     public const ulong GuestWindowSize = 1UL << 40;
-
-    /// <summary>Number of address bits of the guest window (translated code checks <c>addr &gt;&gt; GuestWindowBits == 0</c>).</summary>
-    public const int GuestWindowBits = 40;
 
     /// <summary>x86 virtual base of the runtime region, just above the guest window.</summary>
     public const ulong RuntimeVirtualBase = 0x0100_0000_0000;

@@ -117,9 +117,8 @@ internal sealed partial class A64Lowerer
                 break;
             default: // 26–29: FCVT[NPMZA][SU], [SU]CVTF
                 {
-                    var source = q == 0 ? _b.VecZeroUpper(n) : n; // the conversions work on all 16 bytes
                     if (opc == 29)
-                        result = _b.VecIntToFp(source, fes, u == 0);
+                        result = _b.VecIntToFp(n, fes, u == 0, dataSize: ds);
                     else
                     {
                         var rounding = opc == 28 ? FpRounding.TieAway : (high, opc) switch
@@ -129,9 +128,8 @@ internal sealed partial class A64Lowerer
                             (false, 27) => FpRounding.MinusInfinity,
                             _ => FpRounding.Zero,
                         };
-                        result = _b.VecFpToInt(source, fes, rounding, u == 0);
+                        result = _b.VecFpToInt(n, fes, rounding, u == 0, dataSize: ds);
                     }
-                    if (q == 0) result = _b.VecZeroUpper(result);
                     break;
                 }
         }

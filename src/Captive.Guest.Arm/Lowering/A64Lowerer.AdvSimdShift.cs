@@ -36,7 +36,6 @@ internal sealed partial class A64Lowerer
         int right = 2 * bits - imm, left = imm - bits, ds = q == 1 ? 16 : 8;
         bool signed = u == 0;
         var n = GetV(i['n']);
-        if (q == 0 && opc >= 28) n = _b.VecZeroUpper(n); // the conversions work on all 16 bytes: no exceptions from absent lanes
         IrValue result;
         switch (opc)
         {
@@ -79,12 +78,10 @@ internal sealed partial class A64Lowerer
                 if (left != 0) result = _b.Vec(IrOpcode.VecShlImm, result, 2 * es, left);
                 break;
             case 28: // SCVTF/UCVTF (vector, fixed-point)
-                result = _b.VecIntToFp(n, es, signed, right);
-                if (q == 0) result = _b.VecZeroUpper(result);
+                result = _b.VecIntToFp(n, es, signed, right, q == 0 ? 8 : 16);
                 break;
             default: // 31: FCVTZS/FCVTZU (vector, fixed-point)
-                result = _b.VecFpToInt(n, es, FpRounding.Zero, signed, right);
-                if (q == 0) result = _b.VecZeroUpper(result);
+                result = _b.VecFpToInt(n, es, FpRounding.Zero, signed, right, q == 0 ? 8 : 16);
                 break;
         }
         SetV(d, result);
