@@ -8,6 +8,7 @@ int seed = 1, perImage = 20_000;
 string? engineList = null, saveImage = null;
 uint[]? words = null;
 int perDump = 16;
+long census = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -21,13 +22,18 @@ for (int i = 0; i < args.Length; i++)
         case "--save-image": saveImage = Next(); break;
         case "--words": words = [.. Next().Split(',').Select(w => Convert.ToUInt32(w, 16))]; break;
         case "--per-dump": perDump = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--census": census = long.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         default:
             Console.Error.WriteLine("usage: Captive.Differential [--class integer|loadstore|fp|all] [--instructions N] [--seed S] [--per-image N]");
             Console.Error.WriteLine("                            [--engines interpreter,kvm] [--save-image FILE (writes the first image and stops)]");
             Console.Error.WriteLine("                            [--words HEX,HEX... (a fixed stream instead of a class)] [--per-dump N]");
+            Console.Error.WriteLine("                            [--census N (decode N random words; list what is decoded but not implemented)]");
             return 2;
     }
 }
+
+if (census > 0)
+    return Census.Run(census, seed, Console.Out);
 
 var classes = words is not null ? [new FixedClass(words)] : className == "all" ? InstructionClass.All : [InstructionClass.ByName(className)];
 if (saveImage is not null)

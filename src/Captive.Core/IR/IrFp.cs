@@ -21,7 +21,8 @@ public enum FpRounding : byte
 /// Packs and unpacks the Immediate of the FP conversion opcodes:
 /// bits 0–7 source size in bytes, bits 8–10 <see cref="FpRounding"/>, bit 12 signed,
 /// bits 16–23 fraction bits (fixed-point forms; 0 for plain integers), bit 24 raise-inexact (FRINTX),
-/// bit 25 set when a vector conversion covers only the low 8 bytes (the 64-bit forms; the rest becomes zero).
+/// bits 25–26 the bytes a vector conversion covers (0: 16; 1: 8, the 64-bit forms; 2: 4 and 3: 2, the scalar
+/// forms), the rest of the result zero.
 /// </summary>
 public static class IrFp
 {
@@ -30,8 +31,8 @@ public static class IrFp
     {
         if (sourceSize is not (2 or 4 or 8)) throw new ArgumentOutOfRangeException(nameof(sourceSize));
         if ((uint)fractionBits > 64) throw new ArgumentOutOfRangeException(nameof(fractionBits));
-        if (dataSize is not (8 or 16)) throw new ArgumentOutOfRangeException(nameof(dataSize));
-        return (long)(uint)sourceSize | (long)rounding << 8 | (signed ? 1L << 12 : 0) | (long)fractionBits << 16 | (exact ? 1L << 24 : 0) | (dataSize == 8 ? 1L << 25 : 0);
+        long code = dataSize switch { 16 => 0, 8 => 1, 4 => 2, 2 => 3, _ => throw new ArgumentOutOfRangeException(nameof(dataSize)) };
+        return (long)(uint)sourceSize | (long)rounding << 8 | (signed ? 1L << 12 : 0) | (long)fractionBits << 16 | (exact ? 1L << 24 : 0) | code << 25;
     }
 
     /// <summary>Source size in bytes.</summary>
@@ -46,8 +47,8 @@ public static class IrFp
     /// <summary>Fraction bits of a fixed-point operand or result.</summary>
     public static int FractionBits(long immediate) => (int)((immediate >> 16) & 0xFF);
 
-    /// <summary>Bytes a vector conversion covers: 8 (the 64-bit forms) or 16.</summary>
-    public static int DataSize(long immediate) => ((immediate >> 25) & 1) != 0 ? 8 : 16;
+    /// <summary>Bytes a vector conversion covers: 16, 8 (the 64-bit forms), or 4 or 2 (the scalar forms).</summary>
+    public static int DataSize(long immediate) => ((immediate >> 25) & 3) switch { 0 => 16, 1 => 8, 2 => 4, _ => 2 };
 
     /// <summary>FRINTX: signal inexact when the value changed.</summary>
     public static bool RaisesInexact(long immediate) => ((immediate >> 24) & 1) != 0;

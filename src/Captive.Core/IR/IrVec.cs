@@ -3,7 +3,8 @@ namespace Captive.Core.IR;
 /// <summary>
 /// Packs and unpacks the Immediate of the vector opcodes: bits 0–7 element size in bytes (1, 2, 4, 8),
 /// bits 8–15 an extra field (lane, shift, byte index, container size or half), bits 16–23 the data size
-/// in bytes (8 for the 64-bit forms, 16 or 0 for the full register), bits 24–31 flags.
+/// in bytes (8 for the 64-bit forms, 16 or 0 for the full register, the element size for the AdvSIMD
+/// scalar forms: one lane, the rest of the register zero), bits 24–31 flags.
 /// </summary>
 public static class IrVec
 {
@@ -12,7 +13,7 @@ public static class IrVec
     {
         if (elementSize is not (1 or 2 or 4 or 8 or 16)) throw new ArgumentOutOfRangeException(nameof(elementSize));
         if ((uint)extra > 255) throw new ArgumentOutOfRangeException(nameof(extra));
-        if (dataSize is not (8 or 16)) throw new ArgumentOutOfRangeException(nameof(dataSize));
+        if (dataSize is not (1 or 2 or 4 or 8 or 16)) throw new ArgumentOutOfRangeException(nameof(dataSize));
         return (long)(uint)elementSize | (long)(uint)extra << 8 | (long)(uint)dataSize << 16 | (long)(uint)(flags & 0xFF) << 24;
     }
 
@@ -22,8 +23,8 @@ public static class IrVec
     /// <summary>The extra field.</summary>
     public static int Extra(long immediate) => (int)((immediate >> 8) & 0xFF);
 
-    /// <summary>Data size in bytes (8 or 16).</summary>
-    public static int DataSize(long immediate) => ((immediate >> 16) & 0xFF) == 8 ? 8 : 16;
+    /// <summary>Data size in bytes: 16, 8, or (the scalar forms) 4, 2 or 1.</summary>
+    public static int DataSize(long immediate) => (int)((immediate >> 16) & 0xFF) is var d and (1 or 2 or 4 or 8) ? d : 16;
 
     /// <summary>The flags field.</summary>
     public static int Flags(long immediate) => (int)((immediate >> 24) & 0xFF);
