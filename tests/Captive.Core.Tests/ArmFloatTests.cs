@@ -154,6 +154,31 @@ public sealed class ArmFloatTests
     }
 
     [Fact]
+    public void MulX_gives_two_for_zero_times_infinity()
+    {
+        // FPMulX: (inf1 && zero2) || (zero1 && inf2) → FPTwo(sign1 EOR sign2), no exception
+        Expect(0x40000000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x0, 0x7F800000, 4, c, ref e));
+        Expect(0xC0000000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(0xFF800000, 0x0, 4, c, ref e));
+        Expect(0xC000000000000000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x7FF0000000000000, 0x8000000000000000, 8, c, ref e));
+        Expect(0x4000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x8000, 0xFC00, 2, c, ref e));
+        // a denormal flushed by FZ counts as zero (IDC); without FZ it is a finite value and the product infinite
+        Expect(0xC0000000, IDC, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x80000001, 0x7F800000, 4, c, ref e), FZ);
+        Expect(0xFF800000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x80000001, 0x7F800000, 4, c, ref e));
+    }
+
+    [Fact]
+    public void MulX_processes_NaNs_first_and_otherwise_multiplies_like_Mul()
+    {
+        Expect(0xFFC00002, IOC, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x0, SSNaN2, 4, c, ref e));
+        Expect(0x7FC00001, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(SQNaN1, 0x7F800000, 4, c, ref e));
+        Expect(0x7FC00000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(SQNaN1, 0x0, 4, c, ref e), DN);
+        // (1 + 2^-12)^2 = 1 + 2^-11 + 2^-24: a tie, to even
+        Expect(0x3F801000, IXC, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x3F800800, 0x3F800800, 4, c, ref e));
+        Expect(0xFF800000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x7F800000, 0xBF800000, 4, c, ref e));
+        Expect(0x80000000, None, (uint c, ref FpExceptions e) => ArmFloat.MulX(0x80000000, 0x3F800000, 4, c, ref e));
+    }
+
+    [Fact]
     public void Overflow_by_rounding_mode()
     {
         Expect(0x7F800000, OFC | IXC, (uint c, ref FpExceptions e) => ArmFloat.Mul(0x7F000000, 0x40000000, 4, c, ref e));

@@ -171,4 +171,37 @@ public sealed class InterpreterVectorTests
     [Fact]
     public void VecURsqrte_estimates_per_word()
         => Assert.Equal((0xff800000_fffffffful, 0x80000000_b4800000ul, 0ul), Run(b => b.Vec(IrOpcode.VecURsqrte, V(b, 0x40000000_3fffffff, 0xffffffff_80000000), 4)));
+
+    // SQDMULH: 2ab >> 16 per halfword, floor; MIN * MIN saturates to MAX and sets QC
+    [Fact]
+    public void VecSQDMulHigh_halfwords_truncates_and_saturates()
+        => Assert.Equal((0x1233_ffff_2000_7ffful, 0ul, 0x800_0000ul),
+            Run(b => b.Vec(IrOpcode.VecSQDMulHigh, V(b, 0x1234_ffff_4000_8000, 0x1111), V(b, 0x7fff_0001_4000_8000, 0x2222), 2, dataSize: 8)));
+
+    // SQRDMULH: (2ab + 2^31) >> 32 per word: 3·2^31 → 2 (1 without rounding), 2^32 - 2 → 1, -2^31 → 0, MIN · MIN saturates
+    [Fact]
+    public void VecSQDMulHigh_rounding_words()
+        => Assert.Equal((0x00000001_00000002ul, 0x7fffffff_00000000ul, 0x800_0000ul),
+            Run(b => b.Vec(IrOpcode.VecSQDMulHigh, V(b, 0x00000001_40000000, 0x80000000_ffffffff), V(b, 0x7fffffff_00000003, 0x80000000_40000000), 4, flags: 1)));
+
+    [Fact]
+    public void VecSQDMulHigh_without_rounding_floors_words()
+        => Assert.Equal((0x00000000_00000001ul, 0xffffffff_fffffffful, 0ul),
+            Run(b => b.Vec(IrOpcode.VecSQDMulHigh, V(b, 0x00000001_40000000, 0xffffffff_ffffffff), V(b, 0x7fffffff_00000003, 0x00000001_40000000), 4)));
+
+    [Fact]
+    public void VecSQDMulHigh_scalar_data_size_is_one_lane()
+        => Assert.Equal((0x7ffful, 0ul, 0x800_0000ul),
+            Run(b => b.Vec(IrOpcode.VecSQDMulHigh, V(b, 0x1111_2222_3333_8000, 0x44), V(b, 0x5555_6666_7777_8000, 0x88), 2, dataSize: 2)));
+
+    // FMULX: 0 × ∞ = ±2.0 without IOC; other lanes as FMUL; a signalling NaN is quieted with IOC
+    [Fact]
+    public void VecFpMulX_zero_times_infinity_is_two()
+        => Assert.Equal((0xc0000000_40000000ul, 0x7fc00001_40400000ul, 0x1ul),
+            Run(b => b.Vec(IrOpcode.VecFpMulX, V(b, 0x80000000_00000000, 0x7f800001_3fc00000), V(b, 0x7f800000_7f800000, 0x00000000_40000000), 4)));
+
+    [Fact]
+    public void VecFpMulX_double_scalar_data_size()
+        => Assert.Equal((0xc000000000000000ul, 0ul, 0ul),
+            Run(b => b.Vec(IrOpcode.VecFpMulX, V(b, 0x7ff0000000000000, 0x3ff0000000000000), V(b, 0x8000000000000000, 0x3ff0000000000000), 8, dataSize: 8)));
 }

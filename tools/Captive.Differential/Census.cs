@@ -15,11 +15,17 @@ public static class Census
         long undefined = 0, implemented = 0;
         var unsupported = new Dictionary<string, (long Count, uint Example)>();
         var pending = new List<uint>();
+        var undefinedSample = new List<uint>();
         for (long n = 0; n < count; n++)
         {
             uint word = (uint)rng.NextInt64(0, 1L << 32);
             var op = A64Decoder.Decode(word).Op;
-            if (op == A64Op.Undefined) { undefined++; continue; }
+            if (op == A64Op.Undefined)
+            {
+                undefined++;
+                if (undefinedSample.Count < 400_000) undefinedSample.Add(word);
+                continue;
+            }
             if (op != A64Op.Unsupported) { implemented++; continue; }
             if (pending.Count < 400_000) pending.Add(word);
         }
@@ -34,6 +40,18 @@ public static class Census
         output.WriteLine($"{count} random words: {implemented} implemented, {undefined} undefined, {unsup} decoded but not implemented");
         foreach (var (key, (c, example)) in unsupported.OrderByDescending(kv => kv.Value.Count))
             output.WriteLine($"  {c,9}  {key,-40} e.g. {example:x8}");
+        // UNDEFINED here, an instruction to objdump: the later architecture versions and extensions we do not implement.
+        var named = ObjdumpNames(undefinedSample);
+        var recognised = new Dictionary<string, (long Count, uint Example)>();
+        for (int k = 0; k < undefinedSample.Count; k++)
+        {
+            if (named[k] is "?" || named[k].StartsWith(".inst", StringComparison.Ordinal)) continue;
+            string key = named[k].Split(' ')[0];
+            recognised[key] = recognised.TryGetValue(key, out var e) ? (e.Count + 1, e.Example) : (1, undefinedSample[k]);
+        }
+        output.WriteLine($"of {undefinedSample.Count} sampled UNDEFINED words, objdump names {recognised.Values.Sum(v => v.Count)} (later architecture versions):");
+        foreach (var (key, (c, example)) in recognised.OrderByDescending(kv => kv.Value.Count))
+            output.WriteLine($"  {c,9}  {key,-16} e.g. {example:x8}");
         return 0;
     }
 

@@ -41,7 +41,7 @@ public static class ImageBuilder
         ulong fpcr = 0;
         if (cls.NeedsFp)
         {
-            vectors = FpValues.RandomVectors(rng);
+            vectors = cls.InitialVectors(rng);
             fpcr = cls.InitialFpcr(rng);
         }
         ulong allRegisters = cls.NeedsFp ? ulong.MaxValue : ulong.MaxValue >> 32;
@@ -87,7 +87,7 @@ public static class ImageBuilder
             }
             segment++;
             bool full = produced == instructions || segment % fullEvery == 0;
-            EmitDump(stream, dumps, full ? allRegisters : mask, full, cls.NeedsFp, [.. stored], first, words.Count - first, setup.Count);
+            EmitDump(stream, dumps, full ? allRegisters : mask | cls.AlwaysDumped, full, cls.NeedsFp, [.. stored], first, words.Count - first, setup.Count);
         }
         stream.Emit(B((long)(ImageLayout.Routines + (ulong)RoutineCode.Finish - stream.Pc)));
 

@@ -53,6 +53,12 @@ public abstract class InstructionClass
     /// </summary>
     public virtual bool NeedsFp => false;
 
+    /// <summary>V0..V31 as 64 doublewords (low half, high half of each) for the prologue (classes that need FP only).</summary>
+    public virtual ulong[] InitialVectors(Random rng) => FpValues.RandomVectors(rng);
+
+    /// <summary>Registers every dump prints besides those its group may write (bit n for Xn, bit 32 + n for Vn).</summary>
+    public virtual ulong AlwaysDumped => 0;
+
     /// <summary>The QEMU CPU model whose features the class needs (cortex-a57 is ARMv8.0; LSE needs max).</summary>
     public virtual string QemuCpu => "cortex-a57";
 
@@ -91,7 +97,7 @@ public abstract class InstructionClass
     }
 
     /// <summary>The classes the harness knows, by name.</summary>
-    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass(), new FpScalarClass(), new LoadStoreClass(atomics: true), new AdvSimdClass()];
+    public static IReadOnlyList<InstructionClass> All { get; } = [new IntegerClass(), new LoadStoreClass(), new FpScalarClass(), new LoadStoreClass(atomics: true), new AdvSimdClass(), new AdvSimdClass(crypto: true)];
 
     public static InstructionClass ByName(string name) =>
         All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))

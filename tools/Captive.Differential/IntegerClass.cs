@@ -18,7 +18,7 @@ public sealed class IntegerClass : InstructionClass
         "AddShift", "AddsShift", "SubShift", "SubsShift", "AddExt", "AddsExt", "SubExt", "SubsExt",
         "Adc", "Adcs", "Sbc", "Sbcs", "CcmnReg", "CcmpReg", "CcmnImm", "CcmpImm",
         "Csel", "Csinc", "Csinv", "Csneg", "Madd", "Msub", "Smaddl", "Smsubl", "Smulh", "Umaddl", "Umsubl", "Umulh",
-        "Udiv", "Sdiv", "Lslv", "Lsrv", "Asrv", "Rorv", "Crc32", "Rbit", "Rev16", "Rev32", "Rev64", "Clz", "Cls",
+        "Udiv", "Sdiv", "Lslv", "Lsrv", "Asrv", "Rorv", "Rbit", "Rev16", "Rev32", "Rev64", "Clz", "Cls",
     ];
 
     public override bool TryGenerate(EncodingPattern line, uint word, Random rng, GenerationContext context, out GeneratedInstruction instruction)

@@ -84,7 +84,7 @@ public sealed partial class IrBuilder
     public IrValue FpMulAdd(IrValue addend, IrValue a, IrValue b, int format) => Emit(IrOpcode.FpMulAdd, F(format), addend.Index, a.Index, b.Index);
     public IrValue FpSqrt(IrValue a, int format) => Emit(IrOpcode.FpSqrt, F(format), a.Index);
     public IrValue FpCompare(IrValue a, IrValue b, int format, bool signalling) => Emit(IrOpcode.FpCompare, 8, a.Index, b.Index, imm: format | (signalling ? 0x100 : 0));
-    public IrValue FpConvert(IrValue a, int fromFormat, int toFormat) => Emit(IrOpcode.FpConvert, F(toFormat), a.Index, imm: F(fromFormat));
+    public IrValue FpConvert(IrValue a, int fromFormat, int toFormat, FpRounding rounding = FpRounding.Dynamic) => Emit(IrOpcode.FpConvert, F(toFormat), a.Index, imm: IrFp.Pack(F(fromFormat), rounding));
     public IrValue FpRoundInt(IrValue a, int format, FpRounding rounding, bool exact) => Emit(IrOpcode.FpRoundInt, F(format), a.Index, imm: IrFp.Pack(format, rounding, exact: exact));
     public IrValue FpToInt(IrValue a, int fromFormat, int toSize, FpRounding rounding, bool signed, int fractionBits = 0) => Emit(IrOpcode.FpToInt, W(toSize), a.Index, imm: IrFp.Pack(fromFormat, rounding, signed, fractionBits));
     public IrValue IntToFp(IrValue a, int fromSize, int toFormat, bool signed, int fractionBits = 0) => Emit(IrOpcode.IntToFp, F(toFormat), a.Index, imm: IrFp.Pack(W(fromSize), FpRounding.Dynamic, signed, fractionBits));
@@ -122,8 +122,10 @@ public sealed partial class IrBuilder
             or IrOpcode.VecWiden or IrOpcode.VecNarrow or IrOpcode.VecRev or IrOpcode.VecCnt or IrOpcode.VecFpSqrt
             or IrOpcode.VecFpAbs or IrOpcode.VecFpNeg or IrOpcode.VecZeroUpper or IrOpcode.VecFpToInt or IrOpcode.VecIntToFp
             or IrOpcode.VecQShlImm or IrOpcode.VecClz or IrOpcode.VecCls or IrOpcode.VecRbit
-            or IrOpcode.VecURecpe or IrOpcode.VecURsqrte => 1,
-        IrOpcode.VecSUQAdd or IrOpcode.VecUSQAdd or IrOpcode.VecPolyMulLong8 => 2,
+            or IrOpcode.VecURecpe or IrOpcode.VecURsqrte or IrOpcode.VecFpRecipEstimate or IrOpcode.VecFpRSqrtEstimate
+            or IrOpcode.VecFpRecipExponent => 1,
+        IrOpcode.VecHalving or IrOpcode.VecShiftReg or IrOpcode.VecPolyMul8 or IrOpcode.VecFpRecipStep or IrOpcode.VecFpRSqrtStep => 2,
+        IrOpcode.VecSUQAdd or IrOpcode.VecUSQAdd or IrOpcode.VecPolyMulLong8 or IrOpcode.VecSQDMulHigh or IrOpcode.VecFpMulX => 2,
         >= IrOpcode.VecAddAcross and <= IrOpcode.VecUAddLongAcross => 1,
         IrOpcode.VecTbl or IrOpcode.VecFpMulAdd => 3,
         >= IrOpcode.VecAdd and <= IrOpcode.VecFpCmpGt => 2,

@@ -13,6 +13,8 @@ public enum FpRounding : byte
     Zero = 3,
     /// <summary>To nearest, ties away from zero (the A in FCVTA/FRINTA).</summary>
     TieAway = 4,
+    /// <summary>Round to odd: truncate, then set the lowest bit when the result is inexact (FCVTXN).</summary>
+    Odd = 5,
     /// <summary>Whatever FPCR.RMode says (FRINTI, FRINTX, [SU]CVTF).</summary>
     Dynamic = 7,
 }

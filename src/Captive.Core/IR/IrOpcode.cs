@@ -133,7 +133,7 @@ public enum IrOpcode : byte
     FpSqrt,
     /// <summary>NZCV (bits 31:28) of comparing A with B (FCMP); Immediate = FP format | 0x100 when signalling (FCMPE: any NaN raises IOC).</summary>
     FpCompare,
-    /// <summary>A converted from FP format Immediate (2, 4, 8) to FP format Size (FCVT); honours AHP for half.</summary>
+    /// <summary>A converted to FP format Size (FCVT), Immediate packed by IrFp.Pack: the source format and the rounding (Dynamic for FPCR; Odd for FCVTXN); honours AHP for half.</summary>
     FpConvert,
     /// <summary>A rounded to an integral value in the same format (FRINT*); Immediate packed by IrFp.Pack: IrFp.Rounding, IrFp.RaisesInexact (FRINTX).</summary>
     FpRoundInt,
@@ -340,10 +340,39 @@ public enum IrOpcode : byte
     /// and B, each into a 16-bit lane of the result.
     /// </summary>
     VecPolyMulLong8,
+    /// <summary>
+    /// Halving add or subtract of the lanes of A and B in one more bit than the lane ([SU]HADD, [SU]RHADD, [SU]HSUB).
+    /// IrVec.Flags: bit 0 unsigned, bit 1 rounding (adds 1 before halving), bit 2 subtract.
+    /// </summary>
+    VecHalving,
+    /// <summary>
+    /// Each lane of A shifted by the signed low byte of the lane of B (negative: right), the SSHL family exactly:
+    /// IrVec.Flags bit 0 unsigned, bit 1 rounding ([SU]RSHL), bit 2 saturating ([SU]QSHL, [SU]QRSHL; sets FPSR.QC).
+    /// </summary>
+    VecShiftReg,
+    /// <summary>PMUL: the low 8 bits of the carry-less product of each byte lane of A and B.</summary>
+    VecPolyMul8,
+    /// <summary>FRECPS: 2.0 − A × B per FP lane, fused (0 × ∞ gives 2.0), format IrVec.ElementSize.</summary>
+    VecFpRecipStep,
+    /// <summary>FRSQRTS: (3.0 − A × B) / 2 per FP lane, fused with one rounding (0 × ∞ gives 1.5).</summary>
+    VecFpRSqrtStep,
+    /// <summary>FRECPE: the ARM reciprocal estimate (8 bits) of each FP lane.</summary>
+    VecFpRecipEstimate,
+    /// <summary>FRSQRTE: the ARM reciprocal square root estimate (8 bits) of each FP lane.</summary>
+    VecFpRSqrtEstimate,
+    /// <summary>FRECPX: the reciprocal exponent of each FP lane (exponent inverted, fraction zero).</summary>
+    VecFpRecipExponent,
     /// <summary>URECPE: unsigned reciprocal estimate of each 32-bit lane (ARM UnsignedRecipEstimate).</summary>
     VecURecpe,
     /// <summary>URSQRTE: unsigned reciprocal square root estimate of each 32-bit lane (ARM UnsignedRSqrtEstimate).</summary>
     VecURsqrte,
+    /// <summary>
+    /// SQDMULH/SQRDMULH: the signed lanes (2 or 4 bytes) of A and B, 2 * a * b (plus 1 &lt;&lt; (lane bits - 1) when
+    /// IrVec.Flags bit 0 is set, SQRDMULH) shifted right by the lane bits and saturated to signed; sets FPSR.QC on saturation.
+    /// </summary>
+    VecSQDMulHigh,
+    /// <summary>FMULX per FP lane: as VecFpMul, except that 0 × ∞ gives 2.0 with the sign the product would have (no IOC).</summary>
+    VecFpMulX,
 
     // ───── Cryptographic Extension (ARMv8.0 AES, SHA1, SHA256, PMULL .1q), from the ARM ARM pseudocode. Keep
     // together, AesEncrypt first and PolyMul64 last: the verifier and the interpreter dispatch on the range.

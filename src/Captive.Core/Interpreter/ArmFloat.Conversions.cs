@@ -12,6 +12,10 @@ public static partial class ArmFloat
     /// (a NaN then converts to zero and an infinity to the largest value, both raising IOC).
     /// </summary>
     public static ulong Convert(ulong a, int fromFormat, int toFormat, uint fpcr, ref FpExceptions exceptions)
+        => Convert(a, fromFormat, toFormat, FpRounding.Dynamic, fpcr, ref exceptions);
+
+    /// <summary>FPConvert with an explicit <paramref name="rounding"/> (<see cref="FpRounding.Dynamic"/>: FPCR.RMode; <see cref="FpRounding.Odd"/> for FCVTXN).</summary>
+    public static ulong Convert(ulong a, int fromFormat, int toFormat, FpRounding rounding, uint fpcr, ref FpExceptions exceptions)
     {
         bool ahp = (fpcr & FpcrAhp) != 0;
         var t = Unpack(a, fromFormat, fpcr, ahp, ref exceptions, out bool s, out int e, out ulong m);
@@ -36,7 +40,7 @@ public static partial class ArmFloat
             case FpType.Zero:
                 return Zero(s, toFormat);
             default:
-                return RoundPack(s, e, m, toFormat, fpcr, RoundingMode(fpcr), altHalf, ref exceptions);
+                return RoundPack(s, e, m, toFormat, fpcr, Resolve(rounding, fpcr), altHalf, ref exceptions);
         }
     }
 

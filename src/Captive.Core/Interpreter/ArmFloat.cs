@@ -248,7 +248,9 @@ public static partial class ArmFloat
         bool inexact = half || rest;
         if (biased == 0 && inexact)
             exceptions |= FpExceptions.Underflow;
-        if (RoundsUp(rounding, sign, (mant & 1) != 0, half, rest))
+        if (rounding == FpRounding.Odd && inexact)
+            mant |= 1; // cannot carry: the lowest bit only becomes set
+        else if (RoundsUp(rounding, sign, (mant & 1) != 0, half, rest))
         {
             mant++;
             if (mant == 1ul << f) biased = 1; // rounded up from denormal to normal
@@ -359,6 +361,13 @@ public static partial class ArmFloat
 
     /// <summary>FPMul: <paramref name="a"/> × <paramref name="b"/>.</summary>
     public static ulong Mul(ulong a, ulong b, int format, uint fpcr, ref FpExceptions exceptions)
+        => Mul(a, b, mulX: false, format, fpcr, ref exceptions);
+
+    /// <summary>FPMulX: <paramref name="a"/> × <paramref name="b"/>, except that 0 × ∞ is 2.0 with the XOR of the signs (no IOC).</summary>
+    public static ulong MulX(ulong a, ulong b, int format, uint fpcr, ref FpExceptions exceptions)
+        => Mul(a, b, mulX: true, format, fpcr, ref exceptions);
+
+    private static ulong Mul(ulong a, ulong b, bool mulX, int format, uint fpcr, ref FpExceptions exceptions)
     {
         var t1 = Unpack(a, format, fpcr, ref exceptions, out bool s1, out int e1, out ulong m1);
         var t2 = Unpack(b, format, fpcr, ref exceptions, out bool s2, out int e2, out ulong m2);
@@ -366,7 +375,8 @@ public static partial class ArmFloat
         bool sign = s1 ^ s2;
         bool inf1 = t1 == FpType.Infinity, inf2 = t2 == FpType.Infinity;
         bool zero1 = t1 == FpType.Zero, zero2 = t2 == FpType.Zero;
-        if ((inf1 && zero2) || (zero1 && inf2)) return InvalidDefaultNaN(format, ref exceptions);
+        if ((inf1 && zero2) || (zero1 && inf2))
+            return mulX ? Zero(sign, format) | (((ulong)Bias(format) + 1) << FracBits(format)) : InvalidDefaultNaN(format, ref exceptions); // FPTwo(sign)
         if (inf1 || inf2) return Infinity(sign, format);
         if (zero1 || zero2) return Zero(sign, format);
         return RoundPack(sign, e1 + e2, (UInt128)m1 * m2, format, fpcr, ref exceptions);
@@ -400,6 +410,13 @@ public static partial class ArmFloat
     /// A quiet-NaN addend with a 0 × ∞ product gives the default NaN and IOC.
     /// </summary>
     public static ulong MulAdd(ulong addend, ulong a, ulong b, int format, uint fpcr, ref FpExceptions exceptions)
+        => MulAddScaled(addend, a, b, 0, format, fpcr, ref exceptions);
+
+    /// <summary>
+    /// (<paramref name="addend"/> + <paramref name="a"/> × <paramref name="b"/>) × 2^<paramref name="scale"/> with one
+    /// rounding (<paramref name="scale"/> applies to finite non-zero results; FRSQRTS halves its sum this way).
+    /// </summary>
+    private static ulong MulAddScaled(ulong addend, ulong a, ulong b, int scale, int format, uint fpcr, ref FpExceptions exceptions)
     {
         var tA = Unpack(addend, format, fpcr, ref exceptions, out bool sA, out int eA, out ulong mA);
         var t1 = Unpack(a, format, fpcr, ref exceptions, out bool s1, out int e1, out ulong m1);
@@ -417,11 +434,11 @@ public static partial class ArmFloat
         if ((infA && !sA) || (infP && !sP)) return Infinity(false, format);
         if (infA || infP) return Infinity(true, format);
         if (zeroA && zeroP) return sA == sP ? Zero(sA, format) : ExactZero(format, fpcr);
-        if (zeroP) return RoundPack(sA, eA, mA, format, fpcr, ref exceptions);
+        if (zeroP) return RoundPack(sA, eA + scale, mA, format, fpcr, ref exceptions);
         UInt128 product = (UInt128)m1 * m2;
-        if (zeroA) return RoundPack(sP, e1 + e2, product, format, fpcr, ref exceptions);
+        if (zeroA) return RoundPack(sP, e1 + e2 + scale, product, format, fpcr, ref exceptions);
         return AddExact(sA, eA, mA, sP, e1 + e2, product, out bool s, out int e, out UInt128 m)
-            ? RoundPack(s, e, m, format, fpcr, ref exceptions)
+            ? RoundPack(s, e + scale, m, format, fpcr, ref exceptions)
             : ExactZero(format, fpcr);
     }
 

@@ -235,6 +235,34 @@ public sealed partial class IrInterpreter
                     }
                     break;
                 }
+            case IrOpcode.VecSQDMulHigh:
+                {
+                    int bits = 8 * es;
+                    Int128 round = (IrVec.Flags(imm) & 1) != 0 ? Int128.One << (bits - 1) : Int128.Zero;
+                    for (int k = 0; k < lanes; k++)
+                        r.Set(k, es, SatS((2 * (Int128)Sx(a.Get(k, es), es) * Sx(b.Get(k, es), es) + round) >> bits, es, ref qc));
+                    break;
+                }
+            case IrOpcode.VecHalving:
+                {
+                    int flags = IrVec.Flags(imm);
+                    bool unsigned = (flags & 1) != 0;
+                    for (int k = 0; k < lanes; k++)
+                    {
+                        ulong ea = a.Get(k, es), eb = b.Get(k, es);
+                        Int128 p = unsigned ? ea : Sx(ea, es), q = unsigned ? eb : Sx(eb, es);
+                        Int128 sum = (flags & 4) != 0 ? p - q : p + q + ((flags & 2) != 0 ? 1 : 0);
+                        r.Set(k, es, (ulong)(sum >> 1));
+                    }
+                    break;
+                }
+            case IrOpcode.VecShiftReg:
+                {
+                    int flags = IrVec.Flags(imm);
+                    for (int k = 0; k < lanes; k++)
+                        r.Set(k, es, ShiftByRegister(a.Get(k, es), (sbyte)(byte)b.Get(k, es), es, flags, ref qc));
+                    break;
+                }
             case IrOpcode.VecFpMulAdd:
                 {
                     var c = new V128(x[2 * i.C], x[2 * i.C + 1]);
@@ -305,30 +333,45 @@ public sealed partial class IrInterpreter
             IrOpcode.VecClz => (ulong)(BitOperations.LeadingZeroCount(a) - (64 - bits)),
             IrOpcode.VecCls => (ulong)(BitOperations.LeadingZeroCount((ulong)(Sx(a, es) ^ (Sx(a, es) >> 1)) & Mask(es)) - (64 - bits) - 1),
             IrOpcode.VecRbit => ReverseBits(a, bits),
-            IrOpcode.VecURecpe => (a & 0x8000_0000) == 0 ? 0xffff_ffff : RecipEstimate((int)(a >> 23) & 0x1ff) << 23,
-            IrOpcode.VecURsqrte => (a & 0xc000_0000) == 0 ? 0xffff_ffff : RecipSqrtEstimate((int)(a >> 23) & 0x1ff) << 23,
+            IrOpcode.VecURecpe => (a & 0x8000_0000) == 0 ? 0xffff_ffff : (ulong)ArmFloat.RecipEstimate((int)(a >> 23) & 0x1ff) << 23,
+            IrOpcode.VecURsqrte => (a & 0xc000_0000) == 0 ? 0xffff_ffff : (ulong)ArmFloat.RecipSqrtEstimate((int)(a >> 23) & 0x1ff) << 23,
             IrOpcode.VecFpAbs => a & ~(1ul << (bits - 1)),
             IrOpcode.VecFpNeg => a ^ (1ul << (bits - 1)),
             IrOpcode.VecFpSqrt => ArmFloat.Sqrt(a, es, fpcr, ref exc),
+            IrOpcode.VecFpRecipEstimate => ArmFloat.RecipEstimate(a, es, fpcr, ref exc),
+            IrOpcode.VecFpRSqrtEstimate => ArmFloat.RSqrtEstimate(a, es, fpcr, ref exc),
+            IrOpcode.VecFpRecipExponent => ArmFloat.RecipExponent(a, es, fpcr, ref exc),
             _ => throw new InvalidOperationException($"{op} is not a one-operand lane operation."),
         };
     }
 
-    // ARM ARM RecipEstimate / RecipSqrtEstimate (without FEAT_RPRES): 9-bit fixed-point inputs, results 256–511.
-    private static ulong RecipEstimate(int a)
+    /// <summary>
+    /// The SSHL family on one lane: shift left by <paramref name="shift"/> (negative: right), rounding and saturating
+    /// as <paramref name="flags"/> say (bit 0 unsigned, bit 1 rounding, bit 2 saturating), computed exactly.
+    /// </summary>
+    private static ulong ShiftByRegister(ulong element, int shift, int es, int flags, ref bool qc)
     {
-        a = a * 2 + 1;
-        int b = (1 << 19) / a;
-        return (ulong)((b + 1) / 2);
-    }
-
-    private static ulong RecipSqrtEstimate(int a)
-    {
-        if (a < 256) a = a * 2 + 1;
-        else a = (((a >> 1) << 1) + 1) * 2;
-        long b = 512;
-        while (a * (b + 1) * (b + 1) < 1L << 28) b++;
-        return (ulong)((b + 1) / 2);
+        bool unsigned = (flags & 1) != 0, round = (flags & 2) != 0, saturate = (flags & 4) != 0;
+        Int128 x = unsigned ? element : Sx(element, es);
+        Int128 result;
+        if (shift >= 64)
+        {
+            // No bit of a lane survives; any non-zero value saturates (x << 64 would not fit Int128 either).
+            if (x == 0 || !saturate) return 0;
+            result = x < 0 ? Int128.MinValue : Int128.MaxValue;
+        }
+        else if (shift >= 0)
+        {
+            result = x << shift; // |x| < 2^64, shift ≤ 63: fits
+        }
+        else
+        {
+            int right = Math.Min(-shift, 65); // (x + 2^(s-1)) >> s is 0 (and x >> s is the sign) for every s ≥ 65
+            if (round) x += Int128.One << (right - 1);
+            result = x >> right;
+        }
+        if (!saturate) return (ulong)result & Mask(es);
+        return unsigned ? SatU(result, es, ref qc) : SatS(result, es, ref qc);
     }
 
     private static ulong ReverseBits(ulong a, int bits)
@@ -383,7 +426,17 @@ public sealed partial class IrInterpreter
             case IrOpcode.VecFpAdd: return ArmFloat.Add(a, b, es, fpcr, ref exc);
             case IrOpcode.VecFpSub: return ArmFloat.Sub(a, b, es, fpcr, ref exc);
             case IrOpcode.VecFpMul: return ArmFloat.Mul(a, b, es, fpcr, ref exc);
+            case IrOpcode.VecFpMulX: return ArmFloat.MulX(a, b, es, fpcr, ref exc);
             case IrOpcode.VecFpDiv: return ArmFloat.Div(a, b, es, fpcr, ref exc);
+            case IrOpcode.VecFpRecipStep: return ArmFloat.RecipStep(a, b, es, fpcr, ref exc);
+            case IrOpcode.VecFpRSqrtStep: return ArmFloat.RSqrtStep(a, b, es, fpcr, ref exc);
+            case IrOpcode.VecPolyMul8:
+                {
+                    ulong product = 0;
+                    for (int bit = 0; bit < 8; bit++)
+                        if (((b >> bit) & 1) != 0) product ^= a << bit;
+                    return product & 0xFF;
+                }
             case IrOpcode.VecFpMax: return ArmFloat.Max(a, b, es, fpcr, ref exc);
             case IrOpcode.VecFpMin: return ArmFloat.Min(a, b, es, fpcr, ref exc);
             case IrOpcode.VecFpMaxNum: return ArmFloat.MaxNum(a, b, es, fpcr, ref exc);

@@ -271,7 +271,7 @@ public sealed partial class IrInterpreter
             IrOpcode.FpMulAdd => ArmFloat.MulAdd(v[i.A], v[i.B], v[i.C], size, fpcr, ref exc),
             IrOpcode.FpSqrt => ArmFloat.Sqrt(v[i.A], size, fpcr, ref exc),
             IrOpcode.FpCompare => ArmFloat.Compare(v[i.A], v[i.B], (int)(imm & 0xFF), (imm & 0x100) != 0, fpcr, ref exc),
-            IrOpcode.FpConvert => ArmFloat.Convert(v[i.A], (int)imm, size, fpcr, ref exc),
+            IrOpcode.FpConvert => ArmFloat.Convert(v[i.A], IrFp.SourceSize(imm), size, IrFp.Rounding(imm), fpcr, ref exc),
             IrOpcode.FpRoundInt => ArmFloat.RoundInt(v[i.A], size, IrFp.Rounding(imm), IrFp.RaisesInexact(imm), fpcr, ref exc),
             IrOpcode.FpToInt => ArmFloat.ToFixed(v[i.A], IrFp.SourceSize(imm), size, IrFp.IsSigned(imm), IrFp.FractionBits(imm), IrFp.Rounding(imm), fpcr, ref exc),
             IrOpcode.IntToFp => ArmFloat.FromFixed(v[i.A], IrFp.SourceSize(imm), IrFp.IsSigned(imm), IrFp.FractionBits(imm), size, IrFp.Rounding(imm), fpcr, ref exc),

@@ -18,22 +18,6 @@ internal static partial class A64AdvSimdDecoding
         };
     }
 
-    /// <summary>The two-register miscellaneous opcodes the lowering implements.</summary>
-    internal static bool TwoRegisterMiscImplemented(int u, int size, int opc)
-        => (u, opc) switch
-        {
-            (_, <= 11 or 18 or 20) => true,
-            (1, 19) => true,
-            (_, 12 or 13 or 15) when size >= 2 => true,
-            (0, 14) when size >= 2 => true,
-            (1, 31) when size >= 2 => true,
-            (0, 22 or 23) => true,
-            (_, >= 24 and <= 27) => true,
-            (_, 28 or 29) when size < 2 => true,
-            (_, 28) when size == 2 => true, // URECPE, URSQRTE (FRECPE, FRSQRTE stay Unsupported)
-            _ => false,
-        };
-
     private static A64Op TwoRegisterMisc(A64Op op, int q, int u, int size, int opc)
     {
         bool sz = (size & 1) == 1, high = size >= 2;
@@ -54,19 +38,15 @@ internal static partial class A64AdvSimdDecoding
             (_, 28 or 29) => high ? size == 2 || (opc == 29) && !(sz && q == 0) : !(sz && q == 0),
             _ => false,
         };
-        if (!defined) return A64Op.Undefined;
-        return TwoRegisterMiscImplemented(u, size, opc) ? op : A64Op.Unsupported;
+        return defined ? op : A64Op.Undefined;
     }
-
-    /// <summary>The three-different opcodes the lowering implements.</summary>
-    internal static bool ThreeDifferentImplemented(int u, int size, int opc) => opc != 14 || size == 0;
 
     private static A64Op ThreeDifferent(A64Op op, int q, int u, int size, int opc)
     {
         if (opc == 15 || (u == 1 && opc is 9 or 11 or 13 or 14)) return A64Op.Undefined;
-        if (opc == 14) return size switch { 0 => ThreeDifferentImplemented(u, size, opc) ? op : A64Op.Unsupported, 3 => A64Op.Unsupported, _ => A64Op.Undefined }; // PMULL; .1q is crypto
+        if (opc == 14) return size == 0 ? op : A64Op.Undefined; // PMULL (8-bit); size 11 (.1q) is the crypto line's
         if (size == 3) return A64Op.Undefined;
         if (opc is 9 or 11 or 13 && size == 0) return A64Op.Undefined;                                // SQDMLAL/SQDMLSL/SQDMULL: H, S
-        return ThreeDifferentImplemented(u, size, opc) ? op : A64Op.Unsupported;
+        return op;
     }
 }

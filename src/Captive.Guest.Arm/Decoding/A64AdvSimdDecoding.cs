@@ -1,8 +1,7 @@
 namespace Captive.Guest.Arm.Decoding;
 
 /// <summary>
-/// Reserved field values (UNDEFINED) and defined-but-not-implemented variants (Unsupported) of the AdvSIMD
-/// vector classes lowered to vector IR (ARM DDI 0487, C4.1.6 and the instruction pages).
+/// Reserved field values (UNDEFINED) of the AdvSIMD vector and scalar classes lowered to vector IR (ARM DDI 0487, C4.1.6 and the instruction pages).
 /// </summary>
 internal static partial class A64AdvSimdDecoding
 {
@@ -21,7 +20,7 @@ internal static partial class A64AdvSimdDecoding
                 {
                     int u = e.Field(w, 'u'), size = e.Field(w, 'z'), opc = e.Field(w, 'o');
                     if (u == 1 && opc is 12 or 15)
-                        return (size & 1) == 1 || q == 0 ? A64Op.Undefined : A64Op.Unsupported; // FMAXNMV..FMINV
+                        return (size & 1) == 1 || q == 0 ? A64Op.Undefined : op; // FMAXNMV, FMINNMV, FMAXV, FMINV (4S only)
                     if (opc is not (3 or 10 or 26) && !(opc == 27 && u == 0)) return A64Op.Undefined;
                     if (size == 3 || (size == 2 && q == 0)) return A64Op.Undefined;
                     return op;
@@ -45,10 +44,6 @@ internal static partial class A64AdvSimdDecoding
         }
     }
 
-    /// <summary>Integer three-same opcodes (0–23) the lowering implements, for U = 0 and U = 1.</summary>
-    private static bool IntegerImplemented(int u, int opc)
-        => opc is 1 or 5 or 6 or 7 or 8 or 12 or 13 or 14 or 15 or 16 or 17 or 18 || (u == 0 && opc is 19 or 23);
-
     private static A64Op ThreeSameInteger(A64Op op, int q, int u, int size, int opc)
     {
         if (u == 1 && opc == 23) return A64Op.Undefined;                     // ADDP has no U=1 form
@@ -59,7 +54,7 @@ internal static partial class A64AdvSimdDecoding
             bool allowsD = opc is 1 or 5 or 6 or 7 or 8 or 9 or 10 or 11 or 16 or 17 || (opc == 23 && u == 0);
             if (!allowsD || q == 0) return A64Op.Undefined;
         }
-        return IntegerImplemented(u, opc) ? op : A64Op.Unsupported;
+        return op;
     }
 
     private static A64Op ThreeSameFp(A64Op op, int q, int u, int size, int opc)
@@ -73,15 +68,6 @@ internal static partial class A64AdvSimdDecoding
             (1, 1, 24 or 26 or 28 or 29 or 30) => true,
             _ => false,
         };
-        if (!defined || (sz == 1 && q == 0)) return A64Op.Undefined;
-        bool implemented = (u, o1, opc) switch
-        {
-            (0, _, 24 or 25 or 26 or 30) => true,   // FMAXNM/FMINNM, FMLA/FMLS, FADD/FSUB, FMAX/FMIN
-            (0, 0, 28) => true,                     // FCMEQ
-            (1, 0, 27 or 31) => true,               // FMUL, FDIV
-            (1, _, 28) => true,                     // FCMGE, FCMGT
-            _ => false,
-        };
-        return implemented ? op : A64Op.Unsupported;
+        return !defined || (sz == 1 && q == 0) ? A64Op.Undefined : op;
     }
 }

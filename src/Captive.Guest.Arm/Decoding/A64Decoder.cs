@@ -131,6 +131,8 @@ internal static class A64Decoder
                 return LoadStoreKind(e.Field(w, 'z'), e.Field(w, 'v'), e.Field(w, 'o'), allowPrefetch: true) == LdStKind.Invalid ? A64Op.Undefined : op;
             case A64Op.LdStUImm:
                 return LoadStoreKind(e.Field(w, 'z'), e.Field(w, 'v'), e.Field(w, 'o'), allowPrefetch: true) == LdStKind.Invalid ? A64Op.Undefined : op;
+            case A64Op.LdStMultiple or A64Op.LdStMultiplePost or A64Op.LdStSingle or A64Op.LdStSinglePost:
+                return A64SimdStructureDecoding.Classify(e, w);
             case A64Op.AndReg or A64Op.BicReg or A64Op.OrrReg or A64Op.OrnReg or A64Op.EorReg or A64Op.EonReg or A64Op.AndsReg or A64Op.BicsReg:
                 return sf == 0 && e.Field(w, 'i') >= 32 ? A64Op.Undefined : op;
             case A64Op.AddShift or A64Op.AddsShift or A64Op.SubShift or A64Op.SubsShift:
@@ -160,6 +162,10 @@ internal static class A64Decoder
                 return A64CryptoDecoding.Classify(e, w);
             case >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl:
                 return A64AdvSimdDecoding.Classify(e, w);
+            case >= A64Op.AdvSimdScalar3Same and <= A64Op.AdvSimdScalarShiftImm:
+                return A64AdvSimdDecoding.ClassifyScalar(e, w);
+            case A64Op.AdvSimdByElement or A64Op.AdvSimdScalarByElement:
+                return A64ByElementDecoding.Classify(e, w);
             case A64Op.DupElem or A64Op.DupGen:
                 {
                     int imm5 = e.Field(w, 'i');

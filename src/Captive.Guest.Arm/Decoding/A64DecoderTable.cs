@@ -10,9 +10,9 @@ namespace Captive.Guest.Arm.Decoding;
 /// </summary>
 /// <remarks>
 /// Priority: where two lines overlap, one line's fixed bits are a strict superset of the other's (a test
-/// checks this), and the more specific line wins. The catch-all <see cref="A64Op.Unsupported"/> lines mark
-/// defined encoding classes that are not implemented; a word no line matches is UNDEFINED. Reserved field
-/// values inside a line are classified by <see cref="A64Decoder"/>.
+/// checks this), and the more specific line wins. A word no line matches is UNDEFINED. Reserved field values
+/// inside a line are classified by <see cref="A64Decoder"/>; the only <see cref="A64Op.Unsupported"/> words left
+/// are system instructions and registers the system work has yet to model.
 /// </remarks>
 internal static class A64DecoderTable
 {
@@ -91,11 +91,12 @@ internal static class A64DecoderTable
         (A64Op.Casp,     "0z0010000Y1sssssR11111nnnnnttttt"),
         (A64Op.AtomicOp, "zz111000YR1sssss0ooo00nnnnnttttt"),
         (A64Op.Swp,      "zz111000YR1sssss100000nnnnnttttt"),
-        // AdvSIMD load/store multiple and single structures
-        (A64Op.Unsupported, "0-0011000-000000----------------"),
-        (A64Op.Unsupported, "0-0011001-0---------------------"),
-        (A64Op.Unsupported, "0-0011010--00000----------------"),
-        (A64Op.Unsupported, "0-0011011-----------------------"),
+        // AdvSIMD load/store multiple and single structures (A64SimdStructureDecoding): o = opcode, R and S = the
+        // single-structure R and S bits; Rm = 31 in the post-indexed forms is the immediate form
+        (A64Op.LdStMultiple,     "0q0011000L000000oooozznnnnnttttt"),
+        (A64Op.LdStMultiplePost, "0q0011001L0mmmmmoooozznnnnnttttt"),
+        (A64Op.LdStSingle,       "0q0011010LR00000oooSzznnnnnttttt"),
+        (A64Op.LdStSinglePost,   "0q0011011LRmmmmmoooSzznnnnnttttt"),
 
         // ---- Data processing — register (C4.1.5)
         (A64Op.AndReg,   "z0001010hh0mmmmmiiiiiinnnnnddddd"),
@@ -148,7 +149,8 @@ internal static class A64DecoderTable
         (A64Op.Clz,      "z101101011000000000100nnnnnddddd"),
         (A64Op.Cls,      "z101101011000000000101nnnnnddddd"),
 
-        // ---- SIMD & FP (C4.1.6): the moves and constants integer code uses; the rest is not implemented yet
+        // ---- SIMD & FP (C4.1.6). What no line matches is UNDEFINED: the later extensions (FP16, RDM, dot product,
+        // SHA3/SHA512/SM3/SM4, complex numbers, BF16, I8MM) that ID_AA64ISAR0/PFR0 do not advertise
         (A64Op.SimdModImm, "0qp0111100000aaaccccr1bbbbbddddd"),
         (A64Op.FmovGen,    "z0011110tt1rr11x000000nnnnnddddd"),
         (A64Op.FmovImm,    "00011110tt1iiiiiiii10000000ddddd"),
@@ -175,6 +177,13 @@ internal static class A64DecoderTable
         (A64Op.AdvSimdShiftImm, "0qu011110iiiiiiiooooo1nnnnnddddd"),
         (A64Op.AdvSimd2RegMisc, "0qu01110zz10000ooooo10nnnnnddddd"),
         (A64Op.AdvSimd3Diff,    "0qu01110zz1mmmmmoooo00nnnnnddddd"),
+        // AdvSIMD scalar forms (A64AdvSimdDecoding.Scalar): one element, the rest of the register zeroed
+        (A64Op.AdvSimdScalar3Same,     "01u11110zz1mmmmmooooo1nnnnnddddd"),
+        (A64Op.AdvSimdScalar3Diff,     "01u11110zz1mmmmmoooo00nnnnnddddd"),
+        (A64Op.AdvSimdScalar2RegMisc,  "01u11110zz10000ooooo10nnnnnddddd"),
+        (A64Op.AdvSimdScalarPairwise,  "01u11110zz11000ooooo10nnnnnddddd"),
+        (A64Op.AdvSimdScalarCopy,      "01011110000iiiii000001nnnnnddddd"),
+        (A64Op.AdvSimdScalarShiftImm,  "01u111110iiiiiiiooooo1nnnnnddddd"),
         // Cryptographic Extension (A64CryptoDecoding): AES, SHA three-register (SHA1 opcodes 0-3, SHA256 4-7),
         // SHA two-register, and PMULL/PMULL2 .1q (size 11 of the three-different PMULL)
         (A64Op.CryptoAes,         "01001110001010000ooo10nnnnnddddd"),
@@ -182,6 +191,8 @@ internal static class A64DecoderTable
         (A64Op.CryptoSha256Three, "01011110zz0mmmmm01oo00nnnnnddddd"),
         (A64Op.CryptoShaTwo,      "01011110zz10100ooooo10nnnnnddddd"),
         (A64Op.CryptoPmull64,     "0q001110111mmmmm111000nnnnnddddd"),
-        (A64Op.Unsupported, "----111-------------------------"),
+        // Vector and scalar x indexed element (A64ByElementDecoding): L:M and H extend the index or Rm by size
+        (A64Op.AdvSimdByElement,       "0qu01111zzLMmmmmooooH0nnnnnddddd"),
+        (A64Op.AdvSimdScalarByElement, "01u11111zzLMmmmmooooH0nnnnnddddd"),
     ];
 }

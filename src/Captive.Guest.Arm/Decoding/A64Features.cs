@@ -32,10 +32,10 @@ internal enum A64Feature : uint
 internal static class A64Features
 {
     /// <summary>
-    /// Features whose every instruction is implemented. FP and AdvSIMD are not complete yet (only the
-    /// moves and constants integer code uses), so the ID registers report them absent.
+    /// Features whose every instruction is implemented (and checked against QEMU): ARMv8.0 FP and AdvSIMD
+    /// (without the half-precision arithmetic of FEAT_FP16), CRC32, the Cryptographic Extension and LSE.
     /// </summary>
-    public const A64Feature Implemented = A64Feature.Crc32 | A64Feature.Atomics
+    public const A64Feature Implemented = A64Feature.FP | A64Feature.AdvSimd | A64Feature.Crc32 | A64Feature.Atomics
         | A64Feature.Aes | A64Feature.Pmull | A64Feature.Sha1 | A64Feature.Sha256;
 
     /// <summary>The feature an encoding class belongs to.</summary>
@@ -46,6 +46,7 @@ internal static class A64Features
         A64Op.FmovGen or A64Op.FmovImm => A64Feature.FP,
         >= A64Op.FpCompare and <= A64Op.FpFixedConvert => A64Feature.FP,
         A64Op.LdrLitSimd or A64Op.LdStPairSimd => A64Feature.FP,
+        A64Op.LdStMultiple or A64Op.LdStMultiplePost or A64Op.LdStSingle or A64Op.LdStSinglePost => A64Feature.AdvSimd,
         A64Op.SimdModImm or A64Op.DupElem or A64Op.DupGen or A64Op.Smov or A64Op.Umov or A64Op.Ins or A64Op.InsElem
             or A64Op.SimdLogic => A64Feature.AdvSimd,
         A64Op.CryptoAes => A64Feature.Aes,
@@ -54,6 +55,8 @@ internal static class A64Features
         A64Op.CryptoSha256Three => A64Feature.Sha256,
         A64Op.CryptoShaTwo => A64Feature.Sha1 | A64Feature.Sha256, // SHA1H and SHA1SU1 are SHA1, SHA256SU0 is SHA256
         >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl => A64Feature.AdvSimd,
+        >= A64Op.AdvSimdScalar3Same and <= A64Op.AdvSimdScalarShiftImm => A64Feature.AdvSimd,
+        A64Op.AdvSimdByElement or A64Op.AdvSimdScalarByElement => A64Feature.AdvSimd,
         _ => A64Feature.Base,
     };
 

@@ -34,6 +34,8 @@ internal enum A64Op : ushort
     LdrLit, LdrLitSimd,
     LdStPair, LdStPairSimd,
     LdStImm9, LdStReg, LdStUImm,
+    // AdvSIMD load/store multiple structures and single structure (offset and post-indexed)
+    LdStMultiple, LdStMultiplePost, LdStSingle, LdStSinglePost,
     // ARMv8.1 LSE atomics
     Cas, Casp, AtomicOp, Swp,
 
@@ -56,6 +58,11 @@ internal enum A64Op : ushort
     AdvSimd3Same, AdvSimdAcross, AdvSimdPermute, AdvSimdExt,
     AdvSimdShiftImm, AdvSimd2RegMisc, AdvSimd3Diff, // (inside the AdvSimd3Same..AdvSimdTbl range the decoder, disassembler and tests use)
     AdvSimdTbl,
+    // AdvSIMD scalar classes (keep together, AdvSimdScalar3Same first and AdvSimdScalarShiftImm last: the decoder,
+    // lowering and disassembler dispatch on the range)
+    AdvSimdScalar3Same, AdvSimdScalar3Diff, AdvSimdScalar2RegMisc, AdvSimdScalarPairwise, AdvSimdScalarCopy, AdvSimdScalarShiftImm,
+    // AdvSIMD vector and scalar x indexed element
+    AdvSimdByElement, AdvSimdScalarByElement,
     // ARMv8.0 Cryptographic Extension (keep together, CryptoAes first and CryptoPmull64 last: the decoder,
     // lowering and disassembler dispatch on the range)
     CryptoAes, CryptoSha1Three, CryptoSha256Three, CryptoShaTwo, CryptoPmull64,

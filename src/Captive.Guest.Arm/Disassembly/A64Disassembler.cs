@@ -10,7 +10,7 @@ namespace Captive.Guest.Arm.Disassembly;
 /// </summary>
 /// <remarks>
 /// It knows every encoding the front end decodes, including the defined ones it does not implement yet
-/// where their spelling is known (TLBI, ERET, exclusive pairs, CRC32, SIMD structure loads excepted).
+/// where their spelling is known (TLBI, ERET, exclusive pairs, CRC32).
 /// UNDEFINED words and words it does not know give null.
 /// </remarks>
 public static partial class A64Disassembler
@@ -71,6 +71,10 @@ public static partial class A64Disassembler
     private static string Cond(int c) => Conditions[c];
     private static string InvCond(int c) => Conditions[c ^ 1];
     private static string V(int n, string arrangement) => $"v{n}.{arrangement}";
+
+    /// <summary>A vector register with its arrangement, or a scalar register when <paramref name="shape"/> is its letter (b, h, s, d).</summary>
+    private static string VR(int n, string shape)
+        => shape.Length == 1 ? $"{shape}{n.ToString(CultureInfo.InvariantCulture)}" : V(n, shape);
 
     /// <summary>objdump's <c>%.18e</c> for an FP immediate.</summary>
     private static string FpImmediate(double value)
@@ -317,6 +321,7 @@ public static partial class A64Disassembler
                 }
 
             case A64Op.LdStImm9 or A64Op.LdStReg or A64Op.LdStUImm: return LoadStoreSingle(i, op);
+            case A64Op.LdStMultiple or A64Op.LdStMultiplePost or A64Op.LdStSingle or A64Op.LdStSinglePost: return SimdStructure(i, op);
 
             case A64Op.AndReg or A64Op.BicReg or A64Op.OrrReg or A64Op.OrnReg or A64Op.EorReg or A64Op.EonReg or A64Op.AndsReg or A64Op.BicsReg:
                 {
@@ -480,6 +485,10 @@ public static partial class A64Disassembler
                 return Crypto(i);
             case >= A64Op.AdvSimd3Same and <= A64Op.AdvSimdTbl:
                 return AdvSimd(i, op);
+            case >= A64Op.AdvSimdScalar3Same and <= A64Op.AdvSimdScalarShiftImm:
+                return i.Op == op ? ScalarText(i, op) : null;
+            case A64Op.AdvSimdByElement or A64Op.AdvSimdScalarByElement:
+                return ByElement(i);
             default:
                 return null;
         }

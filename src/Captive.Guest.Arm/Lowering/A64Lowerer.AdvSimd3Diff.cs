@@ -9,13 +9,22 @@ namespace Captive.Guest.Arm.Lowering;
 // Cryptographic Extension's.
 internal sealed partial class A64Lowerer
 {
-    private void AdvSimdThreeDifferent(in A64Instruction i)
+    /// <summary>
+    /// Three-different, vector or (<paramref name="scalar"/>: SQDMLAL, SQDMLSL, SQDMULL) scalar, where the operands are
+    /// reduced to their element 0 first so that the other lanes compute zeros (and cannot saturate).
+    /// </summary>
+    private void AdvSimdThreeDifferent(in A64Instruction i, bool scalar = false)
     {
-        int q = i['q'], u = i['u'], size = i['z'], opc = i['o'], d = i['d'];
+        int q = scalar ? 0 : i['q'], u = i['u'], size = i['z'], opc = i['o'], d = i['d'];
         int es = 1 << size, wes = 2 * es, bits = 8 * es;
         bool signed = u == 0;
         var n = GetV(i['n']);
         var m = GetV(i['m']);
+        if (scalar)
+        {
+            n = LowElement(n, es);
+            m = LowElement(m, es);
+        }
         IrValue Wide(IrValue x) => _b.Vec(IrOpcode.VecWiden, x, es, q, flags: signed ? 1 : 0);
         IrValue W(IrOpcode op, IrValue a, IrValue b) => _b.Vec(op, a, b, wes);
         IrValue result;
@@ -45,7 +54,7 @@ internal sealed partial class A64Lowerer
                 {
                     var product = W(IrOpcode.VecMul, Wide(n), Wide(m));
                     result = W(IrOpcode.VecSQAdd, product, product);
-                    if (opc != 13) result = W(opc == 9 ? IrOpcode.VecSQAdd : IrOpcode.VecSQSub, GetV(d), result);
+                    if (opc != 13) result = W(opc == 9 ? IrOpcode.VecSQAdd : IrOpcode.VecSQSub, scalar ? LowElement(GetV(d), wes) : GetV(d), result);
                     break;
                 }
             default: // 14: PMULL, PMULL2 (8-bit)

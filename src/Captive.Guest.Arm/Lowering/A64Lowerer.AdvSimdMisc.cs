@@ -3,8 +3,8 @@ using Captive.Guest.Arm.Decoding;
 
 namespace Captive.Guest.Arm.Lowering;
 
-// AdvSIMD two-register miscellaneous (ARM DDI 0487 C4.1.6). The FP estimates (FRECPE, FRSQRTE) and FCVTXN are
-// classified Unsupported and never reach this lowering.
+// AdvSIMD two-register miscellaneous, vector and scalar (ARM DDI 0487 C4.1.6). A scalar form is the vector
+// operation on a data size of one element; the narrowing ones read one element of twice the size.
 internal sealed partial class A64Lowerer
 {
     /// <summary>Applies a scalar operation to each of <paramref name="lanes"/> lanes of <paramref name="x"/> (the others zero).</summary>
@@ -16,14 +16,21 @@ internal sealed partial class A64Lowerer
         return r;
     }
 
-    private void AdvSimdTwoRegisterMisc(in A64Instruction i)
+    /// <summary>Element 0 of <paramref name="x"/> (<paramref name="esize"/> bytes) with the rest of the vector zero.</summary>
+    private IrValue LowElement(IrValue x, int esize) => _b.VecFromHalves(_b.VecExtractLane(x, 0, esize), K(0));
+
+    private void AdvSimdTwoRegisterMisc(in A64Instruction i, bool scalar = false)
     {
-        int q = i['q'], u = i['u'], size = i['z'], opc = i['o'], d = i['d'];
-        int es = 1 << size, ds = q == 1 ? 16 : 8, fes = (size & 1) == 1 ? 8 : 4;
+        int q = scalar ? 0 : i['q'], u = i['u'], size = i['z'], opc = i['o'], d = i['d'];
+        int es = 1 << size, fes = (size & 1) == 1 ? 8 : 4;
+        int ds = scalar ? es : q == 1 ? 16 : 8, fds = scalar ? fes : ds;
         bool high = size >= 2;
         var n = GetV(i['n']);
+        if (scalar && opc is 18 or 20) n = LowElement(n, 2 * es); // the narrowing forms: one element, the rest zero
         IrValue One(IrOpcode op) => _b.Vec(op, n, es, dataSize: ds);
         IrValue Two(IrOpcode op, IrValue a, IrValue b, int esize) => _b.Vec(op, a, b, esize, dataSize: ds);
+        IrValue FTwo(IrOpcode op, IrValue a, IrValue b) => _b.Vec(op, a, b, fes, dataSize: fds);
+        IrValue FOne(IrOpcode op) => _b.Vec(op, n, fes, dataSize: fds);
         IrValue result;
         switch (u, opc)
         {
@@ -59,6 +66,7 @@ internal sealed partial class A64Lowerer
             case (_, 11): result = One(u == 0 ? IrOpcode.VecAbs : IrOpcode.VecNeg); break;
             case (_, 18 or 20): // XTN, SQXTUN, SQXTN, UQXTN
                 result = _b.Vec(IrOpcode.VecNarrow, n, es, flags: (u, opc) switch { (0, 18) => 0, (1, 18) => 3, (0, 20) => 1, _ => 2 });
+                if (scalar) result = LowElement(result, es);
                 if (q == 1) result = InsertUpperHalf(d, result);
                 break;
             case (1, 19): // SHLL
@@ -69,16 +77,26 @@ internal sealed partial class A64Lowerer
                     var zero = ZeroVector();
                     result = (u, opc) switch
                     {
-                        (0, 12) => Two(IrOpcode.VecFpCmpGt, n, zero, fes),
-                        (1, 12) => Two(IrOpcode.VecFpCmpGe, n, zero, fes),
-                        (0, 13) => Two(IrOpcode.VecFpCmpEq, n, zero, fes),
-                        (1, 13) => Two(IrOpcode.VecFpCmpGe, zero, n, fes),
-                        _ => Two(IrOpcode.VecFpCmpGt, zero, n, fes),
+                        (0, 12) => FTwo(IrOpcode.VecFpCmpGt, n, zero),
+                        (1, 12) => FTwo(IrOpcode.VecFpCmpGe, n, zero),
+                        (0, 13) => FTwo(IrOpcode.VecFpCmpEq, n, zero),
+                        (1, 13) => FTwo(IrOpcode.VecFpCmpGe, zero, n),
+                        _ => FTwo(IrOpcode.VecFpCmpGt, zero, n),
                     };
                     break;
                 }
-            case (_, 15): result = _b.Vec(u == 0 ? IrOpcode.VecFpAbs : IrOpcode.VecFpNeg, n, fes, dataSize: ds); break;
-            case (1, 31): result = _b.Vec(IrOpcode.VecFpSqrt, n, fes, dataSize: ds); break;
+            case (_, 15): result = FOne(u == 0 ? IrOpcode.VecFpAbs : IrOpcode.VecFpNeg); break;
+            case (1, 31): result = FOne(IrOpcode.VecFpSqrt); break;
+            case (0, 31): result = FOne(IrOpcode.VecFpRecipExponent); break; // FRECPX (scalar only)
+            case (_, 29) when high: result = FOne(u == 0 ? IrOpcode.VecFpRecipEstimate : IrOpcode.VecFpRSqrtEstimate); break;
+            case (1, 22): // FCVTXN, FCVTXN2: double to single, rounding to odd
+                {
+                    var r = ZeroVector();
+                    for (int k = 0; k < (scalar ? 1 : 2); k++)
+                        r = _b.VecInsertLane(r, k, 4, _b.FpConvert(_b.VecExtractLane(n, k, 8), 8, 4, FpRounding.Odd));
+                    result = q == 1 ? InsertUpperHalf(d, r) : r;
+                    break;
+                }
             case (0, 22): // FCVTN, FCVTN2
                 {
                     int from = size == 0 ? 4 : 8, to = from / 2;
@@ -109,7 +127,7 @@ internal sealed partial class A64Lowerer
                         _ => FpRounding.Dynamic,
                     };
                     bool exact = (u, high, opc) == (1, false, 25); // FRINTX
-                    result = PerLane(n, fes, ds / fes, x => _b.FpRoundInt(x, fes, rounding, exact));
+                    result = PerLane(n, fes, fds / fes, x => _b.FpRoundInt(x, fes, rounding, exact));
                     break;
                 }
             case (_, 28) when high: // URECPE, URSQRTE (size 10)
@@ -118,7 +136,7 @@ internal sealed partial class A64Lowerer
             default: // 26–29: FCVT[NPMZA][SU], [SU]CVTF
                 {
                     if (opc == 29)
-                        result = _b.VecIntToFp(n, fes, u == 0, dataSize: ds);
+                        result = _b.VecIntToFp(n, fes, u == 0, dataSize: fds);
                     else
                     {
                         var rounding = opc == 28 ? FpRounding.TieAway : (high, opc) switch
@@ -128,7 +146,7 @@ internal sealed partial class A64Lowerer
                             (false, 27) => FpRounding.MinusInfinity,
                             _ => FpRounding.Zero,
                         };
-                        result = _b.VecFpToInt(n, fes, rounding, u == 0, dataSize: ds);
+                        result = _b.VecFpToInt(n, fes, rounding, u == 0, dataSize: fds);
                     }
                     break;
                 }

@@ -29,13 +29,15 @@ internal sealed partial class A64Lowerer
 
     private static ulong LaneMask(int esize) => esize >= 8 ? ulong.MaxValue : (1ul << (8 * esize)) - 1;
 
-    private void AdvSimdShiftImmediate(in A64Instruction i)
+    /// <summary>Shift by immediate, vector or (<paramref name="scalar"/>) scalar: one element, the rest of the register zero.</summary>
+    private void AdvSimdShiftImmediate(in A64Instruction i, bool scalar = false)
     {
-        int q = i['q'], u = i['u'], opc = i['o'], imm = i['i'], d = i['d'];
+        int q = scalar ? 0 : i['q'], u = i['u'], opc = i['o'], imm = i['i'], d = i['d'];
         int es = 1 << BitOperations.Log2((uint)(imm >> 3)), bits = 8 * es;
-        int right = 2 * bits - imm, left = imm - bits, ds = q == 1 ? 16 : 8;
+        int right = 2 * bits - imm, left = imm - bits, ds = scalar ? es : q == 1 ? 16 : 8;
         bool signed = u == 0;
         var n = GetV(i['n']);
+        if (scalar && opc is >= 16 and <= 19) n = LowElement(n, 2 * es); // narrowing: one element of twice the size
         IrValue result;
         switch (opc)
         {
@@ -78,10 +80,10 @@ internal sealed partial class A64Lowerer
                 if (left != 0) result = _b.Vec(IrOpcode.VecShlImm, result, 2 * es, left);
                 break;
             case 28: // SCVTF/UCVTF (vector, fixed-point)
-                result = _b.VecIntToFp(n, es, signed, right, q == 0 ? 8 : 16);
+                result = _b.VecIntToFp(n, es, signed, right, ds);
                 break;
             default: // 31: FCVTZS/FCVTZU (vector, fixed-point)
-                result = _b.VecFpToInt(n, es, FpRounding.Zero, signed, right, q == 0 ? 8 : 16);
+                result = _b.VecFpToInt(n, es, FpRounding.Zero, signed, right, ds);
                 break;
         }
         SetV(d, result);

@@ -93,6 +93,7 @@ internal sealed partial class A64Lowerer
             case A64Op.LdStImm9: LoadStoreImm9(i); return;
             case A64Op.LdStReg: LoadStoreRegisterOffset(i); return;
             case A64Op.LdStUImm: LoadStoreUnsignedOffset(i); return;
+            case A64Op.LdStMultiple or A64Op.LdStMultiplePost or A64Op.LdStSingle or A64Op.LdStSinglePost: LoadStoreStructures(i); return;
 
             case A64Op.AndReg or A64Op.BicReg or A64Op.OrrReg or A64Op.OrnReg or A64Op.EorReg or A64Op.EonReg
                 or A64Op.AndsReg or A64Op.BicsReg: LogicalShifted(i); return;
@@ -121,6 +122,13 @@ internal sealed partial class A64Lowerer
             case A64Op.AdvSimdShiftImm: AdvSimdShiftImmediate(i); return;
             case A64Op.AdvSimd2RegMisc: AdvSimdTwoRegisterMisc(i); return;
             case A64Op.AdvSimd3Diff: AdvSimdThreeDifferent(i); return;
+            case A64Op.AdvSimdScalar3Same: AdvSimdThreeSame(i, scalar: true); return;
+            case A64Op.AdvSimdScalar3Diff: AdvSimdThreeDifferent(i, scalar: true); return;
+            case A64Op.AdvSimdScalar2RegMisc: AdvSimdTwoRegisterMisc(i, scalar: true); return;
+            case A64Op.AdvSimdScalarPairwise: AdvSimdScalarPairwise(i); return;
+            case A64Op.AdvSimdScalarCopy: AdvSimdScalarCopy(i); return;
+            case A64Op.AdvSimdScalarShiftImm: AdvSimdShiftImmediate(i, scalar: true); return;
+            case A64Op.AdvSimdByElement or A64Op.AdvSimdScalarByElement: AdvSimdByElement(i); return;
             case >= A64Op.CryptoAes and <= A64Op.CryptoPmull64: Crypto(i); return;
             case >= A64Op.FpCompare and <= A64Op.FpFixedConvert: FloatingPoint(i); return;
 

@@ -66,14 +66,22 @@ public sealed class ObjdumpComparisonTests(ITestOutputHelper output)
         Assert.True(errors.Length == 0, errors);
     }
 
+    /// <summary>
+    /// Uniformly random words (100,000 in CI; set CAPTIVE_OBJDUMP_WORDS, e.g. to 1000000, for the full check, and
+    /// CAPTIVE_OBJDUMP_SEED for another sample). Every word must agree: same text where both decode it, and
+    /// objdump's ".inst" wherever captive says UNDEFINED, except the later-architecture instructions
+    /// (docs/qemu-differences.md) that objdump names and ARMv8.0 leaves unallocated.
+    /// </summary>
     [Fact]
     public void Uniformly_random_words_match_objdump()
     {
         GnuToolchain.RequireObjdump();
-        var random = new Random(7);
-        var words = Enumerable.Range(0, 100_000).Select(_ => (uint)random.NextInt64(0, 1L << 32)).ToList();
+        int count = int.TryParse(Environment.GetEnvironmentVariable("CAPTIVE_OBJDUMP_WORDS"), out int n) && n > 0 ? n : 100_000;
+        int seed = int.TryParse(Environment.GetEnvironmentVariable("CAPTIVE_OBJDUMP_SEED"), out int s) ? s : 7;
+        var random = new Random(seed);
+        var words = Enumerable.Range(0, count).Select(_ => (uint)random.NextInt64(0, 1L << 32)).ToList();
         string errors = Compare(words, Address, out int compared);
-        output.WriteLine($"{compared} of {words.Count} words compared with objdump.");
+        output.WriteLine($"{compared} of {words.Count} words (seed {seed}) compared with objdump.");
         Assert.True(errors.Length == 0, errors);
     }
 

@@ -51,7 +51,7 @@ public sealed class AdvSimdInstructionTests : InstructionTestBase
     [InlineData(0x0ec23820u, nameof(A64Op.Undefined))] // zip1 .1d is reserved
     [InlineData(0x0e024820u, nameof(A64Op.Undefined))] // permute opcode 100 is unallocated
     [InlineData(0x2e024020u, nameof(A64Op.Undefined))] // ext .8b with imm4 >= 8
-    [InlineData(0x4ea20420u, nameof(A64Op.Unsupported))] // shadd v0.4s (defined, not implemented)
+    [InlineData(0x4ea20420u, nameof(A64Op.AdvSimd3Same))] // shadd v0.4s
     [InlineData(0x6e22dc20u, nameof(A64Op.AdvSimd3Same))] // fmul v0.4s, v1.4s, v2.4s
     public void Classifies(uint word, string op) => Assert.Equal(op, A64Decoder.Decode(word).Op.ToString());
 

@@ -55,8 +55,11 @@ public sealed class AdvSimdMiscInstructionTests : InstructionTestBase
     [InlineData(0x0e605820u, nameof(A64Op.Undefined))]   // cnt with size 01 is reserved
     [InlineData(0x0ee12820u, nameof(A64Op.Undefined))]   // xtn with size 11 is reserved
     [InlineData(0x0ee0f820u, nameof(A64Op.Undefined))]   // fabs .1d (sz = 1, Q = 0) is reserved
-    [InlineData(0x2e616820u, nameof(A64Op.Unsupported))] // fcvtxn v0.2s, v1.2d (round to odd, not implemented)
-    [InlineData(0x4ea1d820u, nameof(A64Op.Unsupported))] // frecpe v0.4s, v1.4s (estimate, not implemented)
+    [InlineData(0x2e616820u, nameof(A64Op.AdvSimd2RegMisc))] // fcvtxn v0.2s, v1.2d
+    [InlineData(0x6e616820u, nameof(A64Op.AdvSimd2RegMisc))] // fcvtxn2 v0.4s, v1.2d
+    [InlineData(0x2e216820u, nameof(A64Op.Undefined))]       // fcvtxn with sz = 0 is reserved
+    [InlineData(0x4ea1d820u, nameof(A64Op.AdvSimd2RegMisc))] // frecpe v0.4s, v1.4s
+    [InlineData(0x0ea1f820u, nameof(A64Op.Undefined))]       // frecpx has no vector form
     [InlineData(0x4ea1c820u, nameof(A64Op.AdvSimd2RegMisc))] // urecpe v0.4s, v1.4s
     [InlineData(0x0ee1c820u, nameof(A64Op.Undefined))]   // urecpe with size 11 is reserved
     [InlineData(0x4ee0f820u, nameof(A64Op.AdvSimd2RegMisc))] // fabs v0.2d, v1.2d

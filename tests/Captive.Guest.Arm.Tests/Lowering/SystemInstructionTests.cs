@@ -98,9 +98,6 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("dcps1", IrTrapKind.Undefined)]                     // not in Debug state
     [InlineData("drps", IrTrapKind.Undefined)]
     [InlineData(".inst 0xd5300000 | (0x0001 << 5)", IrTrapKind.Unsupported)] // MRS of an unknown register
-    [InlineData("shadd v0.4s, v1.4s, v2.4s", IrTrapKind.Unsupported)]
-    [InlineData("frecps v0.4s, v1.4s, v2.4s", IrTrapKind.Unsupported)]
-    [InlineData("ld1 {v0.16b}, [x0]", IrTrapKind.Unsupported)]
     [InlineData("mrs x0, ctr_el0", IrTrapKind.Unsupported)]
     [InlineData("msr ttbr0_el1, x0", IrTrapKind.Unsupported)]
     [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
