@@ -138,7 +138,7 @@ public static partial class A64Disassembler
                     return op switch
                     {
                         A64Op.AndImm => $"and {RSp(d, sf)}, {R(n, sf)}, {k}",
-                        A64Op.OrrImm when n == 31 && !MoveWidePreferred(imm, sf) => $"mov {RSp(d, sf)}, {k}",
+                        A64Op.OrrImm when n == 31 && (d == 31 || !MoveWidePreferred(imm, sf)) => $"mov {RSp(d, sf)}, {k}",
                         A64Op.OrrImm => $"orr {RSp(d, sf)}, {R(n, sf)}, {k}",
                         A64Op.EorImm => $"eor {RSp(d, sf)}, {R(n, sf)}, {k}",
                         _ when d == 31 => $"tst {R(n, sf)}, {k}",
@@ -497,7 +497,8 @@ public static partial class A64Disassembler
     /// <summary>
     /// Whether MOVZ or MOVN can make <paramref name="value"/>, in which case objdump keeps ORR (immediate)
     /// rather than its MOV alias. objdump decides on the value, which differs from the ARM ARM's
-    /// <c>MoveWidePreferred</c> for some encodings (it prints <c>orr x0, xzr, #0xffffffffffff0000</c>).
+    /// <c>MoveWidePreferred</c> for some encodings (it prints <c>orr x0, xzr, #0xffffffffffff0000</c>). A write to
+    /// SP is always the MOV alias: MOVZ and MOVN cannot write SP.
     /// </summary>
     private static bool MoveWidePreferred(ulong value, bool sf)
     {

@@ -115,6 +115,7 @@ public sealed class ObjdumpComparisonTests(ITestOutputHelper output)
             movk x15, #0xbeef, lsl #32
             mov x16, #0x10000
             mov w17, #-2
+            mov wsp, #0x10
             tst x16, #0xff
             ands x18, x17, x16, lsl #2
             ldp x19, x20, [x0, #32]
