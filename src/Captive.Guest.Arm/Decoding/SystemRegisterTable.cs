@@ -50,7 +50,7 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(3, 1, 0, 0, 0)] = new("ccsidr_el1", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 1, 0, 0, 1)] = new("clidr_el1", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 2, 0, 0, 0)] = new("csselr_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 3, 0, 0, 1)] = new("ctr_el0", SysRegAccess.NameOnly),
+        [A64SystemRegisters.Encode(3, 3, 0, 0, 1)] = new("ctr_el0", SysRegAccess.Constant, Value: A64SystemRegisters.CtrValue),
         [A64SystemRegisters.Encode(3, 3, 0, 0, 7)] = new("dczid_el0", SysRegAccess.Constant, Value: A64SystemRegisters.DczidValue),
 
         // System control and memory management

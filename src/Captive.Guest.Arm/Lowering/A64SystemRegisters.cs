@@ -29,6 +29,12 @@ public static class A64SystemRegisters
     /// <summary>The value MRS CurrentEL reads: EL1 in bits 3:2.</summary>
     public const ulong CurrentElValue = 0x4;
 
+    /// <summary>
+    /// The value MRS CTR_EL0 reads, a Cortex-A57's: 64-byte instruction and data cache lines (IminLine, DminLine 4),
+    /// PIPT instruction cache (L1Ip 3), exclusives reservation granule and writeback granule 16 words (ERG, CWG 4).
+    /// </summary>
+    public const ulong CtrValue = 0x8444_C004;
+
     /// <summary>The value MRS DCZID_EL0 reads: DC ZVA permitted, block size 2^4 words (64 bytes).</summary>
     public const ulong DczidValue = 0x4;
 

@@ -17,6 +17,7 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("mrs x0, cntvct_el0", "", "x0=0xc0ffee")]
     [InlineData("mrs x0, cntfrq_el0", "$CntfrqEl0=62500000", "x0=62500000")]
     [InlineData("mrs x0, dczid_el0", "", "x0=4")]
+    [InlineData("mrs x3, ctr_el0", "", "x3=0x8444c004")]
     [InlineData("mrs x0, sctlr_el1", "$SctlrEl1=0x30d00800", "x0=0x30d00800")]
     [InlineData("msr vbar_el1, x1; mrs x0, vbar_el1", "x1=0x40001000", "x0=0x40001000 $VbarEl1=0x40001000")]
     [InlineData("msr cpacr_el1, x1", "x1=0x300000", "$CpacrEl1=0x300000")]
@@ -98,7 +99,6 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("dcps1", IrTrapKind.Undefined)]                     // not in Debug state
     [InlineData("drps", IrTrapKind.Undefined)]
     [InlineData(".inst 0xd5300000 | (0x0001 << 5)", IrTrapKind.Unsupported)] // MRS of an unknown register
-    [InlineData("mrs x0, ctr_el0", IrTrapKind.Unsupported)]
     [InlineData("msr ttbr0_el1, x0", IrTrapKind.Unsupported)]
     [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
     [InlineData("at s1e1r, x0", IrTrapKind.Unsupported)]
