@@ -60,7 +60,7 @@ public sealed class GuestProgramTests
         var (result, output, stats) = TestEnvironment.RunGuest(File.ReadAllBytes(TestEnvironment.Prebuilt(image)), "kvm", count: true, interpretAll: true);
         Assert.True(result.Reason == StopReason.PowerOff, $"{result.Reason}: {result.Message}");
         Assert.Equal(TestEnvironment.Expected(program), output);
-        Assert.True(stats.ChannelRequests.GetValueOrDefault("interpret") > 100, stats.Format("kvm"));
+        Assert.True(stats.ChannelRequests.Where(r => r.Key.StartsWith("interpret:", StringComparison.Ordinal)).Sum(r => r.Value) > 100, stats.Format("kvm"));
     }
 
     [Fact]

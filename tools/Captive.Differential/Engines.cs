@@ -69,6 +69,9 @@ public static class Engines
         }
     }
 
+    /// <summary>Channel requests of the captive engines by (engine, reason), summed over the images run (how much ran translated).</summary>
+    public static Dictionary<(string Engine, string Reason), long> Requests { get; } = new();
+
     /// <summary>Runs the image on captive (the interpreter, or KVM) in this process and returns the UART output.</summary>
     public static EngineOutput RunCaptive(string engine, TestImage image, TimeSpan timeout)
     {
@@ -83,6 +86,9 @@ public static class Engines
         {
             using var timer = new Timer(_ => machine.Cancel(), null, timeout, Timeout.InfiniteTimeSpan);
             result = machine.Run();
+            lock (Requests)
+                foreach (var (reason, count) in machine.Engine.Statistics.ChannelRequests)
+                    Requests[(engine, reason)] = Requests.GetValueOrDefault((engine, reason)) + count;
             var ram = machine.Engine.Ram;
             ulong end = BinaryPrimitives.ReadUInt64LittleEndian(ram[(int)(ImageLayout.LogPointer - ImageLayout.RamBase)..]);
             int start = (int)(ImageLayout.Log - ImageLayout.RamBase);

@@ -87,6 +87,15 @@ public static class FpValues
     }
 
     /// <summary>A random FPCR of ARMv8.0's control bits: RMode, FZ, DN, AHP (every other bit 0).</summary>
-    public static ulong RandomFpcr(Random rng) =>
-        ((ulong)rng.Next(4) << 22) | ((ulong)rng.Next(2) << 24) | ((ulong)rng.Next(2) << 25) | ((ulong)rng.Next(2) << 26);
+    public static ulong RandomFpcr(Random rng)
+    {
+        ulong fpcr = ((ulong)rng.Next(4) << 22) | ((ulong)rng.Next(2) << 24) | ((ulong)rng.Next(2) << 25) | ((ulong)rng.Next(2) << 26);
+        return DefaultFpcrOnly ? 0 : fpcr; // the same random stream either way
+    }
+
+    /// <summary>
+    /// --default-fpcr: FPCR stays 0 (round to nearest, no FZ/DN/AHP), the mode the translator's SSE fast paths
+    /// serve; with random FPCRs most FP blocks take the translator's FPCR guard to the interpreter instead.
+    /// </summary>
+    public static bool DefaultFpcrOnly { get; set; }
 }

@@ -19,6 +19,7 @@ for (int i = 0; i < args.Length; i++)
         case "--seed": seed = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         case "--per-image": perImage = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         case "--engines": engineList = Next(); break;
+        case "--default-fpcr": FpValues.DefaultFpcrOnly = true; break;
         case "--save-image": saveImage = Next(); break;
         case "--words": words = [.. Next().Split(',').Select(w => Convert.ToUInt32(w, 16))]; break;
         case "--per-dump": perDump = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
@@ -28,6 +29,7 @@ for (int i = 0; i < args.Length; i++)
             Console.Error.WriteLine("                            [--engines interpreter,kvm] [--save-image FILE (writes the first image and stops)]");
             Console.Error.WriteLine("                            [--words HEX,HEX... (a fixed stream instead of a class)] [--per-dump N]");
             Console.Error.WriteLine("                            [--census N (decode N random words; list what is decoded but not implemented)]");
+            Console.Error.WriteLine("                            [--default-fpcr (FPCR stays 0: exercises the translator's FP fast paths)]");
             return 2;
     }
 }
@@ -65,7 +67,11 @@ foreach (var cls in classes)
     {
         Console.WriteLine($"   {engine,-12} instructions compared {t.Instructions,10}  dumps compared {t.Dumps,8}  differences {t.Differences.Count}  ({t.Time.TotalSeconds:0.0} s)");
         differences += t.Differences.Count;
+        var requests = Engines.Requests.Where(r => r.Key.Engine == engine && (r.Key.Reason.StartsWith("interpret", StringComparison.Ordinal) || r.Key.Reason.StartsWith("fp-exact", StringComparison.Ordinal)))
+            .OrderByDescending(r => r.Value).Select(r => $"{r.Key.Reason} {r.Value}").ToList();
+        if (requests.Count > 0) Console.WriteLine($"   {engine,-12} channel requests: {string.Join(", ", requests)}");
     }
+    Engines.Requests.Clear();
     Console.WriteLine("   filtered candidates:");
     foreach (var (reason, count) in harness.Rejections.OrderByDescending(r => r.Value))
         Console.WriteLine($"     {count,9}  {reason}");

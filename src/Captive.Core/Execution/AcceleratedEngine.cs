@@ -80,7 +80,8 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
             var compiler = new X86BlockCompiler(Layout,
-                new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase, options.RamSize),
+                new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase, options.RamSize,
+                    UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported),
                 new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall));
             _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks);
 
@@ -344,6 +345,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
                 ChannelRequest.Trap => HandleTrap(),
                 ChannelRequest.Interpret => Interpret(),
                 ChannelRequest.DeviceAccess => DeviceAccess(),
+                ChannelRequest.FpOp => FpOp(),
                 _ => Stop(StopReason.Error, $"Unknown channel request {(uint)kind}.", "unknown"),
             };
         }
@@ -369,7 +371,8 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
     /// </summary>
     private ChannelAction Interpret()
     {
-        Statistics.CountRequest("interpret");
+        uint reason = Control<uint>(ControlBlock.Arg0);
+        Statistics.CountRequest(InterpretReasons[Math.Min(reason, (uint)InterpretReasons.Length - 1)]);
         var regs = new GuestRegisters(RegisterFile);
         ulong pc = regs.Read(Layout.PcOffset);
         if (!_interpreted.TryGetValue(pc, out var block))
@@ -429,6 +432,79 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         }
         if (ok) return ChannelAction.Continue;
         return Stop(StopReason.Error, $"guest {(write ? "write to" : "read from")} unmapped physical address 0x{address:x} ({size} bytes){BlockContextFromStack()}", "guest-memory");
+    }
+
+    private static readonly string[] FpOpReasons = BuildFpOpReasons();
+
+    /// <summary>"interpret:" and why the block is interpreted: its first op without code generation, "fpcr" (the FPCR guard), …</summary>
+    private static readonly string[] InterpretReasons =
+        Enumerable.Range(0, X86BlockCompiler.ReasonFpcrGuard + 2).Select(r => "interpret:" + X86BlockCompiler.ReasonName(r)).ToArray();
+
+    private static string[] BuildFpOpReasons()
+    {
+        var names = new string[256];
+        for (int op = 0; op < names.Length; op++) names[op] = "fp-exact:" + ((IrOpcode)op).ToString().ToLowerInvariant();
+        return names;
+    }
+
+    /// <summary>
+    /// The exact path of a translated scalar FP operation: <see cref="Interpreter.ArmFloat"/> computes the ARM result and
+    /// exceptions (the SSE fast path met a NaN, a tiny or infinite result, or an out-of-range conversion). No exit.
+    /// </summary>
+    private ChannelAction FpOp()
+    {
+        ulong desc = Control<ulong>(ControlBlock.Arg0);
+        var op = (IrOpcode)(byte)desc;
+        Statistics.CountRequest(FpOpReasons[(byte)desc]);
+        var regs = new GuestRegisters(RegisterFile);
+        uint fpcr = Layout.FpcrOffset >= 0 ? (uint)regs.Read(Layout.FpcrOffset) : 0;
+        var exceptions = Interpreter.FpExceptions.None;
+        if (op >= IrOpcode.VecFpAdd)
+        {
+            VectorFpOp(op, (long)(desc >> 32), fpcr, ref exceptions);
+            if (exceptions != Interpreter.FpExceptions.None && Layout.FpsrOffset >= 0)
+                regs.Write(Layout.FpsrOffset, regs.Read(Layout.FpsrOffset) | (uint)exceptions);
+            return ChannelAction.Continue;
+        }
+        ulong result = Interpreter.IrInterpreter.EvaluateFloatingPoint(op, (int)((desc >> 8) & 0xFF), (long)(desc >> 32),
+            Control<ulong>(ControlBlock.Arg1), Control<ulong>(ControlBlock.Arg2), Control<ulong>(ControlBlock.Arg3), fpcr, ref exceptions);
+        if (exceptions != Interpreter.FpExceptions.None && Layout.FpsrOffset >= 0)
+            regs.Write(Layout.FpsrOffset, regs.Read(Layout.FpsrOffset) | (uint)exceptions);
+        Control<ulong>(ControlBlock.Arg1) = result;
+        return ChannelAction.Continue;
+    }
+
+    /// <summary>The exact path of a vector FP op: lane by lane through the scalar ARM semantics, zero above the data size.</summary>
+    private void VectorFpOp(IrOpcode op, long imm, uint fpcr, ref Interpreter.FpExceptions exceptions)
+    {
+        bool conversion = op is IrOpcode.VecFpToInt or IrOpcode.VecIntToFp;
+        int es = conversion ? IrFp.SourceSize(imm) : IrVec.ElementSize(imm), ds = conversion ? IrFp.DataSize(imm) : IrVec.DataSize(imm);
+        var scalar = op switch
+        {
+            IrOpcode.VecFpAdd => IrOpcode.FpAdd, IrOpcode.VecFpSub => IrOpcode.FpSub, IrOpcode.VecFpMul => IrOpcode.FpMul,
+            IrOpcode.VecFpDiv => IrOpcode.FpDiv, IrOpcode.VecFpSqrt => IrOpcode.FpSqrt, IrOpcode.VecFpMulAdd => IrOpcode.FpMulAdd,
+            IrOpcode.VecFpCmpEq or IrOpcode.VecFpCmpGe or IrOpcode.VecFpCmpGt => IrOpcode.FpCompare,
+            IrOpcode.VecFpToInt => IrOpcode.FpToInt, IrOpcode.VecIntToFp => IrOpcode.IntToFp,
+            _ => throw new InvalidOperationException($"No exact path for {op}."),
+        };
+        // The scalar op's immediate: the conversions share the vector's IrFp fields; a compare wants format | signalling.
+        long scalarImm = conversion ? imm : scalar == IrOpcode.FpCompare ? es | (op == IrOpcode.VecFpCmpEq ? 0 : 0x100) : 0;
+        Span<byte> result = stackalloc byte[16];
+        result.Clear();
+        ulong mask = es == 8 ? ulong.MaxValue : (1UL << (es * 8)) - 1;
+        for (int k = 0; k < ds / es; k++)
+        {
+            ulong Lane(int vector) => BinaryPrimitives.ReadUInt64LittleEndian(
+                new ReadOnlySpan<byte>(_area + ControlBlock.VectorArgs + 16 * vector + k * es, 8)) & mask;
+            ulong r = Interpreter.IrInterpreter.EvaluateFloatingPoint(scalar, es, scalarImm, Lane(0), Lane(1), Lane(2), fpcr, ref exceptions);
+            if (scalar == IrOpcode.FpCompare)
+            {
+                bool z = (r & (1u << 30)) != 0, nv = ((r >> 31) & 1) == ((r >> 28) & 1);
+                r = op switch { IrOpcode.VecFpCmpEq => z, IrOpcode.VecFpCmpGe => nv, _ => nv && !z } ? mask : 0;
+            }
+            for (int j = 0; j < es; j++) result[k * es + j] = (byte)(r >> (8 * j));
+        }
+        result.CopyTo(new Span<byte>(_area + ControlBlock.VectorArgs, 16));
     }
 
     /// <summary>The guest block of the access being answered: the channel subroutine's return address is on the CPL3 stack.</summary>

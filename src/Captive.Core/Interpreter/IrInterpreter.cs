@@ -256,31 +256,36 @@ public sealed partial class IrInterpreter
     {
         uint fpcr = _layout.FpcrOffset >= 0 ? (uint)ReadState(state, _layout.FpcrOffset, 8) : 0;
         var exc = FpExceptions.None;
-        int size = i.Size;
-        long imm = i.Immediate;
-        ulong r = i.Opcode switch
-        {
-            IrOpcode.FpAdd => ArmFloat.Add(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpSub => ArmFloat.Sub(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpMul => ArmFloat.Mul(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpDiv => ArmFloat.Div(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpMax => ArmFloat.Max(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpMin => ArmFloat.Min(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpMaxNum => ArmFloat.MaxNum(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpMinNum => ArmFloat.MinNum(v[i.A], v[i.B], size, fpcr, ref exc),
-            IrOpcode.FpMulAdd => ArmFloat.MulAdd(v[i.A], v[i.B], v[i.C], size, fpcr, ref exc),
-            IrOpcode.FpSqrt => ArmFloat.Sqrt(v[i.A], size, fpcr, ref exc),
-            IrOpcode.FpCompare => ArmFloat.Compare(v[i.A], v[i.B], (int)(imm & 0xFF), (imm & 0x100) != 0, fpcr, ref exc),
-            IrOpcode.FpConvert => ArmFloat.Convert(v[i.A], IrFp.SourceSize(imm), size, IrFp.Rounding(imm), fpcr, ref exc),
-            IrOpcode.FpRoundInt => ArmFloat.RoundInt(v[i.A], size, IrFp.Rounding(imm), IrFp.RaisesInexact(imm), fpcr, ref exc),
-            IrOpcode.FpToInt => ArmFloat.ToFixed(v[i.A], IrFp.SourceSize(imm), size, IrFp.IsSigned(imm), IrFp.FractionBits(imm), IrFp.Rounding(imm), fpcr, ref exc),
-            IrOpcode.IntToFp => ArmFloat.FromFixed(v[i.A], IrFp.SourceSize(imm), IrFp.IsSigned(imm), IrFp.FractionBits(imm), size, IrFp.Rounding(imm), fpcr, ref exc),
-            _ => throw new InvalidOperationException($"Unknown FP opcode {i.Opcode}."),
-        };
+        ulong r = EvaluateFloatingPoint(i.Opcode, i.Size, i.Immediate, v[i.A], i.B >= 0 ? v[i.B] : 0, i.C >= 0 ? v[i.C] : 0, fpcr, ref exc);
         if (exc != FpExceptions.None && _layout.FpsrOffset >= 0)
             WriteState(state, _layout.FpsrOffset, 8, ReadState(state, _layout.FpsrOffset, 8) | (uint)exc);
         return r;
     }
+
+    /// <summary>
+    /// The ARM result of the scalar FP opcode <paramref name="op"/> (FpAdd…IntToFp) of <paramref name="size"/> and
+    /// <paramref name="imm"/> on operands <paramref name="a"/>, <paramref name="b"/>, <paramref name="c"/>; the exceptions
+    /// it raises are ORed into <paramref name="exceptions"/>. Also the translated code's exact path (ChannelRequest.FpOp).
+    /// </summary>
+    public static ulong EvaluateFloatingPoint(IrOpcode op, int size, long imm, ulong a, ulong b, ulong c, uint fpcr, ref FpExceptions exceptions) => op switch
+    {
+        IrOpcode.FpAdd => ArmFloat.Add(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpSub => ArmFloat.Sub(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpMul => ArmFloat.Mul(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpDiv => ArmFloat.Div(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpMax => ArmFloat.Max(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpMin => ArmFloat.Min(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpMaxNum => ArmFloat.MaxNum(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpMinNum => ArmFloat.MinNum(a, b, size, fpcr, ref exceptions),
+        IrOpcode.FpMulAdd => ArmFloat.MulAdd(a, b, c, size, fpcr, ref exceptions),
+        IrOpcode.FpSqrt => ArmFloat.Sqrt(a, size, fpcr, ref exceptions),
+        IrOpcode.FpCompare => ArmFloat.Compare(a, b, (int)(imm & 0xFF), (imm & 0x100) != 0, fpcr, ref exceptions),
+        IrOpcode.FpConvert => ArmFloat.Convert(a, IrFp.SourceSize(imm), size, IrFp.Rounding(imm), fpcr, ref exceptions),
+        IrOpcode.FpRoundInt => ArmFloat.RoundInt(a, size, IrFp.Rounding(imm), IrFp.RaisesInexact(imm), fpcr, ref exceptions),
+        IrOpcode.FpToInt => ArmFloat.ToFixed(a, IrFp.SourceSize(imm), size, IrFp.IsSigned(imm), IrFp.FractionBits(imm), IrFp.Rounding(imm), fpcr, ref exceptions),
+        IrOpcode.IntToFp => ArmFloat.FromFixed(a, IrFp.SourceSize(imm), IrFp.IsSigned(imm), IrFp.FractionBits(imm), size, IrFp.Rounding(imm), fpcr, ref exceptions),
+        _ => throw new InvalidOperationException($"Unknown FP opcode {op}."),
+    };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Trunc(ulong value, int size) => size switch

@@ -19,6 +19,8 @@ namespace Captive.Core.Runtime;
 ///  +0x70 BlocksExecuted    u64  counted only when statistics are on
 ///  +0x78 InstructionsExecuted u64
 ///  +0x80 ChannelRequests[8] u64 per <see cref="ChannelRequest"/>, counted by the VM
+///  +0xC0 MxcsrScratch      u32  translated FP code's stmxcsr/ldmxcsr slot
+///  +0x100 VectorArgs       3 × 16 bytes: vector operands A, B, C of a FpOp request; the answer replaces A
 /// </code>
 /// </summary>
 public static class ControlBlock
@@ -46,6 +48,8 @@ public static class ControlBlock
     public const int BlocksExecuted = Base + 0x70;
     public const int InstructionsExecuted = Base + 0x78;
     public const int ChannelRequestCounts = Base + 0x80;
+    public const int MxcsrScratch = Base + 0xC0;
+    public const int VectorArgs = Base + 0x100;
 #pragma warning restore CS1591
 }
 
@@ -61,7 +65,8 @@ public enum ChannelRequest : uint
     // 3 was AddressFault: guest addresses outside RAM are DeviceAccess requests now.
     /// <summary>
     /// The block at the PC in the register file uses IR the code generator does not compile yet: the
-    /// host executes it with the IR interpreter on the vCPU's register file and memory.
+    /// host executes it with the IR interpreter on the vCPU's register file and memory. Arg0 = why (for
+    /// the statistics): the first IR opcode without code generation, or an X86BlockCompiler.Reason* code.
     /// </summary>
     Interpret = 4,
     /// <summary>
@@ -69,6 +74,14 @@ public enum ChannelRequest : uint
     /// Arg1 = the value written, or (answer) the value read, zero-extended.
     /// </summary>
     DeviceAccess = 5,
+    /// <summary>
+    /// The exact path of a scalar FP operation whose SSE fast path met a case SSE does not do as ARM does (NaN,
+    /// tiny or infinite result, out-of-range conversion): Arg0 = opcode | size &lt;&lt; 8 | IR immediate &lt;&lt; 32,
+    /// Arg1–Arg3 = operands A, B, C. The host answers with the ARM result in Arg1 (zero-extended) and ORs the
+    /// exceptions into FPSR in the register file. For the vector FP opcodes the operands and the answer are
+    /// 16-byte vectors at <see cref="ControlBlock.VectorArgs"/> (A, B, C; the answer replaces A).
+    /// </summary>
+    FpOp = 6,
 }
 
 /// <summary>What the vCPU does after the host answered.</summary>

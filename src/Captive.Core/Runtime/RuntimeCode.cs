@@ -82,6 +82,9 @@ internal sealed class RuntimeCode
         a.Label(ref entry);
         a.rdtsc(); a.shl(rdx, 32); a.or(rax, rdx);
         a.mov(__qword_ptr[r15 + ControlBlock.CounterOffset], rax);
+        // MXCSR: round to nearest, all exceptions masked, flags clear (translated FP code relies on it).
+        a.mov(__dword_ptr[r15 + ControlBlock.MxcsrScratch], 0x1F80);
+        a.ldmxcsr(__dword_ptr[r15 + ControlBlock.MxcsrScratch]);
 
         // Dispatcher: table entry = { guest PC, host address }, indexed by (PC >> 2) mod entries.
         a.Label(ref dispatch);

@@ -209,10 +209,11 @@ internal sealed unsafe class BlockTranslator
             try
             {
                 List<PendingLink> links;
-                if (!_interpretAll && X86BlockCompiler.CanCompile(_block)) links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
+                int reason = X86BlockCompiler.ReasonInterpretAll;
+                if (!_interpretAll && _compiler.CanCompile(_block, out reason)) links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
                 else
                 {
-                    _compiler.CompileInterpretStub(at, rip, writer);
+                    _compiler.CompileInterpretStub(at, rip, writer, reason);
                     links = [];
                     InterpretedBlocks++;
                 }

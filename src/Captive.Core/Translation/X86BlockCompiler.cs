@@ -21,7 +21,8 @@ internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarge
 /// <param name="UseLzcnt">The host executes LZCNT.</param>
 /// <param name="RamBase">Guest-physical base of RAM: accesses inside RAM are plain x86 accesses.</param>
 /// <param name="RamSize">RAM size in bytes.</param>
-internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt, ulong RamBase, ulong RamSize);
+/// <param name="UseFma">The host executes FMA3 (VFMADD231SD): FpMulAdd gets a fast path.</param>
+internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt, ulong RamBase, ulong RamSize, bool UseFma = false);
 
 /// <summary>
 /// Compiles one IR block to x86-64 that runs at CPL3 in the VM. Conventions: R15 points at the
@@ -30,9 +31,13 @@ internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzc
 /// registers read in a block are loaded once and written back once, at the block's end.
 /// NZCV lives in the register file as <c>lahf</c>/<c>seto</c> output (AH = SF ZF - AF - PF - CF,
 /// AL = OF) with CF the inverse of ARM's C, so every ARM condition is a single x86 condition.
+/// Vector values live in XMM0–XMM12 (XMM13–XMM15 scratch), scalar FP values stay bit patterns in the
+/// integer registers; FP and vector code generation is in the partial files X86BlockCompiler.Fp.cs and
+/// X86BlockCompiler.Vector.cs. <see cref="CanCompile(IrBlock)"/> accepts a block only when every op has code
+/// generation; any other block becomes an interpret stub.
 /// One instance per translating thread; not thread-safe.
 /// </summary>
-internal sealed class X86BlockCompiler
+internal sealed partial class X86BlockCompiler
 {
     private static readonly Register[] Pool =
         [Register.RBX, Register.RSI, Register.RDI, Register.R8, Register.R9, Register.R10, Register.R11, Register.R12, Register.R13, Register.R14];
@@ -89,23 +94,70 @@ internal sealed class X86BlockCompiler
         Register.R14 => Register.R14L, _ => throw new ArgumentOutOfRangeException(nameof(r)),
     };
 
-    /// <summary>True when every IR operation of <paramref name="block"/> has x86-64 code generation.</summary>
-    public static bool CanCompile(IrBlock block)
+    /// <summary>Interpret-stub reason: the block writes FPCR and has FP ops (its FPCR guard runs at entry).</summary>
+    public const int ReasonFpcrWrite = 256;
+    /// <summary>Interpret-stub reason: the engine was asked to interpret every block.</summary>
+    public const int ReasonInterpretAll = 257;
+    /// <summary>Interpret reason: the FPCR guard of a compiled block found a non-default FPCR.</summary>
+    public const int ReasonFpcrGuard = 258;
+
+    /// <summary>The name of an interpret reason (an IR opcode, or one of the Reason constants), for the statistics.</summary>
+    public static string ReasonName(int reason) => reason switch
     {
+        ReasonFpcrWrite => "fpcr-write",
+        ReasonInterpretAll => "all",
+        ReasonFpcrGuard => "fpcr",
+        < 256 => ((IrOpcode)reason).ToString().ToLowerInvariant(),
+        _ => "unknown",
+    };
+
+    /// <summary>True when every IR operation of <paramref name="block"/> has x86-64 code generation.</summary>
+    public bool CanCompile(IrBlock block) => CanCompile(block, out _);
+
+    /// <summary>
+    /// True when every IR operation of <paramref name="block"/> has x86-64 code generation (a per-op list:
+    /// anything else makes the whole block an interpret stub); otherwise <paramref name="reason"/> is the first
+    /// op without it, or <see cref="ReasonFpcrWrite"/> for a block with FP ops that writes FPCR (its FPCR guard
+    /// runs at entry).
+    /// </summary>
+    public bool CanCompile(IrBlock block, out int reason)
+    {
+        bool fp = false, writesFpcr = false;
         foreach (ref readonly var i in block.Instructions)
-            if (i.IsFloatingPoint || i.IsVectorOp) return false;
-        return true;
+        {
+            reason = (int)i.Opcode;
+            if (i.IsFloatingPoint)
+            {
+                if (!FpSupported(i)) return false;
+                fp = true;
+            }
+            else if (i.IsVectorOp)
+            {
+                if (!VectorSupported(i)) return false;
+                if (i.Opcode is IrOpcode.VecSQAdd or IrOpcode.VecUQAdd or IrOpcode.VecSQSub or IrOpcode.VecUQSub && _layout.FpsrOffset < 0) return false;
+                fp |= IsVectorFpArithmetic(i.Opcode);
+            }
+            else if (i.Opcode == IrOpcode.SetReg && _layout.FpcrOffset >= 0 && Overlaps((int)i.Immediate, i.Size, _layout.FpcrOffset, 8))
+                writesFpcr = true;
+        }
+        reason = ReasonFpcrWrite;
+        return !(fp && writesFpcr);
     }
+
+    private static bool Overlaps(int offset, int size, int other, int otherSize) => offset < other + otherSize && other < offset + size;
 
     /// <summary>
     /// Code for a block the generator cannot compile: it asks the host, through the channel, to
     /// interpret the block at <paramref name="guestPc"/> and continues at the dispatcher.
+    /// <paramref name="reason"/> (an IR opcode or a Reason constant) goes with the request, for the statistics.
     /// </summary>
-    public void CompileInterpretStub(ulong guestPc, ulong rip, Runtime.SpanCodeWriter writer)
+    public void CompileInterpretStub(ulong guestPc, ulong rip, Runtime.SpanCodeWriter writer, int reason = ReasonInterpretAll)
     {
         _a.Reset();
         _a.mov(rax, (long)guestPc);
         _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
+        _a.mov(__dword_ptr[r15 + ControlBlock.Arg0], reason); // counted by reason on the host
+        EmitMxcsrReset(_a); // the interpreter may write FPSR: MXCSR.PE must not carry older IXC past it
         _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Interpret);
         _a.jmp(_entry.Channel);
         _a.Assemble(writer, rip);
@@ -134,6 +186,7 @@ internal sealed class X86BlockCompiler
         Array.Clear(_regBound);
         _flagsInX86 = false;
         Analyse(block);
+        if (_hasFp) EmitFpGuard();
 
         if (_options.CountExecution)
         {
@@ -145,8 +198,10 @@ internal sealed class X86BlockCompiler
         for (int i = 0; i < insts.Length; i++)
         {
             _pinned = 0;
+            _xPinned = 0;
             _current = i;
             if (!_deferred[i]) EmitInstruction(i, insts[i]);
+            if (i == _lastFp) EmitInexactFlush(); // after the last op that can raise IXC (clobbers the x86 flags)
             ReleaseDead(i, insts[i]);
         }
         _pinned = 0;
@@ -154,6 +209,7 @@ internal sealed class X86BlockCompiler
         ulong self = block.GuestAddress;
         EmitTerminal(block, target => target == self ? rip : resolve(target));
         foreach (var emit in _outOfLine) emit();
+        EmitConstants();
 
         var result = _a.Assemble(writer, rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         var pending = new List<PendingLink>(_links.Count);
@@ -181,6 +237,10 @@ internal sealed class X86BlockCompiler
         }
         _spillSlots = 0;
         var insts = block.Instructions;
+        ResetVectorState(n);
+        _lastFp = -1;
+        for (int i = 0; i < n; i++) if (insts[i].IsFloatingPoint || IsVectorFpArithmetic(insts[i].Opcode)) _lastFp = i;
+        _hasFp = _lastFp >= 0;
         for (int i = 0; i < n; i++) { _loc[i] = -1; _lastUse[i] = -1; _uses[i] = 0; _deferred[i] = false; _flagsNeeded[i] = false; _spill[i] = -1; }
         void Use(int v, int at) { if (v >= 0) { _lastUse[v] = at; _uses[v]++; } }
         for (int i = 0; i < n; i++) { Use(insts[i].A, i); Use(insts[i].B, i); Use(insts[i].C, i); }
@@ -358,6 +418,7 @@ internal sealed class X86BlockCompiler
 
     private void Release(int v)
     {
+        if (v >= 0 && _isVec[v]) { XRelease(v); return; }
         if (v < 0 || _loc[v] < 0) return;
         _regLive[_loc[v]]--;
         _loc[v] = -1;
@@ -625,6 +686,8 @@ internal sealed class X86BlockCompiler
             }
             case IrOpcode.Load: EmitLoad(i, x); break;
             case IrOpcode.Store: EmitStore(x); break;
+            case >= IrOpcode.FpAdd and <= IrOpcode.IntToFp: EmitFp(i, x); break;
+            case >= IrOpcode.GetVec: EmitVector(i, x); break;
             case IrOpcode.ReadCounter:
             {
                 _a.rdtsc(); _a.shl(rdx, 32); _a.or(rax, rdx);
@@ -643,6 +706,7 @@ internal sealed class X86BlockCompiler
     private void EmitGetReg(int i, in IrInstruction x)
     {
         int off = (int)x.Immediate;
+        if (_hasFp && Overlaps(off, x.Size, _layout.FpsrOffset, 8)) EmitInexactFlush(); // MRS FPSR sees IXC
         if (x.Size == 8 && off % 8 == 0 && off / 8 < MaxSlots)
         {
             int s = off / 8;
@@ -685,6 +749,11 @@ internal sealed class X86BlockCompiler
     private void EmitSetReg(in IrInstruction x)
     {
         int off = (int)x.Immediate;
+        if (_layout.FpsrOffset >= 0 && Overlaps(off, x.Size, _layout.FpsrOffset, 8))
+        {
+            if (_hasFp) EmitInexactFlush(); // earlier IXC lands in the old FPSR
+            EmitMxcsrReset(_a);             // MXCSR.PE means "IXC since FPSR was written"
+        }
         if (x.Size == 8 && off % 8 == 0 && off / 8 < MaxSlots)
         {
             int s = off / 8;
