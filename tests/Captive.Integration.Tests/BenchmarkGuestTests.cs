@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+using Captive.Core.Execution;
+
+namespace Captive.Integration.Tests;
+
+/// <summary>
+/// The guest benchmark suite's programs (guests/bench, run for timing by benchmarks/suite.sh) must compute
+/// what they compute under qemu-system-aarch64. Their <c>-small</c> images (built with -DBENCH_SMALL) run here;
+/// the output is compared with QEMU's recorded output (guests/prebuilt/bench/NAME-small.expected) without the
+/// timing fields of the BENCH line, which differ from run to run.
+/// </summary>
+public sealed partial class BenchmarkGuestTests
+{
+    /// <summary>Every program of guests/bench (the file names are GROUP-NAME.c).</summary>
+    public static readonly string[] Benchmarks =
+    [
+        "int-hash", "int-interp", "int-list", "int-lz", "int-sort",
+        "mem-copy", "mem-sum",
+        "fp-fft", "fp-matmul", "fp-nbody",
+        "simd-blend", "simd-sad", "simd-saxpy",
+    ];
+
+    public static TheoryData<string, string> Runs()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var name in Benchmarks)
+        {
+            data.Add(name, "kvm");
+            // The interpreter takes well under a second for each of these small images; the SIMD ones take longer.
+            if (!name.StartsWith("simd-", StringComparison.Ordinal)) data.Add(name, "interpreter");
+        }
+        return data;
+    }
+
+    public static TheoryData<string> Names() => new(Benchmarks);
+
+    [GeneratedRegex(@" ticks=[0-9]+ freq=[0-9]+")]
+    private static partial Regex TimingFields();
+
+    private static string WithoutTiming(string output) => TimingFields().Replace(output, "");
+
+    private static string Image(string name) => TestEnvironment.Prebuilt(Path.Combine("bench", name + "-small.elf"));
+
+    private static string Expected(string name) => File.ReadAllText(TestEnvironment.Prebuilt(Path.Combine("bench", name + "-small.expected")));
+
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void Small_benchmark_computes_QEMUs_checksum(string name, string engine)
+    {
+        var (result, output, _) = TestEnvironment.RunGuest(File.ReadAllBytes(Image(name)), engine);
+        Assert.True(result.Reason == StopReason.PowerOff, $"stopped with {result.Reason}: {result.Message}\noutput so far:\n{output}");
+        Assert.Matches(@"^BENCH name=" + name + @" ticks=[0-9]+ freq=[0-9]+ check=0x[0-9a-f]{16}\nDONE\n$", output);
+        Assert.Equal(Expected(name), WithoutTiming(output));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void QEMU_prints_the_recorded_checksum(string name)
+    {
+        var qemu = TestEnvironment.FindOnPath("qemu-system-aarch64");
+        if (qemu is null) Assert.Skip("qemu-system-aarch64 is not installed");
+        var (code, stdout, stderr) = TestEnvironment.RunProcess(qemu,
+            ["-M", "virt", "-cpu", "cortex-a57", "-nographic", "-monitor", "none", "-kernel", Image(name)],
+            TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(Expected(name), WithoutTiming(stdout));
+    }
+
+    [Fact]
+    public void Every_benchmark_program_is_listed_and_built()
+    {
+        var sources = Directory.GetFiles(Path.Combine(TestEnvironment.RepositoryRoot, "guests", "bench"), "*.c")
+            .Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal);
+        Assert.Equal(sources, Benchmarks.Order(StringComparer.Ordinal));
+        foreach (var name in Benchmarks)
+            foreach (var file in new[] { name + ".elf", name + "-small.elf", name + ".expected", name + "-small.expected" })
+                Assert.True(File.Exists(TestEnvironment.Prebuilt(Path.Combine("bench", file))), $"guests/prebuilt/bench/{file} is missing (guests/bench/build.sh)");
+    }
+}
