@@ -112,19 +112,30 @@ public sealed unsafe class CorpusTranslator : IDisposable
         return n;
     }
 
+    /// <summary>Blocks of the corpus whose <see cref="X86BlockCompiler.CanCompile(IrBlock)"/> fails, in the last <see cref="TranslateAll"/>.</summary>
+    public int SkippedBlocks { get; private set; }
+
+    /// <summary>
+    /// Lowers every block and compiles those the code generator accepts (as CodeCache does; the others would become
+    /// interpret stubs, so they are skipped and counted in <see cref="SkippedBlocks"/>). Returns the guest
+    /// instructions of the compiled blocks.
+    /// </summary>
     public long TranslateAll()
     {
         long n = 0;
         ulong offset = 0;
+        int skipped = 0;
         foreach (var pc in _corpus.Blocks)
         {
             _block.Reset(pc);
             _frontEnd.LowerBlock(pc, _corpus, _block, 64);
+            if (!_compiler.CanCompile(_block)) { skipped++; continue; }
             var writer = new SpanCodeWriter(_buffer + offset, (int)(BufferSize - (long)offset));
             _compiler.Compile(_block, VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset + offset, writer, NotTranslated);
             offset = (offset + (ulong)writer.Position + 15) & ~15UL;
             n += _block.GuestInstructionCount;
         }
+        SkippedBlocks = skipped;
         return n;
     }
 

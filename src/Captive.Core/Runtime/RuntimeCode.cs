@@ -178,6 +178,14 @@ internal sealed class SpanCodeWriter : CodeWriter
         *(int*)(_pointer + offset) = value;
     }
 
+    /// <summary>Writes <paramref name="bytes"/> at the current position (all or nothing).</summary>
+    public unsafe void Write(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > _length - Position) throw new CodeBufferFullException();
+        bytes.CopyTo(new Span<byte>(_pointer + Position, bytes.Length));
+        Position += bytes.Length;
+    }
+
     /// <summary>Restarts at offset 0.</summary>
     public void Reset() => Position = 0;
 

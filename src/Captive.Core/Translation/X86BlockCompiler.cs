@@ -55,6 +55,8 @@ internal sealed partial class X86BlockCompiler
     private readonly CompilerOptions _options;
     private readonly RuntimeEntryPoints _entry;
     private readonly Assembler _a = new(64) { PreferShortBranch = false };
+    private readonly X86InstructionEncoder _encoder = new();
+    private readonly List<PendingLink> _pending = new();
 
     // Per-block allocation state; arrays grow to the largest block seen.
     private int[] _loc = new int[256], _lastUse = new int[256], _uses = new int[256];
@@ -67,7 +69,10 @@ internal sealed partial class X86BlockCompiler
     private readonly List<Label> _stubs = new(); // Label is a struct: keep the copy Assembler.Label updated
     private readonly List<Action> _outOfLine = new();
     private bool _flagsInX86;
-    private Func<ulong, bool> _killsFlags = _ => false;
+    private Func<ulong, bool>? _killsFlagsOf;  // per block: whether a successor overwrites NZCV first (null: none known)
+    private Func<ulong, ulong> _resolve = _ => 0; // per block: x86 address of a translated guest block, or 0
+    private ulong _selfPc, _rip;
+    private bool _selfKills;
     private int _deferSaveAt = -1;   // the flag writer whose save moves to the block's outgoing edges
     private bool _savePending;       // x86 flags hold guest flags not yet stored
     private int[] _spill = new int[256];
@@ -160,21 +165,23 @@ internal sealed partial class X86BlockCompiler
         EmitMxcsrReset(_a); // the interpreter may write FPSR: MXCSR.PE must not carry older IXC past it
         _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Interpret);
         _a.jmp(_entry.Channel);
-        _a.Assemble(writer, rip);
+        _encoder.Encode(_a, rip, writer);
     }
 
     /// <summary>
     /// Compiles <paramref name="block"/> for execution at <paramref name="rip"/>, writing the code
     /// through <paramref name="writer"/>. <paramref name="resolve"/> gives the x86 address of an
-    /// already translated guest block, or 0. Returns the direct branches still to be linked.
+    /// already translated guest block, or 0. Returns the direct branches still to be linked (a list reused by the
+    /// next call: consume it before compiling again).
     /// </summary>
     public List<PendingLink> Compile(IrBlock block, ulong rip, Runtime.SpanCodeWriter writer, Func<ulong, ulong> resolve,
         Func<ulong, bool>? killsFlags = null)
     {
-        bool selfKills = KillsFlagsAtEntry(block);
-        ulong selfPc = block.GuestAddress;
-        _killsFlags = killsFlags is null ? (target => target == selfPc && selfKills)
-            : (target => target == selfPc ? selfKills : killsFlags(target));
+        _selfKills = KillsFlagsAtEntry(block);
+        _selfPc = block.GuestAddress;
+        _killsFlagsOf = killsFlags;
+        _resolve = resolve;
+        _rip = rip;
         _block = block;
         _a.Reset();
         _links.Clear();
@@ -206,18 +213,18 @@ internal sealed partial class X86BlockCompiler
         }
         _pinned = 0;
         _current = insts.Length;
-        ulong self = block.GuestAddress;
-        EmitTerminal(block, target => target == self ? rip : resolve(target));
+        EmitTerminal(block);
         foreach (var emit in _outOfLine) emit();
         EmitConstants();
 
-        var result = _a.Assemble(writer, rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        var pending = new List<PendingLink>(_links.Count);
+        _encoder.Encode(_a, rip, writer);
+        var pending = _pending;
+        pending.Clear();
         foreach (var (site, stub, target, at) in _links)
         {
-            ulong rel32 = result.GetLabelRIP(site) + (ulong)at;
+            ulong rel32 = _encoder.LabelRip(site) + (ulong)at;
             var stubLabel = _stubs[stub];
-            writer.PatchInt32(rel32 - rip, checked((int)(long)(result.GetLabelRIP(stubLabel) - (rel32 + 4))));
+            writer.PatchInt32(rel32 - rip, checked((int)(long)(_encoder.LabelRip(stubLabel) - (rel32 + 4))));
             pending.Add(new PendingLink(rel32, target));
         }
         foreach (int s in _touched) { _slotReg[s] = -1; _slotDirty[s] = false; }
@@ -307,10 +314,16 @@ internal sealed partial class X86BlockCompiler
         return false;
     }
 
+    /// <summary>Whether the block at <paramref name="target"/> overwrites NZCV before reading it.</summary>
+    private bool KillsFlags(ulong target) => target == _selfPc ? _selfKills : _killsFlagsOf is not null && _killsFlagsOf(target);
+
+    /// <summary>The x86 address of the translated block of <paramref name="target"/> (this block itself included), or 0.</summary>
+    private ulong ResolveTarget(ulong target) => target == _selfPc ? _rip : _resolve(target);
+
     /// <summary>Stores pending guest flags unless the edge's target overwrites them first.</summary>
     private void SaveFlagsForEdge(ulong target)
     {
-        if (_savePending && !_killsFlags(target)) { SaveFlags(); _savePending = false; }
+        if (_savePending && !KillsFlags(target)) { SaveFlags(); _savePending = false; }
     }
 
     // ───────────────────────────── registers ─────────────────────────────
@@ -1110,18 +1123,18 @@ internal sealed partial class X86BlockCompiler
     /// a stub that sets the PC and enters the dispatcher, recorded so the jump is patched once the
     /// target exists. A condition other than Always makes it a conditional jump.
     /// </summary>
-    private void EmitLink(ulong target, Func<ulong, ulong> resolve, X86Cond cond = X86Cond.Always)
+    private void EmitLink(ulong target, X86Cond cond = X86Cond.Always)
     {
         var site = _a.CreateLabel();
         Bind(ref site);
-        ulong host = resolve(target);
+        ulong host = ResolveTarget(target);
         if (host != 0)
         {
             if (cond == X86Cond.Always) _a.jmp(host); else X86CondEmitter.Jcc(_a, cond, host);
             return;
         }
-        // A raw near jmp/jcc: the block encoder would shorten an ordinary one, and links are
-        // patched later as rel32. It points at the stub until the target is translated.
+        // A raw near jmp/jcc whose rel32 field is recorded: links are patched later as rel32.
+        // It points at the stub until the target is translated.
         int stub = _stubs.Count;
         _stubs.Add(_a.CreateLabel());
         if (cond == X86Cond.Always) { _a.db(0xE9, 0, 0, 0, 0); _links.Add((site, stub, target, 1)); }
@@ -1137,7 +1150,7 @@ internal sealed partial class X86BlockCompiler
         });
     }
 
-    private void EmitTerminal(IrBlock block, Func<ulong, ulong> resolve)
+    private void EmitTerminal(IrBlock block)
     {
         ref readonly var t = ref block.Terminal;
         int n = block.Count;
@@ -1146,7 +1159,7 @@ internal sealed partial class X86BlockCompiler
             case IrTerminalKind.Jump:
                 FlushSlots();
                 SaveFlagsForEdge(t.Target);
-                EmitLink(t.Target, resolve);
+                EmitLink(t.Target);
                 break;
             case IrTerminalKind.Branch:
             {
@@ -1178,11 +1191,11 @@ internal sealed partial class X86BlockCompiler
                     _a.test(_r64[r], _r64[r]);
                     cond = X86Cond.NE;
                 }
-                if (cond == X86Cond.Always) { SaveFlagsForEdge(t.Target); EmitLink(t.Target, resolve); break; }
+                if (cond == X86Cond.Always) { SaveFlagsForEdge(t.Target); EmitLink(t.Target); break; }
                 SaveFlagsForEdge(t.Target);     // lahf/seto/mov leave the flags the jcc tests intact
-                EmitLink(t.Target, resolve, cond);
+                EmitLink(t.Target, cond);
                 SaveFlagsForEdge(t.FallThrough);
-                EmitLink(t.FallThrough, resolve);
+                EmitLink(t.FallThrough);
                 break;
             }
             case IrTerminalKind.JumpIndirect:
