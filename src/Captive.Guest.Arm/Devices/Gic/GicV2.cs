@@ -28,12 +28,12 @@ namespace Captive.Guest.Arm.Devices.Gic;
 /// </para>
 /// <para>
 /// Thread safety: one lock per instance guards all state; MMIO accesses, the input lines,
-/// <see cref="Save"/> and <see cref="Restore"/> may come from any thread. The
+/// <see cref="GicBase.Save"/> and <see cref="GicBase.Restore"/> may come from any thread. The
 /// <see cref="IGicCpuSignal"/>s are called under that lock and must not call back into the GIC.
 /// No state is shared between instances.
 /// </para>
 /// </remarks>
-public sealed class GicV2 : IGic
+public sealed class GicV2 : GicBase
 {
     /// <summary>Size of the distributor's register frame.</summary>
     public const ulong DistributorSize = 0x1000;
@@ -52,37 +52,28 @@ public sealed class GicV2 : IGic
 
     private const uint CpuControlWritable = GicCore.CpuEnableGroup0 | GicCore.CpuEnableGroup1 | GicCore.CpuAckCtl | GicCore.CpuCbpr | GicCore.CpuEoiModeV2;
 
-    private readonly GicCore _core;
     private readonly DistributorWindow _distributor;
     private readonly CpuInterfaceWindow _cpuInterface;
     private readonly IMmioDevice[] _distributorViews;
     private readonly IMmioDevice[] _cpuInterfaceViews;
-    private readonly IInterruptLine[] _spiLines;
-    private readonly IInterruptLine[] _ppiLines;
 
     /// <summary>Creates a GICv2 in its reset state.</summary>
     /// <param name="cpuCount">CPU interfaces, 1 to 8.</param>
     /// <param name="spiCount">SPIs, a multiple of 32 up to 960; the virt board's 256 INTIDs are 224 SPIs.</param>
     /// <param name="cpuSignals">Each CPU's IRQ input, or null to leave them unconnected.</param>
     public GicV2(int cpuCount = 1, int spiCount = GicIntIds.VirtBoardSpiCount, IReadOnlyList<IGicCpuSignal?>? cpuSignals = null)
+        : base(new GicCore(isV3: false, cpuCount, spiCount, cpuSignals))
     {
-        _core = new GicCore(isV3: false, cpuCount, spiCount, cpuSignals);
-        _distributor = new DistributorWindow(_core);
-        _cpuInterface = new CpuInterfaceWindow(_core);
+        _distributor = new DistributorWindow(Core);
+        _cpuInterface = new CpuInterfaceWindow(Core);
         _distributorViews = [.. Enumerable.Range(0, cpuCount).Select(_distributor.ViewFor)];
         _cpuInterfaceViews = [.. Enumerable.Range(0, cpuCount).Select(_cpuInterface.ViewFor)];
-        _spiLines = [.. Enumerable.Range(0, spiCount).Select(n => new GicCore.Line(_core, 0, GicIntIds.FirstSpi + n))];
-        _ppiLines = [.. Enumerable.Range(0, cpuCount * 16).Select(i => new GicCore.Line(_core, i / 16, GicIntIds.FirstPpi + i % 16))];
     }
 
     /// <inheritdoc/>
-    public int ArchitectureVersion => 2;
+    public override int ArchitectureVersion => 2;
 
-    /// <summary>Number of CPU interfaces.</summary>
-    public int CpuCount => _core.CpuCount;
 
-    /// <summary>Number of SPIs.</summary>
-    public int SpiCount => _core.SpiCount;
 
     /// <summary>The distributor, banked by accessing CPU.</summary>
     public ICpuBankedMmioDevice Distributor => _distributor;
@@ -96,45 +87,11 @@ public sealed class GicV2 : IGic
     /// <summary>CPU <paramref name="cpu"/>'s CPU interface.</summary>
     public IMmioDevice CpuInterfaceView(int cpu) => _cpuInterfaceViews[cpu];
 
-    /// <summary>The input of SPI <paramref name="spi"/> (INTID 32 + spi), for a device's interrupt output.</summary>
-    public IInterruptLine SpiLine(int spi) => _spiLines[spi];
 
-    /// <summary>The input of PPI <paramref name="intId"/> (16–31) of CPU <paramref name="cpu"/>.</summary>
-    public IInterruptLine PpiLine(int cpu, int intId)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(intId, GicIntIds.FirstPpi);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(intId, GicIntIds.FirstSpi);
-        return _ppiLines[cpu * 16 + intId - GicIntIds.FirstPpi];
-    }
 
-    /// <summary>The current level of CPU <paramref name="cpu"/>'s IRQ output.</summary>
-    public bool IsIrqAsserted(int cpu)
-    {
-        lock (_core.Gate)
-            return _core.CpuAt(cpu).IrqLevel;
-    }
 
-    /// <summary>Returns every register to its reset value (input line levels are kept) and updates the outputs.</summary>
-    public void Reset()
-    {
-        lock (_core.Gate)
-            _core.Reset();
-    }
 
-    /// <summary>Captures the guest-visible state.</summary>
-    public GicState Save()
-    {
-        lock (_core.Gate)
-            return _core.Save();
-    }
 
-    /// <summary>Restores state captured by <see cref="Save"/> and drives the IRQ outputs to match.</summary>
-    /// <exception cref="ArgumentException">The state is of another version or does not fit this GIC.</exception>
-    public void Restore(GicState state)
-    {
-        lock (_core.Gate)
-            _core.Restore(state);
-    }
 
     private sealed class DistributorWindow(GicCore core) : GicRegisterWindow(core, "gicv2-distributor", DistributorSize)
     {

@@ -28,12 +28,12 @@ namespace Captive.Guest.Arm.Devices.Gic;
 /// </para>
 /// <para>
 /// Thread safety: one lock per instance guards all state; MMIO accesses, ICC accesses, the input
-/// lines, <see cref="Save"/> and <see cref="Restore"/> may come from any thread. The
+/// lines, <see cref="GicBase.Save"/> and <see cref="GicBase.Restore"/> may come from any thread. The
 /// <see cref="IGicCpuSignal"/>s are called under that lock and must not call back into the GIC.
 /// No state is shared between instances.
 /// </para>
 /// </remarks>
-public sealed class GicV3 : IGic
+public sealed class GicV3 : GicBase
 {
     /// <summary>Size of the distributor's register frame.</summary>
     public const ulong DistributorSize = 0x10000;
@@ -51,36 +51,32 @@ public sealed class GicV3 : IGic
     private static ReadOnlySpan<byte> DistributorIds => [0x44, 0x00, 0x00, 0x00, 0x92, 0xB4, 0x3B, 0x00, 0x0D, 0xF0, 0x05, 0xB1];
     private static ReadOnlySpan<byte> RedistributorIds => [0x44, 0x00, 0x00, 0x00, 0x93, 0xB4, 0x3B, 0x00, 0x0D, 0xF0, 0x05, 0xB1];
 
-    private readonly GicCore _core;
     private readonly IMmioDevice _distributor;
     private readonly RedistributorDevice _redistributors;
     private readonly GicV3CpuInterface[] _cpuInterfaces;
-    private readonly IInterruptLine[] _spiLines;
-    private readonly IInterruptLine[] _ppiLines;
 
     /// <summary>Creates a GICv3 in its reset state.</summary>
     /// <param name="cpuCount">CPUs (redistributors and CPU interfaces), 1 to 123 (the virt board's redistributor region holds 123).</param>
     /// <param name="spiCount">SPIs, a multiple of 32 up to 960; the virt board's 256 INTIDs are 224 SPIs.</param>
     /// <param name="cpuSignals">Each CPU's IRQ input, or null to leave them unconnected.</param>
     public GicV3(int cpuCount = 1, int spiCount = GicIntIds.VirtBoardSpiCount, IReadOnlyList<IGicCpuSignal?>? cpuSignals = null)
+        : base(new GicCore(isV3: true, CheckedCpuCount(cpuCount), spiCount, cpuSignals))
+    {
+        _distributor = new DistributorWindow(Core).ViewFor(0);
+        _redistributors = new RedistributorDevice(new RedistributorWindow(Core));
+        _cpuInterfaces = [.. Enumerable.Range(0, cpuCount).Select(c => new GicV3CpuInterface(Core, c))];
+    }
+
+    private static int CheckedCpuCount(int cpuCount)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(cpuCount, 123);
-        _core = new GicCore(isV3: true, cpuCount, spiCount, cpuSignals);
-        _distributor = new DistributorWindow(_core).ViewFor(0);
-        _redistributors = new RedistributorDevice(new RedistributorWindow(_core));
-        _cpuInterfaces = [.. Enumerable.Range(0, cpuCount).Select(c => new GicV3CpuInterface(_core, c))];
-        _spiLines = [.. Enumerable.Range(0, spiCount).Select(n => new GicCore.Line(_core, 0, GicIntIds.FirstSpi + n))];
-        _ppiLines = [.. Enumerable.Range(0, cpuCount * 16).Select(i => new GicCore.Line(_core, i / 16, GicIntIds.FirstPpi + i % 16))];
+        return cpuCount;
     }
 
     /// <inheritdoc/>
-    public int ArchitectureVersion => 3;
+    public override int ArchitectureVersion => 3;
 
-    /// <summary>Number of CPUs.</summary>
-    public int CpuCount => _core.CpuCount;
 
-    /// <summary>Number of SPIs.</summary>
-    public int SpiCount => _core.SpiCount;
 
     /// <summary>The distributor (GICD_*), the same for every CPU.</summary>
     public IMmioDevice Distributor => _distributor;
@@ -89,50 +85,16 @@ public sealed class GicV3 : IGic
     public IMmioDevice Redistributors => _redistributors;
 
     /// <summary>Size of the redistributor region this GIC decodes: one frame pair per CPU.</summary>
-    public ulong RedistributorsSize => (ulong)_core.CpuCount * GicRedistributorRegisters.FrameSize;
+    public ulong RedistributorsSize => (ulong)Core.CpuCount * GicRedistributorRegisters.FrameSize;
 
     /// <summary>CPU <paramref name="cpu"/>'s system-register interface.</summary>
     public GicV3CpuInterface CpuInterface(int cpu) => _cpuInterfaces[cpu];
 
-    /// <summary>The input of SPI <paramref name="spi"/> (INTID 32 + spi), for a device's interrupt output.</summary>
-    public IInterruptLine SpiLine(int spi) => _spiLines[spi];
 
-    /// <summary>The input of PPI <paramref name="intId"/> (16–31) of CPU <paramref name="cpu"/>.</summary>
-    public IInterruptLine PpiLine(int cpu, int intId)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(intId, GicIntIds.FirstPpi);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(intId, GicIntIds.FirstSpi);
-        return _ppiLines[cpu * 16 + intId - GicIntIds.FirstPpi];
-    }
 
-    /// <summary>The current level of CPU <paramref name="cpu"/>'s IRQ output.</summary>
-    public bool IsIrqAsserted(int cpu)
-    {
-        lock (_core.Gate)
-            return _core.CpuAt(cpu).IrqLevel;
-    }
 
-    /// <summary>Returns every register to its reset value (input line levels are kept) and updates the outputs.</summary>
-    public void Reset()
-    {
-        lock (_core.Gate)
-            _core.Reset();
-    }
 
-    /// <summary>Captures the guest-visible state.</summary>
-    public GicState Save()
-    {
-        lock (_core.Gate)
-            return _core.Save();
-    }
 
-    /// <summary>Restores state captured by <see cref="Save"/> and drives the IRQ outputs to match.</summary>
-    /// <exception cref="ArgumentException">The state is of another version or does not fit this GIC.</exception>
-    public void Restore(GicState state)
-    {
-        lock (_core.Gate)
-            _core.Restore(state);
-    }
 
     private sealed class DistributorWindow(GicCore core) : GicRegisterWindow(core, "gicv3-distributor", DistributorSize)
     {
