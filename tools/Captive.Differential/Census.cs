@@ -33,7 +33,7 @@ public static class Census
         for (int k = 0; k < pending.Count; k++)
         {
             uint word = pending[k];
-            string key = $"{A64DecoderTable.Lines.FirstOrDefault(l => Matches(l.Pattern, word)).Op} {names[k]}";
+            string key = $"{A64Decoder.Decode(word).Encoding?.Op} {names[k]}";
             unsupported[key] = unsupported.TryGetValue(key, out var e) ? (e.Count + 1, e.Example) : (1, word);
         }
         long unsup = unsupported.Values.Sum(v => v.Count);
@@ -88,15 +88,5 @@ public static class Census
         catch (System.ComponentModel.Win32Exception) { }
         finally { File.Delete(file); }
         return names;
-    }
-
-    private static bool Matches(string pattern, uint word)
-    {
-        for (int k = 0; k < 32; k++)
-        {
-            int bit = (int)(word >> (31 - k)) & 1;
-            if ((pattern[k] == '0' && bit != 0) || (pattern[k] == '1' && bit != 1)) return false;
-        }
-        return true;
     }
 }

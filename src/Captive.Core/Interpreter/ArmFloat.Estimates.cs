@@ -147,10 +147,10 @@ public static partial class ArmFloat
         if (ProcessNaNs(t1, t2, a, b, format, fpcr, ref exceptions, out ulong nan)) return nan;
         bool inf1 = t1 == FpType.Infinity, inf2 = t2 == FpType.Infinity;
         bool zero1 = t1 == FpType.Zero, zero2 = t2 == FpType.Zero;
-        ulong one = (ulong)Bias(format) << FracBits(format);
+        ulong half = 1ul << (FracBits(format) - 1); // 0.5 in the fraction of 1.0 or 2.0: 1.5 and 3.0
         if ((inf1 && zero2) || (zero1 && inf2))
-            return two ? one + (1ul << FracBits(format)) : one | (1ul << (FracBits(format) - 1)); // 2.0 or 1.5
-        ulong addend = one + (1ul << FracBits(format)) + (two ? 0 : 1ul << (FracBits(format) - 1)); // 2.0 or 3.0
+            return two ? Two(false, format) : ((ulong)Bias(format) << FracBits(format)) | half;
+        ulong addend = two ? Two(false, format) : Two(false, format) | half;
         return MulAddScaled(addend, a, b, two ? 0 : -1, format, fpcr, ref exceptions);
     }
 }

@@ -81,6 +81,9 @@ public static partial class ArmFloat
 
     private static ulong Zero(bool sign, int format) => sign ? SignBit(format) : 0;
 
+    /// <summary>FPTwo: ±2.0.</summary>
+    private static ulong Two(bool sign, int format) => Zero(sign, format) | ((ulong)(Bias(format) + 1) << FracBits(format));
+
     private static ulong Infinity(bool sign, int format) => Zero(sign, format) | ((ulong)((1 << ExpBits(format)) - 1) << FracBits(format));
 
     private static ulong MaxNormal(bool sign, int format) => Infinity(sign, format) - (1ul << FracBits(format)) + ((1ul << FracBits(format)) - 1);
@@ -376,7 +379,7 @@ public static partial class ArmFloat
         bool inf1 = t1 == FpType.Infinity, inf2 = t2 == FpType.Infinity;
         bool zero1 = t1 == FpType.Zero, zero2 = t2 == FpType.Zero;
         if ((inf1 && zero2) || (zero1 && inf2))
-            return mulX ? Zero(sign, format) | (((ulong)Bias(format) + 1) << FracBits(format)) : InvalidDefaultNaN(format, ref exceptions); // FPTwo(sign)
+            return mulX ? Two(sign, format) : InvalidDefaultNaN(format, ref exceptions);
         if (inf1 || inf2) return Infinity(sign, format);
         if (zero1 || zero2) return Zero(sign, format);
         return RoundPack(sign, e1 + e2, (UInt128)m1 * m2, format, fpcr, ref exceptions);

@@ -396,15 +396,8 @@ public sealed partial class IrInterpreter
             case IrOpcode.VecOr: return a | b;
             case IrOpcode.VecXor: return a ^ b;
             case IrOpcode.VecBic: return a & ~b;
-            case IrOpcode.VecSshl or IrOpcode.VecUshl:
-                {
-                    int sh = (sbyte)(byte)b;
-                    bool signed = op == IrOpcode.VecSshl;
-                    if (sh >= 0) return sh >= bits ? 0 : a << sh;
-                    int right = -sh;
-                    if (signed) return (ulong)(sa >> Math.Min(right, 63));
-                    return right >= bits ? 0 : a >> right;
-                }
+            case IrOpcode.VecSshl or IrOpcode.VecUshl: // the SSHL family without rounding or saturation
+                return ShiftByRegister(a, (sbyte)(byte)b, es, op == IrOpcode.VecUshl ? 1 : 0, ref qc);
             case IrOpcode.VecCmpEq: return a == b ? Ones : 0;
             case IrOpcode.VecCmpGt: return sa > sb ? Ones : 0;
             case IrOpcode.VecCmpGe: return sa >= sb ? Ones : 0;

@@ -66,7 +66,6 @@ internal sealed partial class A64Lowerer
             case (_, 11): result = One(u == 0 ? IrOpcode.VecAbs : IrOpcode.VecNeg); break;
             case (_, 18 or 20): // XTN, SQXTUN, SQXTN, UQXTN
                 result = _b.Vec(IrOpcode.VecNarrow, n, es, flags: (u, opc) switch { (0, 18) => 0, (1, 18) => 3, (0, 20) => 1, _ => 2 });
-                if (scalar) result = LowElement(result, es);
                 if (q == 1) result = InsertUpperHalf(d, result);
                 break;
             case (1, 19): // SHLL
