@@ -19,6 +19,7 @@ internal sealed class CliOptions
     public bool Stats { get; private set; }
     public bool CountInstructions { get; private set; }
     public bool TraceTranslation { get; private set; }
+    public bool Profile { get; private set; }
     public bool Help { get; private set; }
     public bool Version { get; private set; }
 
@@ -42,6 +43,7 @@ internal sealed class CliOptions
           --stats                        print instructions, translations, exits and requests at exit
           --count                        count executed guest instructions in translated code (slower)
           --trace-translation            print each translated block's IR and x86 code to stderr
+          --profile                      with --stats: the hottest guest blocks (interpreter engine)
           -h, --help                     this text
           --version                      version
         """;
@@ -54,7 +56,7 @@ internal sealed class CliOptions
         {
             string arg = args[i];
             // QEMU accepts both -opt and --opt.
-            string name = arg.StartsWith("--", StringComparison.Ordinal) && arg is not ("--engine" or "--stats" or "--count" or "--trace-translation" or "--help" or "--version")
+            string name = arg.StartsWith("--", StringComparison.Ordinal) && arg is not ("--engine" or "--stats" or "--count" or "--trace-translation" or "--profile" or "--help" or "--version")
                 ? arg[1..] : arg;
             string Value()
             {
@@ -95,6 +97,7 @@ internal sealed class CliOptions
                 case "--stats": o.Stats = true; break;
                 case "--count": o.CountInstructions = true; break;
                 case "--trace-translation": o.TraceTranslation = true; break;
+                case "--profile": o.Profile = true; break;
                 case "-h": case "-help": case "--help": o.Help = true; break;
                 case "-version": case "--version": o.Version = true; break;
                 default:

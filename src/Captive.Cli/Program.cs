@@ -66,6 +66,7 @@ internal static class Program
             ConsoleOutput = pipe.Writer,
             CountInstructions = options.CountInstructions || (options.Stats && backend is null),
             TranslationLog = options.TraceTranslation ? diagnostics : null,
+            ProfileBlocks = options.Profile,
         };
 
         RunResult result;

@@ -43,6 +43,25 @@ public sealed class DifferentialTests
     }
 
     /// <summary>
+    /// The integer stream with every group between dumps run three times as a loop of three blocks: the translator
+    /// compiles such loops as one region with guest registers held in host registers across its internal edges.
+    /// </summary>
+    [Theory]
+    [InlineData(Engines.Interpreter)]
+    [InlineData(Engines.Kvm)]
+    public void Random_loops_match_QEMU(string engine)
+    {
+        var qemu = Engines.FindQemu();
+        if (qemu is null) Assert.Skip("qemu-system-aarch64 is not installed");
+        if (engine == Engines.Kvm && Engines.KvmProblem() is { } why) Assert.Skip(why);
+        var harness = new Harness(qemu, [engine]) { Timeout = TimeSpan.FromSeconds(60), LoopIterations = 3 };
+        harness.Run(InstructionClass.ByName("integer"), Seed + 1, Instructions, perImage: Instructions, perDump: 16);
+        var totals = harness.Totals[engine];
+        Assert.True(totals.Differences.Count == 0, string.Join(Environment.NewLine, totals.Differences.Select(d => d.Describe())));
+        Assert.Equal(Instructions, totals.Instructions);
+    }
+
+    /// <summary>
     /// Minimal reproductions found by the harness: ADC/SBC (and ADCS/SBCS/NGC) read the carry that ADDS/CMN or
     /// ANDS/TST left inverted on the translator (the interpreter and QEMU agree). After SUBS/CMP it is right.
     /// </summary>

@@ -29,6 +29,7 @@ public static class A64Asm
     public static readonly int Nzcv = SysReg(3, 3, 4, 2, 0);
     public static readonly int TpidrEl0 = SysReg(3, 3, 13, 0, 2);
     public static readonly int TpidrEl1 = SysReg(3, 0, 13, 0, 4);
+    public static readonly int TpidrroEl0 = SysReg(3, 3, 13, 0, 3);
     public static readonly int VbarEl1 = SysReg(3, 0, 12, 0, 0);
     public static readonly int SctlrEl1 = SysReg(3, 0, 1, 0, 0);
     public static readonly int CpacrEl1 = SysReg(3, 0, 1, 0, 2);
@@ -90,6 +91,7 @@ public static class A64Asm
     public static uint B(long offset) => 0x1400_0000u | (uint)((offset >> 2) & 0x3FF_FFFF);
     public static uint Bl(long offset) => 0x9400_0000u | (uint)((offset >> 2) & 0x3FF_FFFF);
     public static uint BCond(int cond, long offset) => 0x5400_0000u | ((uint)((offset >> 2) & 0x7FFFF) << 5) | (uint)cond;
+    public static uint Cbz(int rt, long offset) => 0xB400_0000u | ((uint)((offset >> 2) & 0x7FFFF) << 5) | (uint)rt;
     public static uint CbzW(int rt, long offset) => 0x3400_0000u | ((uint)((offset >> 2) & 0x7FFFF) << 5) | (uint)rt;
     public static uint Tbz(int rt, int bit, long offset) => 0x3600_0000u | ((uint)(bit >> 5) << 31) | ((uint)(bit & 31) << 19) | ((uint)((offset >> 2) & 0x3FFF) << 5) | (uint)rt;
     public static uint Ret() => 0xD65F_03C0u;

@@ -22,6 +22,9 @@ public sealed class Harness(string qemu, IReadOnlyList<string> engines, TextWrit
 
     public TimeSpan QemuTime { get; private set; }
 
+    /// <summary>Run every group of instructions this many times in a loop (0: straight-line); see <see cref="ImageBuilder.Build"/>.</summary>
+    public int LoopIterations { get; init; }
+
     /// <summary>Runs <paramref name="instructions"/> random instructions of the class in images of <paramref name="perImage"/>.</summary>
     public void Run(InstructionClass cls, int seed, long instructions, int perImage, int perDump = 16)
     {
@@ -31,7 +34,7 @@ public sealed class Harness(string qemu, IReadOnlyList<string> engines, TextWrit
         {
             int n = (int)Math.Min(perImage, instructions - done);
             int imageSeed = unchecked(seed * 7919 + image * 104729 + cls.Name.Length);
-            var img = ImageBuilder.Build(cls, imageSeed, n, perDump);
+            var img = ImageBuilder.Build(cls, imageSeed, n, perDump, loopIterations: LoopIterations);
             foreach (var (reason, count) in img.Rejections) Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
 
             var qemuTask = Task.Run(() => Engines.RunQemu(qemu, img, Timeout));

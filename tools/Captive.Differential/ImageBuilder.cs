@@ -25,9 +25,16 @@ public static class ImageBuilder
         public void Patch(int at, uint w) => Words[at] = w;
     }
 
-    /// <summary>Builds an image of <paramref name="instructions"/> random instructions of the class, dumping every <paramref name="perDump"/> (1–16).</summary>
-    public static TestImage Build(InstructionClass cls, int seed, int instructions, int perDump = 16, int fullEvery = 64)
+    /// <summary>
+    /// Builds an image of <paramref name="instructions"/> random instructions of the class, dumping every <paramref name="perDump"/> (1–16).
+    /// With <paramref name="loopIterations"/> &gt; 0 each group of instructions between dumps runs that many times, as a loop
+    /// of three blocks (an unconditional branch halfway splits the body; the counter lives in TPIDRRO_EL0 and X30 is
+    /// parked in TPIDR_EL1 around it, so no register or flag of the stream is disturbed): the translator's loop regions
+    /// meet random code. Only for classes without memory writes whose addresses the generator tracks (integer).
+    /// </summary>
+    public static TestImage Build(InstructionClass cls, int seed, int instructions, int perDump = 16, int fullEvery = 64, int loopIterations = 0)
     {
+        if (loopIterations is < 0 or > 0xFFFF) throw new ArgumentOutOfRangeException(nameof(loopIterations));
         if (perDump is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(perDump));
         var rng = new Random(seed);
         var context = new GenerationContext();
@@ -67,8 +74,18 @@ public static class ImageBuilder
                 stream.Emit(w);
                 words.Add(w);
             }
+            int loopStart = 0;
+            if (loopIterations > 0)
+            {
+                stream.Emit(Msr(TpidrEl1, 30));
+                stream.Emit(Movz(30, loopIterations));
+                stream.Emit(Msr(TpidrroEl0, 30));
+                stream.Emit(Mrs(30, TpidrEl1));
+                loopStart = stream.Mark();
+            }
             for (int k = 0; k < perDump && produced < instructions; k++)
             {
+                if (loopIterations > 0 && k == perDump / 2 && k > 0) stream.Emit(B(4)); // a second block
                 context.Pc = stream.Pc;
                 GeneratedInstruction g;
                 int tries = 0;
@@ -84,6 +101,18 @@ public static class ImageBuilder
                 mask |= g.Registers;
                 foreach (int d in g.StoredDwords) stored.Add(d);
                 produced++;
+            }
+            if (loopIterations > 0)
+            {
+                // x30 := --counter; if zero leave, else restore x30 and go round again (NZCV untouched).
+                stream.Emit(Msr(TpidrEl1, 30));
+                stream.Emit(Mrs(30, TpidrroEl0));
+                stream.Emit(SubImm(30, 30, 1));
+                stream.Emit(Msr(TpidrroEl0, 30));
+                stream.Emit(Cbz(30, 12));
+                stream.Emit(Mrs(30, TpidrEl1));
+                stream.Emit(B(stream.Offset(stream.Mark(), loopStart)));
+                stream.Emit(Mrs(30, TpidrEl1));
             }
             segment++;
             bool full = produced == instructions || segment % fullEvery == 0;

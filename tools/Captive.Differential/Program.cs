@@ -7,7 +7,7 @@ long instructions = 100_000;
 int seed = 1, perImage = 20_000;
 string? engineList = null, saveImage = null;
 uint[]? words = null;
-int perDump = 16;
+int perDump = 16, loops = 0;
 long census = 0;
 for (int i = 0; i < args.Length; i++)
 {
@@ -22,10 +22,12 @@ for (int i = 0; i < args.Length; i++)
         case "--default-fpcr": FpValues.DefaultFpcrOnly = true; break;
         case "--save-image": saveImage = Next(); break;
         case "--words": words = [.. Next().Split(',').Select(w => Convert.ToUInt32(w, 16))]; break;
+        case "--loops": loops = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         case "--per-dump": perDump = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         case "--census": census = long.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         default:
             Console.Error.WriteLine("usage: Captive.Differential [--class integer|loadstore|fp|all] [--instructions N] [--seed S] [--per-image N]");
+            Console.Error.WriteLine("                            [--loops N (run each group between dumps N times, as a loop; integer class)]");
             Console.Error.WriteLine("                            [--engines interpreter,kvm] [--save-image FILE (writes the first image and stops)]");
             Console.Error.WriteLine("                            [--words HEX,HEX... (a fixed stream instead of a class)] [--per-dump N]");
             Console.Error.WriteLine("                            [--census N (decode N random words; list what is decoded but not implemented)]");
@@ -40,7 +42,7 @@ if (census > 0)
 var classes = words is not null ? [new FixedClass(words)] : className == "all" ? InstructionClass.All : [InstructionClass.ByName(className)];
 if (saveImage is not null)
 {
-    var img = ImageBuilder.Build(classes[0], seed, (int)Math.Min(instructions, perImage), perDump);
+    var img = ImageBuilder.Build(classes[0], seed, (int)Math.Min(instructions, perImage), perDump, loopIterations: loops);
     File.WriteAllBytes(saveImage, img.Bytes);
     Console.WriteLine($"wrote {saveImage}: {img.Bytes.Length} bytes, {img.Words.Length} instructions, {img.Dumps.Length} dumps");
     return 0;
@@ -59,7 +61,7 @@ int differences = 0;
 foreach (var cls in classes)
 {
     var sw = Stopwatch.StartNew();
-    var harness = new Harness(qemu, engines, Console.Out);
+    var harness = new Harness(qemu, engines, Console.Out) { LoopIterations = loops };
     harness.Run(cls, seed, instructions, perImage, perDump);
     Console.WriteLine();
     Console.WriteLine($"== class {cls.Name}: seed {seed}, {instructions} instructions generated, {sw.Elapsed.TotalSeconds:0.0} s (qemu {harness.QemuTime.TotalSeconds:0.0} s)");

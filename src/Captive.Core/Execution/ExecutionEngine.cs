@@ -14,6 +14,12 @@ public sealed record EngineOptions
     /// <summary>Count executed blocks and guest instructions (costs a little speed in translated code).</summary>
     public bool CountInstructions { get; init; }
 
+    /// <summary>
+    /// Count executions per guest block, for <see cref="ExecutionStatistics.BlockProfile"/> (the interpreter
+    /// engine; translating engines ignore it for now).
+    /// </summary>
+    public bool ProfileBlocks { get; init; }
+
     /// <summary>Maximum guest instructions per translated block.</summary>
     public int MaxBlockInstructions { get; init; } = 64;
 

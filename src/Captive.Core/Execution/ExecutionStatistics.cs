@@ -33,6 +33,9 @@ public sealed class ExecutionStatistics
     /// <summary>Blocks executed, where the engine counts them (-1 when unknown).</summary>
     public long BlocksExecuted { get => Interlocked.Read(ref _blocksExecuted); set => Interlocked.Exchange(ref _blocksExecuted, value); }
 
+    /// <summary>Executions per guest block, when the engine was asked to profile (<see cref="EngineOptions.ProfileBlocks"/>); otherwise empty.</summary>
+    public IReadOnlyList<BlockProfileEntry> BlockProfile { get; internal set; } = [];
+
     /// <summary>Wall-clock time of the run.</summary>
     public TimeSpan WallTime { get; set; }
 
@@ -110,6 +113,7 @@ public sealed class ExecutionStatistics
         s._translationTicks = Interlocked.Read(ref _translationTicks); s._codeBytes = CodeBytes;
         s._instructionsExecuted = InstructionsExecuted; s._blocksExecuted = BlocksExecuted; s.WallTime = WallTime;
         s._longestQuiet = Interlocked.Read(ref _longestQuiet);
+        s.BlockProfile = BlockProfile;
         return s;
     }
 
@@ -133,6 +137,19 @@ public sealed class ExecutionStatistics
         Section("faults", Faults);
         if (WallTime > TimeSpan.Zero)
             sb.AppendLine($"longest stretch without exits or channel requests: {LongestQuietStretch.TotalMilliseconds:F1} ms ({100 * LongestQuietStretch / WallTime:F0}% of wall time)");
+        if (BlockProfile.Count > 0)
+        {
+            long total = BlockProfile.Sum(b => b.Executions * b.Instructions);
+            sb.AppendLine($"hottest blocks (of {BlockProfile.Count}; share of {total} guest instructions executed):");
+            foreach (var b in BlockProfile.OrderByDescending(b => b.Executions * b.Instructions).Take(20))
+                sb.AppendLine($"  0x{b.GuestAddress:x}: {b.Instructions} instructions, {b.Executions} executions, {100.0 * b.Executions * b.Instructions / Math.Max(1, total):F1}%");
+        }
         return sb.ToString();
     }
 }
+
+/// <summary>How often one guest block ran.</summary>
+/// <param name="GuestAddress">The block's first guest instruction.</param>
+/// <param name="Instructions">Guest instructions in the block.</param>
+/// <param name="Executions">Times the block was entered.</param>
+public readonly record struct BlockProfileEntry(ulong GuestAddress, int Instructions, long Executions);

@@ -19,6 +19,7 @@ public sealed class InterpreterEngine : ExecutionEngine
     private readonly byte[] _state;
     private readonly IrInterpreter _interpreter;
     private readonly Dictionary<ulong, IrBlock> _blocks = new();
+    private readonly Dictionary<IrBlock, long>? _profile;
     private readonly long _counterStart = Stopwatch.GetTimestamp();
     private volatile bool _cancel;
     private bool _disposed;
@@ -30,6 +31,7 @@ public sealed class InterpreterEngine : ExecutionEngine
         _access = new PhysicalMemoryAccess(_memory, system.Bus, () => (ulong)(Stopwatch.GetTimestamp() - _counterStart));
         _state = new byte[Layout.Size];
         _interpreter = new IrInterpreter(Layout);
+        if (options.ProfileBlocks) _profile = new(ReferenceEqualityComparer.Instance);
         WriteNzcv(0);
     }
 
@@ -76,6 +78,8 @@ public sealed class InterpreterEngine : ExecutionEngine
             Statistics.InstructionsExecuted = instructions;
             Statistics.BlocksExecuted = blocks;
             Statistics.WallTime = wall.Elapsed;
+            if (_profile is not null)
+                Statistics.BlockProfile = [.. _profile.Select(kv => new BlockProfileEntry(kv.Key.GuestAddress, kv.Key.GuestInstructionCount, kv.Value))];
         }
     }
 
@@ -107,6 +111,7 @@ public sealed class InterpreterEngine : ExecutionEngine
                 }
                 blocks++;
                 instructions += block.GuestInstructionCount;
+                if (_profile is not null) CollectionsMarshal.GetValueRefOrAddDefault(_profile, block, out _)++;
                 if (outcome.Trap == IrTrapKind.None)
                 {
                     BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), outcome.NextPc);

@@ -53,10 +53,35 @@ internal sealed unsafe class CodeCache
     /// <summary>Records a block just written at the start of the free space.</summary>
     public void Commit(ulong guestPc, int length, List<PendingLink> links)
     {
+        ulong rip = Allocate(length, guestPc);
+        _blocks[guestPc] = rip;
+        Link(links);
+        Arrived(guestPc, rip);
+    }
+
+    /// <summary>
+    /// Records a region just written at the start of the free space: one unit of code with an entry for each of
+    /// its blocks (<paramref name="entries"/>, x86 addresses, in the order of <paramref name="guestPcs"/>).
+    /// </summary>
+    public void CommitRegion(IReadOnlyList<ulong> guestPcs, IReadOnlyList<ulong> entries, int length, List<PendingLink> links)
+    {
+        Allocate(length, guestPcs[0]);
+        for (int k = 0; k < guestPcs.Count; k++) _blocks[guestPcs[k]] = entries[k];
+        Link(links);
+        for (int k = 0; k < guestPcs.Count; k++) Arrived(guestPcs[k], entries[k]);
+    }
+
+    private ulong Allocate(int length, ulong guestPc)
+    {
         ulong rip = _virtual + _used;
         _used = (_used + (ulong)length + 15) & ~15UL;
-        _blocks[guestPc] = rip;
         _ranges.Add((rip, rip + (ulong)length, guestPc));
+        return rip;
+    }
+
+    /// <summary>Patches the new code's direct branches whose targets exist; the others wait for them.</summary>
+    private void Link(List<PendingLink> links)
+    {
         foreach (var link in links)
         {
             ulong target = Resolve(link.GuestTarget);
@@ -67,6 +92,11 @@ internal sealed unsafe class CodeCache
                 list.Add(link.Rel32Address);
             }
         }
+    }
+
+    /// <summary>Points the branches that waited for <paramref name="guestPc"/> at its code, and publishes it.</summary>
+    private void Arrived(ulong guestPc, ulong rip)
+    {
         if (_pending.Remove(guestPc, out var waiting))
             foreach (var site in waiting) Patch(site, rip);
         Publish(guestPc, rip);
@@ -171,22 +201,132 @@ internal sealed unsafe class BlockTranslator
                 ulong at = _work.Dequeue();
                 if (_cache.Contains(at)) continue;
                 if (!_fetcher.TryFetch(at, out _) && at != pc) continue;
+                if (!_interpretAll && FindRegion(at))
+                {
+                    bytes += EmitRegion();
+                    foreach (var b in _region)
+                    {
+                        blocks++; instructions += b.GuestInstructionCount;
+                        EnqueueSuccessors(b);
+                    }
+                    continue;
+                }
                 _block.Reset(at);
                 _frontEnd.LowerBlock(at, _fetcher, _block, _maxInstructions);
                 int length = Emit(at);
                 blocks++; instructions += _block.GuestInstructionCount; bytes += length;
-                ref readonly var t = ref _block.Terminal;
-                if (t.Kind == IrTerminalKind.Jump) _work.Enqueue(t.Target);
-                else if (t.Kind == IrTerminalKind.Branch) { _work.Enqueue(t.FallThrough); _work.Enqueue(t.Target); }
+                EnqueueSuccessors(_block);
             }
             _stats.CountTranslation(blocks, instructions, Stopwatch.GetTimestamp() - start, bytes);
             if (_logger is not null) Log.Translated(_logger, blocks, instructions, pc);
         }
     }
 
+    private void EnqueueSuccessors(IrBlock block)
+    {
+        ref readonly var t = ref block.Terminal;
+        if (t.Kind == IrTerminalKind.Jump) _work.Enqueue(t.Target);
+        else if (t.Kind == IrTerminalKind.Branch) { _work.Enqueue(t.FallThrough); _work.Enqueue(t.Target); }
+    }
+
+    // Region discovery: the blocks on cycles of direct branches through the requested block, each cycle at most
+    // MaxRegionBlocks long, lowered once each into a small pool.
+    private readonly List<IrBlock> _lowered = new();
+    private readonly bool[] _loweredJoins = new bool[MaxLowered];
+    private int _loweredCount;
+    private readonly List<IrBlock> _region = new();
+    private readonly List<IrBlock> _path = new();
+    private readonly List<ulong> _regionPcs = new(), _regionEntries = new();
+
+    /// <summary>The lowered block at <paramref name="pc"/> when it may join a region, else null (lowered once per discovery).</summary>
+    private IrBlock? LowerForRegion(ulong pc)
+    {
+        for (int i = 0; i < _loweredCount; i++) if (_lowered[i].GuestAddress == pc) return _loweredJoins[i] ? _lowered[i] : null;
+        if (_loweredCount == MaxLowered || !_fetcher.TryFetch(pc, out _)) return null;
+        if (_loweredCount == _lowered.Count) _lowered.Add(new IrBlock());
+        int k = _loweredCount++;
+        var b = _lowered[k];
+        b.Reset(pc);
+        _frontEnd.LowerBlock(pc, _fetcher, b, _maxInstructions);
+        _loweredJoins[k] = _compiler.CanJoinRegion(b);
+        return _loweredJoins[k] ? b : null;
+    }
+
+    private const int MaxLowered = 12;
+
+    /// <summary>Fills <see cref="_region"/> with the loop through <paramref name="pc"/>, if there is one.</summary>
+    private bool FindRegion(ulong pc)
+    {
+        _loweredCount = 0;
+        _region.Clear();
+        _path.Clear();
+        var head = LowerForRegion(pc);
+        if (head is null) return false;
+        Walk(head, pc);
+        return _region.Count > 0;
+    }
+
+    private void Walk(IrBlock block, ulong head)
+    {
+        _path.Add(block);
+        ref readonly var t = ref block.Terminal;
+        if (t.Kind is IrTerminalKind.Jump or IrTerminalKind.Branch)
+        {
+            Step(t.Target, head);
+            if (t.Kind == IrTerminalKind.Branch) Step(t.FallThrough, head);
+        }
+        _path.RemoveAt(_path.Count - 1);
+    }
+
+    private void Step(ulong next, ulong head)
+    {
+        if (next == head)
+        {
+            foreach (var b in _path)
+                if (!_region.Contains(b) && _region.Count < X86BlockCompiler.MaxRegionBlocks) _region.Add(b);
+            return;
+        }
+        if (_path.Count == X86BlockCompiler.MaxRegionBlocks) return;
+        foreach (var b in _path) if (b.GuestAddress == next) return;
+        var nb = LowerForRegion(next);
+        if (nb is not null) Walk(nb, head);
+    }
+
+    private int EmitRegion()
+    {
+        _regionPcs.Clear();
+        foreach (var b in _region) _regionPcs.Add(b.GuestAddress);
+        for (int attempt = 0; ; attempt++)
+        {
+            var (rip, host, capacity) = _cache.Next();
+            var writer = new Runtime.SpanCodeWriter((byte*)host, capacity);
+            try
+            {
+                var links = _compiler.CompileRegion(_region, rip, writer, _resolve, _killsFlags, _regionEntries);
+                _cache.CommitRegion(_regionPcs, _regionEntries, writer.Position, links);
+                if (_log is not null)
+                {
+                    foreach (var b in _region) _log.WriteLine(b.ToString());
+                    WriteCode(rip, host, writer.Position);
+                }
+                return writer.Position;
+            }
+            catch (Runtime.CodeBufferFullException) when (attempt == 0)
+            {
+                _cache.Flush();
+                if (_logger is not null) Log.CodeCacheFlushed(_logger, _cache.Flushes);
+            }
+        }
+    }
+
     private void WriteTranslationLog(ulong rip, nint host, int length)
     {
         _log!.WriteLine(_block.ToString());
+        WriteCode(rip, host, length);
+    }
+
+    private void WriteCode(ulong rip, nint host, int length)
+    {
         var bytes = new ReadOnlySpan<byte>((void*)host, length).ToArray();
         var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(bytes), rip);
         var formatter = new Iced.Intel.GasFormatter();
@@ -195,9 +335,9 @@ internal sealed unsafe class BlockTranslator
         {
             var insn = decoder.Decode();
             formatter.Format(insn, output);
-            _log.WriteLine($"    {insn.IP:x}: {output.ToStringAndReset()}");
+            _log!.WriteLine($"    {insn.IP:x}: {output.ToStringAndReset()}");
         }
-        _log.Flush();
+        _log!.Flush();
     }
 
     private int Emit(ulong at)

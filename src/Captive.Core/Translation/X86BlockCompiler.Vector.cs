@@ -109,7 +109,6 @@ internal sealed partial class X86BlockCompiler
         for (int i = 0; i < n; i++) { _xloc[i] = -1; _isVec[i] = insts[i].IsVector; }
         Array.Clear(_xLive);
         _xPinned = 0;
-        _constants.Clear();
     }
 
     private int XAlloc()

@@ -177,22 +177,38 @@ internal sealed partial class X86BlockCompiler
     public List<PendingLink> Compile(IrBlock block, ulong rip, Runtime.SpanCodeWriter writer, Func<ulong, ulong> resolve,
         Func<ulong, bool>? killsFlags = null)
     {
-        _selfKills = KillsFlagsAtEntry(block);
-        _selfPc = block.GuestAddress;
+        BeginUnit(rip, resolve, killsFlags);
+        _regionCount = 0;
+        CompileBody(block);
+        return EndUnit(rip, writer);
+    }
+
+    /// <summary>Starts a unit of code: one block, or the blocks of a region.</summary>
+    private void BeginUnit(ulong rip, Func<ulong, ulong> resolve, Func<ulong, bool>? killsFlags)
+    {
         _killsFlagsOf = killsFlags;
         _resolve = resolve;
         _rip = rip;
-        _block = block;
         _a.Reset();
         _links.Clear();
         _stubs.Clear();
         _lastBind = -1;
         _outOfLine.Clear();
+        _constants.Clear();
+    }
+
+    /// <summary>Compiles one block's body and terminal into the current unit.</summary>
+    private void CompileBody(IrBlock block)
+    {
+        _selfKills = KillsFlagsAtEntry(block);
+        _selfPc = block.GuestAddress;
+        _block = block;
         _touched.Clear();
         Array.Clear(_regLive);
         Array.Clear(_regBound);
         _flagsInX86 = false;
         Analyse(block);
+        if (_regionCount > 0) BindRegionSlots();
         if (_hasFp) EmitFpGuard();
 
         if (_options.CountExecution)
@@ -213,7 +229,13 @@ internal sealed partial class X86BlockCompiler
         }
         _pinned = 0;
         _current = insts.Length;
-        EmitTerminal(block);
+        if (_regionCount > 0) EmitRegionTerminal(block); else EmitTerminal(block);
+        foreach (int s in _touched) { _slotReg[s] = -1; _slotDirty[s] = false; }
+    }
+
+    /// <summary>Ends the unit: out-of-line code, constants, encoding and the direct branches still to link.</summary>
+    private List<PendingLink> EndUnit(ulong rip, Runtime.SpanCodeWriter writer)
+    {
         foreach (var emit in _outOfLine) emit();
         EmitConstants();
 
@@ -227,7 +249,6 @@ internal sealed partial class X86BlockCompiler
             writer.PatchInt32(rel32 - rip, checked((int)(long)(_encoder.LabelRip(stubLabel) - (rel32 + 4))));
             pending.Add(new PendingLink(rel32, target));
         }
-        foreach (int s in _touched) { _slotReg[s] = -1; _slotDirty[s] = false; }
         return pending;
     }
 
@@ -315,7 +336,13 @@ internal sealed partial class X86BlockCompiler
     }
 
     /// <summary>Whether the block at <paramref name="target"/> overwrites NZCV before reading it.</summary>
-    private bool KillsFlags(ulong target) => target == _selfPc ? _selfKills : _killsFlagsOf is not null && _killsFlagsOf(target);
+    private bool KillsFlags(ulong target)
+    {
+        if (target == _selfPc) return _selfKills;
+        int k = RegionIndex(target);
+        if (k >= 0) return _regionKills[k];
+        return _killsFlagsOf is not null && _killsFlagsOf(target);
+    }
 
     /// <summary>The x86 address of the translated block of <paramref name="target"/> (this block itself included), or 0.</summary>
     private ulong ResolveTarget(ulong target) => target == _selfPc ? _rip : _resolve(target);
@@ -1150,6 +1177,36 @@ internal sealed partial class X86BlockCompiler
         });
     }
 
+    /// <summary>
+    /// Sets the x86 flags for the branch terminal's condition and returns the x86 condition that means "taken"
+    /// (<see cref="X86Cond.Always"/> for an ARM condition that always holds).
+    /// </summary>
+    private X86Cond EmitBranchCondition(IrBlock block)
+    {
+        int c = block.Terminal.Condition;
+        var ci = block.Instructions[c];
+        if (_deferred[c] && ci.Opcode == IrOpcode.CondHolds)
+        {
+            var cond = X86CondEmitter.FromArm((int)ci.Immediate);
+            if (cond != X86Cond.Always) LoadFlags();
+            return cond;
+        }
+        if (_deferred[c])
+        {
+            // Materialise operands first: that may allocate, which may spill.
+            Use(ci.A); if (!IsImm(ci.B, ci.Size, out _)) Use(ci.B);
+            EmitCompareOnly(ci);
+            return ci.Opcode switch
+            {
+                IrOpcode.CmpEq => X86Cond.E, IrOpcode.CmpNe => X86Cond.NE,
+                IrOpcode.CmpUlt => X86Cond.B, _ => X86Cond.L,
+            };
+        }
+        int r = Use(c);
+        _a.test(_r64[r], _r64[r]);
+        return X86Cond.NE;
+    }
+
     private void EmitTerminal(IrBlock block)
     {
         ref readonly var t = ref block.Terminal;
@@ -1163,34 +1220,8 @@ internal sealed partial class X86BlockCompiler
                 break;
             case IrTerminalKind.Branch:
             {
-                int c = t.Condition;
-                var ci = block.Instructions[c];
-                X86Cond cond;
-                if (_deferred[c] && ci.Opcode == IrOpcode.CondHolds)
-                {
-                    FlushSlots();
-                    cond = X86CondEmitter.FromArm((int)ci.Immediate);
-                    if (cond != X86Cond.Always) LoadFlags();
-                }
-                else if (_deferred[c])
-                {
-                    // Materialise operands first: that may allocate, which may spill.
-                    Use(ci.A); if (!IsImm(ci.B, ci.Size, out _)) Use(ci.B);
-                    FlushSlots();
-                    EmitCompareOnly(ci);
-                    cond = ci.Opcode switch
-                    {
-                        IrOpcode.CmpEq => X86Cond.E, IrOpcode.CmpNe => X86Cond.NE,
-                        IrOpcode.CmpUlt => X86Cond.B, _ => X86Cond.L,
-                    };
-                }
-                else
-                {
-                    int r = Use(c);
-                    FlushSlots();
-                    _a.test(_r64[r], _r64[r]);
-                    cond = X86Cond.NE;
-                }
+                var cond = EmitBranchCondition(block);
+                FlushSlots(); // stores: the x86 flags stay
                 if (cond == X86Cond.Always) { SaveFlagsForEdge(t.Target); EmitLink(t.Target); break; }
                 SaveFlagsForEdge(t.Target);     // lahf/seto/mov leave the flags the jcc tests intact
                 EmitLink(t.Target, cond);

@@ -30,27 +30,20 @@ internal static class X86CondEmitter
         X86Cond.LE => 0x8E, X86Cond.G => 0x8F, _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
-    public static void Jcc(Assembler a, X86Cond c, ulong target)
+    /// <summary>The rel32 form of the conditional jump (or <c>jmp</c> for <see cref="X86Cond.Always"/>).</summary>
+    private static Code JccCode(X86Cond c) => c switch
     {
-        switch (c)
-        {
-            case X86Cond.E: a.je(target); break;
-            case X86Cond.NE: a.jne(target); break;
-            case X86Cond.AE: a.jae(target); break;
-            case X86Cond.B: a.jb(target); break;
-            case X86Cond.S: a.js(target); break;
-            case X86Cond.NS: a.jns(target); break;
-            case X86Cond.O: a.jo(target); break;
-            case X86Cond.NO: a.jno(target); break;
-            case X86Cond.A: a.ja(target); break;
-            case X86Cond.BE: a.jbe(target); break;
-            case X86Cond.GE: a.jge(target); break;
-            case X86Cond.L: a.jl(target); break;
-            case X86Cond.G: a.jg(target); break;
-            case X86Cond.LE: a.jle(target); break;
-            default: a.jmp(target); break;
-        }
-    }
+        X86Cond.E => Code.Je_rel32_64, X86Cond.NE => Code.Jne_rel32_64, X86Cond.AE => Code.Jae_rel32_64,
+        X86Cond.B => Code.Jb_rel32_64, X86Cond.S => Code.Js_rel32_64, X86Cond.NS => Code.Jns_rel32_64,
+        X86Cond.O => Code.Jo_rel32_64, X86Cond.NO => Code.Jno_rel32_64, X86Cond.A => Code.Ja_rel32_64,
+        X86Cond.BE => Code.Jbe_rel32_64, X86Cond.GE => Code.Jge_rel32_64, X86Cond.L => Code.Jl_rel32_64,
+        X86Cond.G => Code.Jg_rel32_64, X86Cond.LE => Code.Jle_rel32_64, _ => Code.Jmp_rel32_64,
+    };
+
+    public static void Jcc(Assembler a, X86Cond c, ulong target) => a.AddInstruction(Instruction.CreateBranch(JccCode(c), target));
+
+    /// <summary>A conditional jump to a label (the encoder resolves a label id in the branch target).</summary>
+    public static void Jcc(Assembler a, X86Cond c, Label target) => a.AddInstruction(Instruction.CreateBranch(JccCode(c), target.Id));
 
     public static void Setcc(Assembler a, X86Cond c, AssemblerRegister8 r)
     {

@@ -40,6 +40,9 @@ public sealed record VirtMachineOptions
     /// <summary>When set, every translated block's IR and host code is written here (a debugging aid).</summary>
     public TextWriter? TranslationLog { get; init; }
 
+    /// <summary>Count executions per guest block (<see cref="Captive.Core.Execution.ExecutionStatistics.BlockProfile"/>; interpreter engine).</summary>
+    public bool ProfileBlocks { get; init; }
+
     /// <summary>Translating engines: interpret every block on the host instead (a debugging aid; see <see cref="EngineOptions.InterpretAllBlocks"/>).</summary>
     public bool InterpretAllBlocks { get; init; }
 
@@ -75,6 +78,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
             CountInstructions = options.CountInstructions,
             MaxBlockInstructions = options.MaxBlockInstructions,
             TranslationLog = options.TranslationLog,
+            ProfileBlocks = options.ProfileBlocks,
             LoggerFactory = options.LoggerFactory,
             InterpretAllBlocks = options.InterpretAllBlocks,
         };
