@@ -479,8 +479,7 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private int DestFrom(int i, int a, int size, int other = -1)
     {
-        bool sharesWithOther = other >= 0 && (other == a || (_loc[other] >= 0 && _loc[other] == _loc[a]));
-        if (_loc[a] >= 0 && _lastUse[a] == i && _regLive[_loc[a]] == 1 && _regBound[_loc[a]] == 0 && !sharesWithOther)
+        if (CanTakeOver(i, a, other))
         {
             int r = _loc[a];
             _regLive[r]--; _loc[a] = -1;
@@ -491,6 +490,16 @@ internal sealed partial class X86BlockCompiler
         int d = Alloc();
         if (size == 4) _a.mov(_r32[d], _r32[src]); else _a.mov(_r64[d], _r64[src]);
         return d;
+    }
+
+    /// <summary>
+    /// True when the result of instruction <paramref name="i"/> may overwrite operand <paramref name="a"/>'s register:
+    /// this is <paramref name="a"/>'s last use, nothing else lives or is cached there, and the other operand is elsewhere.
+    /// </summary>
+    private bool CanTakeOver(int i, int a, int other)
+    {
+        bool sharesWithOther = other >= 0 && (other == a || (_loc[other] >= 0 && _loc[other] == _loc[a]));
+        return _loc[a] >= 0 && _lastUse[a] == i && _regLive[_loc[a]] == 1 && _regBound[_loc[a]] == 0 && !sharesWithOther;
     }
 
     // ───────────────────────────── guest register cache ─────────────────────────────
@@ -608,6 +617,31 @@ internal sealed partial class X86BlockCompiler
         Define(i, d);
     }
 
+    /// <summary>
+    /// An addition whose first operand stays live (or is a cached guest register) is one LEA into a fresh
+    /// register instead of a copy and an ADD; LEA also leaves the x86 flags, which may hold the guest's NZCV.
+    /// Returns whether the flags were kept.
+    /// </summary>
+    private bool EmitAdd(int i, in IrInstruction x)
+    {
+        if (CanTakeOver(i, x.A, x.B) || x.Size is not (4 or 8)) { Binary(i, x, Alu.Add); return false; }
+        int ra = Use(x.A);
+        if (IsImm(x.B, x.Size, out int imm))
+        {
+            int d = Alloc();
+            if (x.Size == 8) _a.lea(_r64[d], __qword_ptr[_r64[ra] + imm]); else _a.lea(_r32[d], __dword_ptr[_r64[ra] + imm]);
+            Define(i, d);
+        }
+        else
+        {
+            int rb = Use(x.B);
+            int d = Alloc();
+            if (x.Size == 8) _a.lea(_r64[d], __qword_ptr[_r64[ra] + _r64[rb]]); else _a.lea(_r32[d], __dword_ptr[_r64[ra] + _r64[rb]]);
+            Define(i, d);
+        }
+        return true;
+    }
+
     private void EmitInstruction(int i, in IrInstruction x)
     {
         bool keepFlags = false;
@@ -618,7 +652,7 @@ internal sealed partial class X86BlockCompiler
                 break; // materialised where used
             case IrOpcode.GetReg: EmitGetReg(i, x); keepFlags = true; break;
             case IrOpcode.SetReg: EmitSetReg(x); keepFlags = true; break;
-            case IrOpcode.Add: Binary(i, x, Alu.Add); break;
+            case IrOpcode.Add: keepFlags = EmitAdd(i, x); break;
             case IrOpcode.Sub: Binary(i, x, Alu.Sub); break;
             case IrOpcode.And: Binary(i, x, Alu.And); break;
             case IrOpcode.Or: Binary(i, x, Alu.Or); break;
@@ -1044,8 +1078,9 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private void RangeCheck(int ra, int size, Label slow)
     {
-        _a.mov(rax, _r64[ra]);
-        if (_options.RamBase != 0) _a.sub(rax, (int)_options.RamBase);
+        if (_options.RamBase == 0) _a.mov(rax, _r64[ra]);
+        else if (_options.RamBase <= int.MaxValue) _a.lea(rax, __qword_ptr[_r64[ra] - (int)_options.RamBase]);
+        else { _a.mov(rax, _r64[ra]); _a.mov(rcx, (long)_options.RamBase); _a.sub(rax, rcx); }
         ulong limit = _options.RamSize - (ulong)size; // the last offset an access of this size may start at
         if (limit < int.MaxValue) _a.cmp(rax, (int)limit);
         else { _a.mov(rcx, (long)limit); _a.cmp(rax, rcx); }
@@ -1234,7 +1269,16 @@ internal sealed partial class X86BlockCompiler
                 int r = Use(t.Value);
                 FlushSlots();
                 _a.mov(__qword_ptr[r15 + _layout.PcOffset], _r64[r]);
-                _a.jmp(_entry.Dispatch);
+                // The dispatcher's table lookup, inline: each indirect branch site gets an indirect jump of its own,
+                // which the host CPU predicts per site (one shared jump would mix every RET and jump table).
+                _a.mov(ecx, _r32[r]);
+                _a.shr(ecx, 2);
+                _a.and(ecx, VmLayout.LookupEntries - 1);
+                _a.shl(ecx, 4);
+                _a.mov(rdx, (long)(VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset));
+                _a.cmp(__qword_ptr[rdx + rcx], _r64[r]);
+                _a.jne(_entry.Dispatch); // a miss: the dispatcher asks for a translation
+                _a.jmp(__qword_ptr[rdx + rcx + 8]);
                 break;
             }
             default:
