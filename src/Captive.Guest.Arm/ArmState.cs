@@ -106,10 +106,10 @@ public static class ArmState
     /// <summary>Offset of FAR_EL1.</summary>
     public const int FarEl1 = 368;
 
-    /// <summary>Offset of the banked SP_EL0 (valid while SPSel = 1).</summary>
+    /// <summary>Offset of the banked SP_EL0 (valid while SP_EL0 is not the stack pointer in use).</summary>
     public const int SpEl0 = 376;
 
-    /// <summary>Offset of the banked SP_EL1 (valid while SPSel = 0).</summary>
+    /// <summary>Offset of the banked SP_EL1 (valid while SP_EL1 is not the stack pointer in use: at EL0, or SPSel = 0).</summary>
     public const int SpEl1 = 384;
 
     /// <summary>Offset of the address the exclusive monitor is armed for.</summary>
@@ -117,6 +117,12 @@ public static class ArmState
 
     /// <summary>Offset of the exclusive monitor's armed flag (1 armed, 0 open).</summary>
     public const int ExclusiveArmed = 400;
+
+    /// <summary>
+    /// PSTATE.EL, the exception level (0 or 1; this machine implements neither EL2 nor EL3). MRS CurrentEL reads it
+    /// shifted left by 2. Exception entry and return change it; SP follows it (see <see cref="SpSel"/>).
+    /// </summary>
+    public const int CurrentEl = 408;
 
     /// <summary>Offset of SIMD&amp;FP register V0; V[n] is at <c>V0 + 16·n</c> (low 8 bytes, then high 8 bytes).</summary>
     public const int V0 = 512;

@@ -49,6 +49,10 @@ public enum IrTrapKind : byte
     /// <see cref="IrTerminal.Value"/> = the value written).
     /// </summary>
     SystemRegisterWrite,
+    /// <summary>ERET: the host restores PSTATE from SPSR and continues at ELR (Info = the instruction word).</summary>
+    ExceptionReturn,
+    /// <summary>No instruction could be fetched at the block's address (Info = 0).</summary>
+    FetchFault,
 }
 
 /// <summary>The terminal of a block.</summary>

@@ -22,6 +22,8 @@ internal enum SysRegAccess : byte
     SpSel,
     /// <summary>CNTVCT_EL0: read through <c>ReadCounter</c>; MSR is UNDEFINED.</summary>
     Counter,
+    /// <summary>CurrentEL: PSTATE.EL (<see cref="ArmState.CurrentEl"/>) in bits 3:2; MSR is UNDEFINED.</summary>
+    CurrentEl,
 }
 
 /// <summary>One system register: its GNU name, how MRS/MSR lower, and where it lives.</summary>
@@ -78,7 +80,7 @@ internal static class SystemRegisterTable
         // Processor state
         [A64SystemRegisters.Encode(3, 0, 4, 1, 0)] = new("sp_el0", SysRegAccess.Slot, ArmState.SpEl0),
         [A64SystemRegisters.Encode(3, 0, 4, 2, 0)] = new("spsel", SysRegAccess.SpSel, ArmState.SpSel),
-        [A64SystemRegisters.Encode(3, 0, 4, 2, 2)] = new("currentel", SysRegAccess.Constant, Value: A64SystemRegisters.CurrentElValue),
+        [A64SystemRegisters.Encode(3, 0, 4, 2, 2)] = new("currentel", SysRegAccess.CurrentEl),
         [A64SystemRegisters.Encode(3, 3, 4, 2, 0)] = new("nzcv", SysRegAccess.Nzcv),
         [A64SystemRegisters.Encode(3, 3, 4, 2, 1)] = new("daif", SysRegAccess.Daif, ArmState.Daif),
         [A64SystemRegisters.Encode(3, 3, 4, 4, 0)] = new("fpcr", SysRegAccess.Slot, ArmState.Fpcr),

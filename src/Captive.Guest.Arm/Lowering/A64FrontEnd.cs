@@ -11,21 +11,22 @@ namespace Captive.Guest.Arm.Lowering;
 /// <para>Block boundaries. A block ends after the first instruction that branches or traps, after an
 /// instruction whose effect the host must see before the next one (MSR DAIF/DAIFSet/DAIFClr), or after
 /// <c>maxInstructions</c> instructions with a jump to the next address.</para>
-/// <para>Traps. UNDEFINED encodings trap <see cref="IrTrapKind.Undefined"/>, defined encodings that are not
-/// implemented yet trap <see cref="IrTrapKind.Unsupported"/>; both with Info = the instruction word,
-/// Target = its address and FallThrough = the next address. SVC, HVC, SMC, BRK and HLT trap with
-/// Info = imm16; WFI traps <see cref="IrTrapKind.Wfi"/>; MSR SCTLR_EL1 traps
-/// <see cref="IrTrapKind.SystemRegisterWrite"/> with Info = <see cref="A64SystemRegisters.SctlrEl1"/> and
-/// Value = the value written, and does not store it (the host does). ERET, TLBI, AT, the exclusive pair
-/// instructions, LDTR/STTR, CRC32 and MRS/MSR of registers not listed in the <see cref="ArmState"/> table
-/// trap as unsupported, so the host can emulate them from the instruction word.</para>
+/// <para>Exceptions. Synchronous exceptions are taken in the lowered IR itself, like the hardware takes them:
+/// UNDEFINED encodings (and SMC and HLT: this machine has no EL3 and no halting debug), SVC and BRK write
+/// ESR_EL1, ELR_EL1 and SPSR_EL1, switch to SP_EL1, mask DAIF, enter EL1 and end the block with an indirect
+/// jump to the vector (VBAR_EL1 + 0x000, 0x200 or 0x400).</para>
+/// <para>Traps to the host. Defined encodings that are not implemented yet trap <see cref="IrTrapKind.Unsupported"/>
+/// with Info = the instruction word, Target = its address and FallThrough = the next address. HVC traps with
+/// Info = imm16 (PSCI, the firmware's interface); WFI traps <see cref="IrTrapKind.Wfi"/>; ERET traps
+/// <see cref="IrTrapKind.ExceptionReturn"/>; MSR SCTLR_EL1 traps <see cref="IrTrapKind.SystemRegisterWrite"/> with
+/// Info = <see cref="A64SystemRegisters.SctlrEl1"/> and Value = the value written, and does not store it (the host
+/// does). TLBI, AT and MRS/MSR of registers not listed in the <see cref="ArmState"/> table trap as unsupported.</para>
 /// <para>Fetch failure. When the instruction at some address cannot be fetched, the block ends before it
 /// with a jump to it; if it is the first instruction of the block, the block is a single
-/// <see cref="IrTrapKind.Undefined"/> trap with Info = 0, Target = the address, FallThrough = address + 4,
-/// and <see cref="IrBlock.GuestInstructionCount"/> = 0. The host tells it from UDF #0 (also Info = 0) by
-/// the instruction count, or by fetching again, and raises the instruction abort.</para>
-/// <para>Not modelled yet: the code runs at EL1 (CurrentEL reads EL1, there is no EL0 lowering mode),
-/// CPACR_EL1.FPEN does not trap SIMD&amp;FP instructions, and alignment checks are not made.</para>
+/// <see cref="IrTrapKind.FetchFault"/> trap with Target = the address, FallThrough = address + 4,
+/// and <see cref="IrBlock.GuestInstructionCount"/> = 0.</para>
+/// <para>Not modelled yet: EL0 (the lowering has no per-EL mode; ERET to EL0 stops the run), asynchronous
+/// exceptions, the MMU and its aborts, CPACR_EL1.FPEN traps of SIMD&amp;FP instructions, alignment checks.</para>
 /// </remarks>
 public sealed class A64FrontEnd : IGuestFrontEnd
 {

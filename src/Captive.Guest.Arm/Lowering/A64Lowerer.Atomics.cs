@@ -59,7 +59,7 @@ internal sealed partial class A64Lowerer
         int s = i['s'], t = i['t'];
         if ((s & 1) != 0 || (t & 1) != 0)
         {
-            Trap(IrTrapKind.Undefined, i.Word); // CASP with an odd register pair is UNDEFINED
+            Undefined(); // CASP with an odd register pair is UNDEFINED
             return;
         }
         int bytes = i['z'] == 1 ? 8 : 4;

@@ -76,20 +76,29 @@ internal sealed partial class A64Lowerer
         }
     }
 
-    /// <summary>
-    /// SPSel := <paramref name="newSel"/> (0 or 1): saves SP into the bank of the old selection and loads it
-    /// from the bank of the new one (see <see cref="ArmState"/>).
-    /// </summary>
+    /// <summary>SPSel := <paramref name="newSel"/> (0 or 1): SP moves between the banks.</summary>
     private void SwitchStackPointer(IrValue newSel)
     {
-        var oldSel = _b.GetReg(ArmState.SpSel);
+        var el = _b.GetReg(ArmState.CurrentEl);
+        SwitchStack(OnEl1Stack(), _b.And(newSel, el));
+        _b.SetReg(ArmState.SpSel, newSel);
+    }
+
+    /// <summary>1 when the stack pointer in use is SP_EL1 (EL1 with SPSel = 1), else 0 (SP_EL0).</summary>
+    private IrValue OnEl1Stack() => _b.And(_b.GetReg(ArmState.SpSel), _b.GetReg(ArmState.CurrentEl));
+
+    /// <summary>
+    /// Saves SP into the bank <paramref name="oldOnEl1"/> selects and loads it from the bank <paramref name="newOnEl1"/>
+    /// selects (each 1 for SP_EL1, 0 for SP_EL0; see <see cref="ArmState"/>).
+    /// </summary>
+    private void SwitchStack(IrValue oldOnEl1, IrValue newOnEl1)
+    {
         var sp = _b.GetReg(ArmState.Sp);
-        var sp0 = _b.Select(oldSel, _b.GetReg(ArmState.SpEl0), sp);
-        var sp1 = _b.Select(oldSel, sp, _b.GetReg(ArmState.SpEl1));
+        var sp0 = _b.Select(oldOnEl1, _b.GetReg(ArmState.SpEl0), sp);
+        var sp1 = _b.Select(oldOnEl1, sp, _b.GetReg(ArmState.SpEl1));
         _b.SetReg(ArmState.SpEl0, sp0);
         _b.SetReg(ArmState.SpEl1, sp1);
-        _b.SetReg(ArmState.Sp, _b.Select(newSel, sp1, sp0));
-        _b.SetReg(ArmState.SpSel, newSel);
+        _b.SetReg(ArmState.Sp, _b.Select(newOnEl1, sp1, sp0));
     }
 
     private static int SystemRegisterEncoding(in A64Instruction i) => (int)(i.Word >> 5) & 0xFFFF;
@@ -106,6 +115,7 @@ internal sealed partial class A64Lowerer
             SysRegAccess.Constant => K(reg.Value),
             SysRegAccess.Nzcv => _b.GetNzcv(),
             SysRegAccess.Counter => _b.ReadCounter(),
+            SysRegAccess.CurrentEl => _b.Shl(_b.GetReg(ArmState.CurrentEl), K(2)),
             _ => _b.GetReg(reg.Offset),
         };
         SetX(i['t'], value);
@@ -122,8 +132,8 @@ internal sealed partial class A64Lowerer
         int t = i['t'];
         switch (reg.Access)
         {
-            case SysRegAccess.Constant or SysRegAccess.Counter:
-                Trap(IrTrapKind.Undefined, i.Word); // read-only register
+            case SysRegAccess.Constant or SysRegAccess.Counter or SysRegAccess.CurrentEl:
+                Undefined(); // read-only register
                 return;
             case SysRegAccess.Nzcv:
                 _b.SetNzcv(X(t));

@@ -28,7 +28,7 @@ internal sealed partial class A64Lowerer
             if (!fetcher.TryFetch(pc, out uint word))
             {
                 if (count == 0)
-                    _b.Trap(IrTrapKind.Undefined, pc, pc + 4, 0);
+                    _b.Trap(IrTrapKind.FetchFault, pc, pc + 4, 0);
                 else
                     _b.Jump(pc);
                 return;
@@ -47,7 +47,7 @@ internal sealed partial class A64Lowerer
     {
         switch (i.Op)
         {
-            case A64Op.Undefined: Trap(IrTrapKind.Undefined, i.Word); return;
+            case A64Op.Undefined: Undefined(); return;
             case A64Op.Unsupported: Trap(IrTrapKind.Unsupported, i.Word); return;
 
             case A64Op.Adr or A64Op.Adrp: PcRelative(i); return;
@@ -62,13 +62,12 @@ internal sealed partial class A64Lowerer
             case A64Op.Extr: Extract(i); return;
 
             case A64Op.BCond: ConditionalBranch(i); return;
-            case A64Op.Svc: Trap(IrTrapKind.Svc, (ulong)i['i']); return;
+            case A64Op.Svc: TakeException(EcSvc, (ulong)i['i'], _pc + 4); return;
             case A64Op.Hvc: Trap(IrTrapKind.Hvc, (ulong)i['i']); return;
-            case A64Op.Smc: Trap(IrTrapKind.Smc, (ulong)i['i']); return;
-            case A64Op.Brk: Trap(IrTrapKind.Brk, (ulong)i['i']); return;
-            case A64Op.Hlt: Trap(IrTrapKind.Hlt, (ulong)i['i']); return;
-            case A64Op.Dcps or A64Op.Drps or A64Op.Udf or A64Op.Sysl: Trap(IrTrapKind.Undefined, i.Word); return; // UNDEFINED outside Debug state / unallocated
-            case A64Op.Eret: Trap(IrTrapKind.Unsupported, i.Word); return;
+            case A64Op.Brk: TakeException(EcBrk, (ulong)i['i'], _pc); return;
+            // No EL3: SMC is UNDEFINED. Halting debug is off: HLT is UNDEFINED. DCPS/DRPS outside Debug state too.
+            case A64Op.Smc or A64Op.Hlt or A64Op.Dcps or A64Op.Drps or A64Op.Udf or A64Op.Sysl: Undefined(); return;
+            case A64Op.Eret: Trap(IrTrapKind.ExceptionReturn, i.Word); return;
             case A64Op.MsrImm: MsrImmediate(i); return;
             case A64Op.Hint: Hint(i); return;
             case A64Op.Clrex: _b.SetReg(ArmState.ExclusiveArmed, _b.Const(0)); return;

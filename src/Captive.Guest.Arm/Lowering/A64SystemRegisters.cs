@@ -26,9 +26,6 @@ public static class A64SystemRegisters
     /// <summary>The value MRS MPIDR_EL1 reads: bit 31 RES1, uniprocessor affinity 0.0.0.0.</summary>
     public const ulong MpidrValue = 0x8000_0000;
 
-    /// <summary>The value MRS CurrentEL reads: EL1 in bits 3:2.</summary>
-    public const ulong CurrentElValue = 0x4;
-
     /// <summary>
     /// The value MRS CTR_EL0 reads, a Cortex-A57's: 64-byte instruction and data cache lines (IminLine, DminLine 4),
     /// PIPT instruction cache (L1Ip 3), exclusives reservation granule and writeback granule 16 words (ERG, CWG 4).

@@ -140,6 +140,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
         regs.Write(ArmState.SctlrEl1, SctlrResetValue);
         regs.Write(ArmState.Daif, 0x3C0);     // D, A, I, F masked
         regs.Write(ArmState.SpSel, 1);        // EL1h
+        regs.Write(ArmState.CurrentEl, 1);
         Engine.WriteNzcv(0);
     }
 
@@ -170,15 +171,76 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
                 return TrapResult.Continue(trap.NextPc);
             case IrTrapKind.SystemRegisterWrite:
                 return WriteSystemRegister(trap, registers);
-            case IrTrapKind.Undefined:
-                return TrapResult.Halt(StopReason.Error,
-                    $"undefined instruction {Describe(trap)}: exception entry to EL1 is not implemented yet");
+            case IrTrapKind.ExceptionReturn:
+                return ExceptionReturn(registers);
+            case IrTrapKind.FetchFault:
+                return TrapResult.Halt(StopReason.Error, FetchFaultMessage(trap.Pc, registers));
             case IrTrapKind.Unsupported:
                 return TrapResult.Halt(StopReason.Error, $"unsupported instruction {Describe(trap)}");
             default:
                 return TrapResult.Halt(StopReason.Error,
                     $"{trap.Kind.ToString().ToUpperInvariant()} #0x{trap.Info:x} {Describe(trap)}: exception entry to EL1 is not implemented yet");
         }
+    }
+
+    /// <summary>
+    /// Why the run stops at a PC with no code. The usual cause is an exception taken with no vector table installed
+    /// (VBAR_EL1 still 0), so the message names the exception and the instruction that took it.
+    /// </summary>
+    private string FetchFaultMessage(ulong pc, GuestRegisters registers)
+    {
+        string message = $"no instruction to fetch at 0x{pc:x} (no RAM there; instruction aborts are not implemented yet)";
+        ulong vbar = registers.Read(ArmState.VbarEl1);
+        if (pc - vbar >= 0x800) return message;
+        ulong esr = registers.Read(ArmState.EsrEl1), elr = registers.Read(ArmState.ElrEl1);
+        string culprit = Describe((esr >> 26) == 0x15 ? elr - 4 : elr); // SVC returns after itself
+        return $"{message}: it is the exception vector 0x{pc - vbar:x} of VBAR_EL1 0x{vbar:x}, entered for ESR_EL1 0x{esr:x} taken by {culprit}";
+    }
+
+    /// <summary>PSTATE.IL in SPSR (ARM DDI 0487 C5.2.18).</summary>
+    private const ulong SpsrIl = 1ul << 20;
+
+    /// <summary>
+    /// ERET at EL1 (pseudocode AArch64.ExceptionReturn): PSTATE from SPSR_EL1, PC from ELR_EL1, the local exclusive
+    /// monitor cleared. A return to EL1t or EL1h switches the stack pointer as SPSR.M[0] says. SPSR.M values that
+    /// name a mode this machine does not have (AArch32, EL2, EL3, reserved) make an illegal exception return: NZCV and
+    /// DAIF are restored, EL and SP stay, PSTATE.IL is set, and the instruction at ELR then takes an Illegal Execution
+    /// state exception (EC 0x0E), taken here at once. A return to EL0 stops the run: EL0 is not implemented yet.
+    /// </summary>
+    private TrapResult ExceptionReturn(GuestRegisters registers)
+    {
+        ulong spsr = registers.Read(ArmState.SpsrEl1), elr = registers.Read(ArmState.ElrEl1);
+        uint m = (uint)spsr & 0x1F;
+        Engine.WriteNzcv((uint)spsr & 0xF000_0000);
+        registers.Write(ArmState.Daif, spsr & 0x3C0);
+        registers.Write(ArmState.ExclusiveArmed, 0);
+        if (m == 0b00000)
+            return TrapResult.Halt(StopReason.Error, $"ERET to EL0 (SPSR_EL1 0x{spsr:x}, ELR_EL1 0x{elr:x}): EL0 is not implemented yet");
+        if (m is 0b00100 or 0b00101 && (spsr & SpsrIl) == 0)
+        {
+            ulong oldSel = registers.Read(ArmState.SpSel), newSel = m & 1;
+            if (oldSel != newSel)
+            {
+                ulong sp = registers.Read(ArmState.Sp);
+                registers.Write(oldSel == 1 ? ArmState.SpEl1 : ArmState.SpEl0, sp);
+                registers.Write(ArmState.Sp, registers.Read(newSel == 1 ? ArmState.SpEl1 : ArmState.SpEl0));
+                registers.Write(ArmState.SpSel, newSel);
+            }
+            return TrapResult.Continue(elr);
+        }
+        // Illegal return: the Illegal Execution state exception, from EL1 to EL1, preferred return address ELR.
+        ulong sel = registers.Read(ArmState.SpSel);
+        ulong saved = (spsr & 0xF000_03C0) | SpsrIl | 0b0100 | sel;
+        if (sel == 0)
+        {
+            registers.Write(ArmState.SpEl0, registers.Read(ArmState.Sp));
+            registers.Write(ArmState.Sp, registers.Read(ArmState.SpEl1));
+            registers.Write(ArmState.SpSel, 1);
+        }
+        registers.Write(ArmState.SpsrEl1, saved);
+        registers.Write(ArmState.EsrEl1, 0x0Eul << 26 | 1ul << 25);
+        registers.Write(ArmState.Daif, 0x3C0);
+        return TrapResult.Continue(registers.Read(ArmState.VbarEl1) + (sel == 0 ? 0x000ul : 0x200ul));
     }
 
     private TrapResult WriteSystemRegister(in GuestTrap trap, GuestRegisters registers)
@@ -195,13 +257,15 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
         return TrapResult.Halt(StopReason.Error, $"write to system register 0x{trap.Info:x} {Describe(trap)} is not implemented");
     }
 
-    private string Describe(in GuestTrap trap)
+    private string Describe(in GuestTrap trap) => Describe(trap.Pc);
+
+    private string Describe(ulong pc)
     {
         Span<byte> b = stackalloc byte[4];
-        if (!Engine.TryReadGuest(trap.Pc, b)) return $"at PC 0x{trap.Pc:x}";
+        if (!Engine.TryReadGuest(pc, b)) return $"at PC 0x{pc:x}";
         uint word = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b);
-        string? text = _frontEnd.Disassemble(word, trap.Pc);
-        return $"0x{word:x8}{(text is null ? "" : $" ({text})")} at PC 0x{trap.Pc:x}";
+        string? text = _frontEnd.Disassemble(word, pc);
+        return $"0x{word:x8}{(text is null ? "" : $" ({text})")} at PC 0x{pc:x}";
     }
 
     /// <inheritdoc/>

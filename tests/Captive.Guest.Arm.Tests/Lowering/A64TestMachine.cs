@@ -8,13 +8,16 @@ namespace Captive.Guest.Arm.Tests.Lowering;
 
 /// <summary>
 /// A minimal AArch64 machine for instruction tests: code and data in one flat RAM, the front end lowering
-/// block by block, the IR interpreter executing. Runs until a trap.
+/// block by block, the IR interpreter executing, at EL1h. Runs until a trap to the host or an exception: VBAR_EL1
+/// points at <see cref="VectorBase"/>, where no code is, and an exception entry (the lowered code jumping into the
+/// vectors) is reported as the outcome the instruction would have had as a trap (see <see cref="RunToTrap"/>).
 /// </summary>
 internal sealed class A64TestMachine : IGuestMemoryAccess, IInstructionFetcher
 {
     public const ulong RamBase = 0x4000_0000;
     public const ulong DataBase = RamBase + 0x8000;   // scratch data area tests point registers at
     public const int RamSize = 0x10000;
+    public const ulong VectorBase = 0x7000_0000;       // VBAR_EL1: no code there
 
     private readonly A64FrontEnd _frontEnd = new();
     private readonly IrInterpreter _interpreter = new(ArmState.Layout);
@@ -34,14 +37,23 @@ internal sealed class A64TestMachine : IGuestMemoryAccess, IInstructionFetcher
             BinaryPrimitives.WriteUInt32LittleEndian(Ram.AsSpan(4 * k), code[k]);
         _codeWords = code.Length;
         Write(ArmState.SpSel, 1);
+        Write(ArmState.CurrentEl, 1);
+        Write(ArmState.VbarEl1, VectorBase);
     }
 
-    /// <summary>Assembles <paramref name="source"/> at <see cref="RamBase"/> followed by <c>brk #0xf00d</c>.</summary>
+    /// <summary>
+    /// Assembles <paramref name="source"/> at <see cref="RamBase"/> followed by <c>brk #0xf00d</c>, the end marker: it
+    /// cannot be fetched, so the run stops before it without the exception a BRK takes (see <see cref="RunToEnd"/>).
+    /// </summary>
     public static A64TestMachine Assemble(string source)
     {
         GnuToolchain.RequireAssembler();
-        return new A64TestMachine(GnuToolchain.Assemble(source + "\nbrk #0xf00d"));
+        var m = new A64TestMachine(GnuToolchain.Assemble(source + "\nbrk #0xf00d"));
+        m._end = RamBase + 4 * (ulong)(m._codeWords - 1);
+        return m;
     }
+
+    private ulong _end = ulong.MaxValue;
 
     // ---- registers
 
@@ -100,7 +112,7 @@ internal sealed class A64TestMachine : IGuestMemoryAccess, IInstructionFetcher
     bool IInstructionFetcher.TryFetch(ulong address, out uint word)
     {
         word = 0;
-        if ((address & 3) != 0 || address < RamBase || address >= RamBase + (ulong)(4 * _codeWords)) return false;
+        if ((address & 3) != 0 || address < RamBase || address >= RamBase + (ulong)(4 * _codeWords) || address == _end) return false;
         word = BinaryPrimitives.ReadUInt32LittleEndian(Ram.AsSpan((int)(address - RamBase)));
         return true;
     }
@@ -120,23 +132,42 @@ internal sealed class A64TestMachine : IGuestMemoryAccess, IInstructionFetcher
         return outcome;
     }
 
-    /// <summary>Runs blocks until one traps; returns that outcome.</summary>
+    /// <summary>
+    /// Runs blocks until one traps to the host or takes an exception; returns that outcome. An exception entry is
+    /// reported from the syndrome the guest code wrote: SVC as <see cref="IrTrapKind.Svc"/> (info = imm16, PC = the
+    /// SVC: ELR_EL1 - 4), BRK as <see cref="IrTrapKind.Brk"/> (info = imm16, PC = ELR_EL1), an UNDEFINED instruction as
+    /// <see cref="IrTrapKind.Undefined"/> (info = the instruction word, PC = ELR_EL1).
+    /// </summary>
     public BlockOutcome RunToTrap(int maxBlocks = 10_000)
     {
         for (int k = 0; k < maxBlocks; k++)
         {
             var outcome = Step();
             if (outcome.Trap != IrTrapKind.None) return outcome;
+            if (Pc - VectorBase < 0x800) return ExceptionOutcome();
         }
         throw new InvalidOperationException("The guest did not trap.");
     }
 
-    /// <summary>Runs to the closing <c>brk #0xf00d</c> and checks that it was that trap.</summary>
+    private BlockOutcome ExceptionOutcome()
+    {
+        ulong esr = Read(ArmState.EsrEl1), elr = Read(ArmState.ElrEl1);
+        ulong ec = esr >> 26, iss = esr & 0x1FF_FFFF;
+        return ec switch
+        {
+            0x15 => new BlockOutcome(elr, IrTrapKind.Svc, iss, 0, elr - 4),
+            0x3C => new BlockOutcome(elr + 4, IrTrapKind.Brk, iss, 0, elr),
+            0x00 => new BlockOutcome(elr + 4, IrTrapKind.Undefined, Load(elr, 4), 0, elr),
+            _ => throw new InvalidOperationException($"Unexpected exception: ESR_EL1 0x{esr:x}, ELR_EL1 0x{elr:x}."),
+        };
+    }
+
+    /// <summary>Runs to the end marker (or a <c>brk #0xf00d</c> of the test's own) and checks that the run stopped there.</summary>
     public A64TestMachine RunToEnd()
     {
         var outcome = RunToTrap();
-        Assert.True(outcome.Trap == IrTrapKind.Brk && outcome.TrapInfo == 0xF00D,
-            $"Expected the closing BRK, got {outcome.Trap} info 0x{outcome.TrapInfo:x} at 0x{outcome.TrapPc:x}.");
+        Assert.True((outcome.Trap == IrTrapKind.FetchFault && outcome.TrapPc == _end) || (outcome.Trap == IrTrapKind.Brk && outcome.TrapInfo == 0xF00D),
+            $"Expected the end marker, got {outcome.Trap} info 0x{outcome.TrapInfo:x} at 0x{outcome.TrapPc:x}.");
         return this;
     }
 }

@@ -48,23 +48,20 @@ public sealed class BlockTests
     }
 
     [Fact]
-    public void A_block_ends_at_a_trap()
+    public void A_block_ends_at_an_exception_with_a_jump_to_the_vector()
     {
         var block = Lower(0x1000, 64, Nop, Svc0, Nop);
         Assert.Equal(2, block.GuestInstructionCount);
-        Assert.Equal(IrTrapKind.Svc, block.Terminal.Trap);
-        Assert.Equal(0x1004ul, block.Terminal.Target);
-        Assert.Equal(0x1008ul, block.Terminal.FallThrough);
+        Assert.Equal(IrTerminalKind.JumpIndirect, block.Terminal.Kind);
     }
 
     [Fact]
-    public void An_unfetchable_first_instruction_traps_undefined_with_info_zero()
+    public void An_unfetchable_first_instruction_is_a_fetch_fault()
     {
         var block = Lower(0x1000, 64);
         Assert.Equal(0, block.GuestInstructionCount);
         Assert.Equal(IrTerminalKind.Trap, block.Terminal.Kind);
-        Assert.Equal(IrTrapKind.Undefined, block.Terminal.Trap);
-        Assert.Equal(0ul, block.Terminal.Info);
+        Assert.Equal(IrTrapKind.FetchFault, block.Terminal.Trap);
         Assert.Equal(0x1000ul, block.Terminal.Target);
     }
 

@@ -12,6 +12,7 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("mrs x0, nzcv", "nzcv=NC", "x0=0xa0000000")]
     [InlineData("msr nzcv, x1", "x1=0xffffffff", "nzcv=NZCV")]
     [InlineData("mrs x0, currentel", "", "x0=4")]
+    [InlineData("mrs x0, currentel", "$CurrentEl=0", "x0=0")]
     [InlineData("mrs x0, midr_el1", "", "x0=0x411fd070")]
     [InlineData("mrs x0, mpidr_el1", "", "x0=0x80000000")]
     [InlineData("mrs x0, cntvct_el0", "", "x0=0xc0ffee")]
@@ -58,9 +59,7 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [Theory]
     [InlineData("svc #0x42", IrTrapKind.Svc, 0x42ul)]
     [InlineData("hvc #0", IrTrapKind.Hvc, 0ul)]
-    [InlineData("smc #0xffff", IrTrapKind.Smc, 0xfffful)]
     [InlineData("brk #0x3e8", IrTrapKind.Brk, 0x3e8ul)]
-    [InlineData("hlt #0xf000", IrTrapKind.Hlt, 0xf000ul)]
     [InlineData("wfi", IrTrapKind.Wfi, 0ul)]
     public void Exception_generation_traps_with_its_immediate(string asm, IrTrapKind kind, ulong info)
     {
@@ -102,7 +101,9 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("msr ttbr0_el1, x0", IrTrapKind.Unsupported)]
     [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
     [InlineData("at s1e1r, x0", IrTrapKind.Unsupported)]
-    [InlineData("eret", IrTrapKind.Unsupported)]
+    [InlineData("eret", IrTrapKind.ExceptionReturn)]
+    [InlineData("smc #0xffff", IrTrapKind.Undefined)]                 // no EL3
+    [InlineData("hlt #0xf000", IrTrapKind.Undefined)]                 // halting debug is off
     [InlineData(".inst 0xd5180000", IrTrapKind.Undefined)]              // MSR MIDR_EL1: read-only register
     [InlineData(".inst 0xd5184240", IrTrapKind.Undefined)]              // MSR CurrentEL
     [InlineData("sysl x0, #0, c0, c0, #0", IrTrapKind.Undefined)]
@@ -116,5 +117,55 @@ public sealed class SystemInstructionTests : InstructionTestBase
         Assert.Equal(word, outcome.TrapInfo);
         Assert.Equal(0x4000_0004ul, outcome.TrapPc);
         Assert.Equal(0x4000_0008ul, outcome.NextPc);
+    }
+
+    // Exception entry (ARM DDI 0487 D1.10): the values below are the ARM ARM's, for an exception taken from EL1 to EL1.
+    // ESR = EC << 26 | IL (bit 25) | ISS; SPSR = NZCV | DAIF | M (EL1t 0b0100, EL1h 0b0101); vector = VBAR + 0x000
+    // (SP_EL0 in use) or + 0x200 (SP_EL1 in use); then DAIF all masked, SPSel 1, SP = SP_EL1.
+
+    [Theory]
+    [InlineData("svc #0x42", 0x5600_0042ul, 0x4000_0008ul)]   // EC 0x15; returns after the SVC
+    [InlineData("brk #0x3e8", 0xF200_03E8ul, 0x4000_0004ul)]  // EC 0x3C; returns to the BRK
+    [InlineData("udf #7", 0x0200_0000ul, 0x4000_0004ul)]      // EC 0 (unknown reason); returns to the UDF
+    [InlineData("hlt #1", 0x0200_0000ul, 0x4000_0004ul)]
+    [InlineData("smc #1", 0x0200_0000ul, 0x4000_0004ul)]
+    public void Exception_from_EL1h_enters_the_current_EL_SP_ELx_vector(string asm, ulong esr, ulong elr)
+    {
+        var m = Prepare("nop; " + asm, "nzcv=NC $Daif=0x140 $SpSel=1 sp=0x40009000 $SpEl0=0x2222");
+        m.RunToTrap();
+        Assert.Equal(A64TestMachine.VectorBase + 0x200, m.Pc);
+        Assert.Equal(esr, m.Read(ArmState.EsrEl1));
+        Assert.Equal(elr, m.Read(ArmState.ElrEl1));
+        Assert.Equal(0xA000_0145ul, m.Read(ArmState.SpsrEl1));
+        Assert.Equal(0x3C0ul, m.Read(ArmState.Daif));
+        Assert.Equal(0x4000_9000ul, m.Sp);
+        Assert.Equal(0x2222ul, m.Read(ArmState.SpEl0));
+        Assert.Equal(1ul, m.Read(ArmState.SpSel));
+        Assert.Equal(1ul, m.Read(ArmState.CurrentEl));
+    }
+
+    [Fact]
+    public void Exception_from_EL1t_enters_the_current_EL_SP_EL0_vector_and_switches_to_SP_EL1()
+    {
+        var m = Prepare("svc #1", "nzcv=Z $Daif=0 $SpSel=0 sp=0x1111 $SpEl1=0x40009000");
+        m.RunToTrap();
+        Assert.Equal(A64TestMachine.VectorBase + 0x000, m.Pc);
+        Assert.Equal(0x4000_0004ul, m.Read(ArmState.ElrEl1));
+        Assert.Equal(0x4000_0004ul, m.Read(ArmState.SpsrEl1));
+        Assert.Equal(0x4000_9000ul, m.Sp);
+        Assert.Equal(0x1111ul, m.Read(ArmState.SpEl0));
+        Assert.Equal(1ul, m.Read(ArmState.SpSel));
+    }
+
+    [Fact]
+    public void Exception_from_EL0_enters_the_lower_EL_vector()
+    {
+        var m = Prepare("svc #3", "nzcv=N $Daif=0 $SpSel=1 $CurrentEl=0 sp=0x3333 $SpEl1=0x40009000");
+        m.RunToTrap();
+        Assert.Equal(A64TestMachine.VectorBase + 0x400, m.Pc);
+        Assert.Equal(0x8000_0000ul, m.Read(ArmState.SpsrEl1)); // M = EL0t whatever SPSel says
+        Assert.Equal(0x4000_9000ul, m.Sp);
+        Assert.Equal(0x3333ul, m.Read(ArmState.SpEl0));
+        Assert.Equal(1ul, m.Read(ArmState.CurrentEl));
     }
 }

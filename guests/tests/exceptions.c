@@ -1,0 +1,129 @@
+/*
+ * Synchronous exceptions at EL1 and ERET: SVC, BRK, UDF, HLT and SMC (both UNDEFINED here: no halting debug,
+ * no EL3), taken from EL1h and from EL1t, and an MSR to a read-only register. The vector table saves the
+ * registers, calls handle() with the vector's offset, and returns with ERET; the handler prints ESR_EL1,
+ * ELR_EL1 (as an offset from the instruction's label) and SPSR_EL1, and steps ELR_EL1 past the instruction where
+ * the exception returns to it (BRK, UNDEFINED). The values are the ARM ARM's; QEMU records them.
+ */
+#include "support.h"
+
+struct frame { uint64_t x[31]; uint64_t pad; };
+
+extern char vectors[];
+static volatile uint64_t expect_base; /* the address of the instruction that took the exception */
+static volatile unsigned taken;
+
+void handle(struct frame *f, uint64_t offset);
+
+void handle(struct frame *f, uint64_t offset)
+{
+    uint64_t esr, elr, spsr, sp_el0, spsel;
+    __asm__ volatile("mrs %0, esr_el1; mrs %1, elr_el1; mrs %2, spsr_el1" : "=r"(esr), "=r"(elr), "=r"(spsr));
+    __asm__ volatile("mrs %0, sp_el0; mrs %1, spsel" : "=r"(sp_el0), "=r"(spsel));
+    unsigned ec = (unsigned)(esr >> 26);
+    kprintf("vector 0x%lx: EC 0x%x IL %lu ISS 0x%lx, ELR %ld, SPSR 0x%lx, SPSel %lu, x0 0x%lx\n",
+        offset, ec, (esr >> 25) & 1, esr & 0x1ffffff, (long)(elr - expect_base), spsr, spsel, f->x[0]);
+    if (ec != 0x15) /* BRK and UNDEFINED return to the instruction itself: step over it */
+        __asm__ volatile("msr elr_el1, %0" :: "r"(elr + 4));
+    f->x[0] += 0x100;
+    taken++;
+    (void)sp_el0;
+}
+
+/*
+ * The vector table: 16 entries of 0x80 bytes. Each saves x0-x30 on the current stack (SP_EL1: the exception
+ * switched to it), calls handle(frame, offset), restores and returns with ERET.
+ */
+#define VECTOR(off)                                   \
+    ".balign 0x80\n"                                  \
+    "sub sp, sp, #256\n"                              \
+    "stp x0, x1, [sp, #0]\n"                          \
+    "stp x2, x3, [sp, #16]\n"                         \
+    "mov x1, #" #off "\n"                             \
+    "b common_entry\n"
+
+__asm__(
+    ".section .text.vectors, \"ax\"\n"
+    ".balign 0x800\n"
+    ".global vectors\n"
+    "vectors:\n"
+    VECTOR(0x000) VECTOR(0x080) VECTOR(0x100) VECTOR(0x180)
+    VECTOR(0x200) VECTOR(0x280) VECTOR(0x300) VECTOR(0x380)
+    VECTOR(0x400) VECTOR(0x480) VECTOR(0x500) VECTOR(0x580)
+    VECTOR(0x600) VECTOR(0x680) VECTOR(0x700) VECTOR(0x780)
+    "common_entry:\n"
+    "stp x4, x5, [sp, #32]\n"   "stp x6, x7, [sp, #48]\n"   "stp x8, x9, [sp, #64]\n"
+    "stp x10, x11, [sp, #80]\n" "stp x12, x13, [sp, #96]\n" "stp x14, x15, [sp, #112]\n"
+    "stp x16, x17, [sp, #128]\n" "stp x18, x19, [sp, #144]\n" "stp x20, x21, [sp, #160]\n"
+    "stp x22, x23, [sp, #176]\n" "stp x24, x25, [sp, #192]\n" "stp x26, x27, [sp, #208]\n"
+    "stp x28, x29, [sp, #224]\n" "str x30, [sp, #240]\n"
+    "mov x0, sp\n"
+    "bl handle\n"
+    "ldp x2, x3, [sp, #16]\n"   "ldp x4, x5, [sp, #32]\n"   "ldp x6, x7, [sp, #48]\n"
+    "ldp x8, x9, [sp, #64]\n"   "ldp x10, x11, [sp, #80]\n" "ldp x12, x13, [sp, #96]\n"
+    "ldp x14, x15, [sp, #112]\n" "ldp x16, x17, [sp, #128]\n" "ldp x18, x19, [sp, #144]\n"
+    "ldp x20, x21, [sp, #160]\n" "ldp x22, x23, [sp, #176]\n" "ldp x24, x25, [sp, #192]\n"
+    "ldp x26, x27, [sp, #208]\n" "ldp x28, x29, [sp, #224]\n" "ldr x30, [sp, #240]\n"
+    "ldp x0, x1, [sp, #0]\n"
+    "add sp, sp, #256\n"
+    "eret\n"
+    ".text\n");
+
+/* Runs one exception-taking instruction with x0 = in and NZCV = flags; returns x0 afterwards. */
+#define TAKE(insn, in, flags)                                                              \
+    ({                                                                                     \
+        register uint64_t x0 __asm__("x0") = (in);                                          \
+        uint64_t here;                                                                      \
+        __asm__ volatile("adr %1, 1f\n"                                                    \
+                         "str %1, [%2]\n"                                                  \
+                         "msr nzcv, %3\n"                                                  \
+                         "1: " insn "\n"                                                   \
+                         : "+r"(x0), "=&r"(here)                                           \
+                         : "r"(&expect_base), "r"((uint64_t)(flags))                       \
+                         : "memory", "cc", "x1", "x2", "x3");                              \
+        x0;                                                                                 \
+    })
+
+int main(void)
+{
+    __asm__ volatile("msr vbar_el1, %0; isb" :: "r"(vectors));
+    uint64_t daif;
+    __asm__ volatile("mrs %0, daif" : "=r"(daif));
+    kprintf("DAIF 0x%lx\n", daif);
+
+    kprintf("svc -> x0 0x%lx\n", TAKE("svc #0x1234", 1, 0x60000000));
+    kprintf("brk -> x0 0x%lx\n", TAKE("brk #0x42", 2, 0x80000000));
+    kprintf("udf -> x0 0x%lx\n", TAKE(".inst 0x00000007", 3, 0x10000000));
+    kprintf("hlt -> x0 0x%lx\n", TAKE("hlt #0x5", 4, 0));
+    kprintf("smc -> x0 0x%lx\n", TAKE("smc #0x6", 5, 0xf0000000));
+    kprintf("msr midr -> x0 0x%lx\n", TAKE("msr midr_el1, x0", 6, 0x20000000));
+
+    /* From EL1t (SP_EL0 in use): the exception takes the current-EL SP_EL0 vector and switches to SP_EL1. */
+    static uint64_t el0_stack[64] __attribute__((aligned(16)));
+    uint64_t saved_sp0;
+    __asm__ volatile("mrs %0, sp_el0" : "=r"(saved_sp0));
+    uint64_t r, spsel, sp_now;
+    /* One asm block: between the SPSel switches the compiler's own stack is not in use. */
+    __asm__ volatile("msr sp_el0, %[stack]\n"
+                     "msr spsel, #0\n"
+                     "adr x9, 1f\n"
+                     "str x9, [%[base]]\n"
+                     "mov x0, #7\n"
+                     "msr nzcv, %[flags]\n"
+                     "1: svc #0x77\n"
+                     "mov %[r], x0\n"
+                     "mrs %[sel], spsel\n"
+                     "mov %[sp], sp\n"
+                     "msr spsel, #1\n"
+                     : [r] "=&r"(r), [sel] "=&r"(spsel), [sp] "=&r"(sp_now)
+                     : [stack] "r"(&el0_stack[64]), [base] "r"(&expect_base), [flags] "r"((uint64_t)0x40000000)
+                     : "x0", "x9", "memory", "cc");
+    kprintf("EL1t svc -> x0 0x%lx, back on SPSel %lu, SP is the EL0 stack: %d\n", r, spsel,
+        sp_now <= (uint64_t)&el0_stack[64] && sp_now > (uint64_t)&el0_stack[0]);
+    __asm__ volatile("msr sp_el0, %0" :: "r"(saved_sp0));
+
+    __asm__ volatile("mrs %0, daif" : "=r"(daif));
+    kprintf("DAIF 0x%lx, %u exceptions\n", daif, taken);
+    kprintf("DONE\n");
+    return 0;
+}
