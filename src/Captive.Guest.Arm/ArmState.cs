@@ -124,6 +124,39 @@ public static class ArmState
     /// </summary>
     public const int CurrentEl = 408;
 
+    /// <summary>Offset of TTBR0_EL1 (a plain register until the MMU is wired: SCTLR_EL1.M cannot be set yet).</summary>
+    public const int Ttbr0El1 = 416;
+
+    /// <summary>Offset of TTBR1_EL1.</summary>
+    public const int Ttbr1El1 = 424;
+
+    /// <summary>Offset of TCR_EL1.</summary>
+    public const int TcrEl1 = 432;
+
+    /// <summary>Offset of MAIR_EL1.</summary>
+    public const int MairEl1 = 440;
+
+    /// <summary>Offset of AMAIR_EL1 (no effect on this implementation).</summary>
+    public const int AmairEl1 = 448;
+
+    /// <summary>Offset of CONTEXTIDR_EL1.</summary>
+    public const int ContextidrEl1 = 456;
+
+    /// <summary>Offset of PAR_EL1.</summary>
+    public const int ParEl1 = 464;
+
+    /// <summary>Offset of AFSR0_EL1 (IMPLEMENTATION DEFINED; kept, never set by this implementation).</summary>
+    public const int Afsr0El1 = 472;
+
+    /// <summary>Offset of AFSR1_EL1.</summary>
+    public const int Afsr1El1 = 480;
+
+    /// <summary>Offset of CNTKCTL_EL1 (EL0 access to the timer; no effect until EL0 exists).</summary>
+    public const int CntkctlEl1 = 488;
+
+    /// <summary>Offset of MDSCR_EL1 (debug control; software step and debug exceptions are not implemented).</summary>
+    public const int MdscrEl1 = 496;
+
     /// <summary>Offset of SIMD&amp;FP register V0; V[n] is at <c>V0 + 16·n</c> (low 8 bytes, then high 8 bytes).</summary>
     public const int V0 = 512;
 

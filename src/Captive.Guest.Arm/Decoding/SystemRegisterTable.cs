@@ -59,15 +59,15 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(3, 0, 1, 0, 0)] = new("sctlr_el1", SysRegAccess.SlotWriteTraps, ArmState.SctlrEl1),
         [A64SystemRegisters.Encode(3, 0, 1, 0, 1)] = new("actlr_el1", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 0, 1, 0, 2)] = new("cpacr_el1", SysRegAccess.Slot, ArmState.CpacrEl1),
-        [A64SystemRegisters.Encode(3, 0, 2, 0, 0)] = new("ttbr0_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 2, 0, 1)] = new("ttbr1_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 2, 0, 2)] = new("tcr_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 5, 1, 0)] = new("afsr0_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 5, 1, 1)] = new("afsr1_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 7, 4, 0)] = new("par_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 10, 2, 0)] = new("mair_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 10, 3, 0)] = new("amair_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 13, 0, 1)] = new("contextidr_el1", SysRegAccess.NameOnly),
+        [A64SystemRegisters.Encode(3, 0, 2, 0, 0)] = new("ttbr0_el1", SysRegAccess.Slot, ArmState.Ttbr0El1),
+        [A64SystemRegisters.Encode(3, 0, 2, 0, 1)] = new("ttbr1_el1", SysRegAccess.Slot, ArmState.Ttbr1El1),
+        [A64SystemRegisters.Encode(3, 0, 2, 0, 2)] = new("tcr_el1", SysRegAccess.Slot, ArmState.TcrEl1),
+        [A64SystemRegisters.Encode(3, 0, 5, 1, 0)] = new("afsr0_el1", SysRegAccess.Slot, ArmState.Afsr0El1),
+        [A64SystemRegisters.Encode(3, 0, 5, 1, 1)] = new("afsr1_el1", SysRegAccess.Slot, ArmState.Afsr1El1),
+        [A64SystemRegisters.Encode(3, 0, 7, 4, 0)] = new("par_el1", SysRegAccess.Slot, ArmState.ParEl1),
+        [A64SystemRegisters.Encode(3, 0, 10, 2, 0)] = new("mair_el1", SysRegAccess.Slot, ArmState.MairEl1),
+        [A64SystemRegisters.Encode(3, 0, 10, 3, 0)] = new("amair_el1", SysRegAccess.Slot, ArmState.AmairEl1),
+        [A64SystemRegisters.Encode(3, 0, 13, 0, 1)] = new("contextidr_el1", SysRegAccess.Slot, ArmState.ContextidrEl1),
 
         // Exceptions
         [A64SystemRegisters.Encode(3, 0, 4, 0, 0)] = new("spsr_el1", SysRegAccess.Slot, ArmState.SpsrEl1),
@@ -101,10 +101,10 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(3, 3, 14, 3, 0)] = new("cntv_tval_el0", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 3, 14, 3, 1)] = new("cntv_ctl_el0", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 3, 14, 3, 2)] = new("cntv_cval_el0", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 14, 1, 0)] = new("cntkctl_el1", SysRegAccess.NameOnly),
+        [A64SystemRegisters.Encode(3, 0, 14, 1, 0)] = new("cntkctl_el1", SysRegAccess.Slot, ArmState.CntkctlEl1),
 
         // Debug
-        [A64SystemRegisters.Encode(2, 0, 0, 2, 2)] = new("mdscr_el1", SysRegAccess.NameOnly),
+        [A64SystemRegisters.Encode(2, 0, 0, 2, 2)] = new("mdscr_el1", SysRegAccess.Slot, ArmState.MdscrEl1),
         [A64SystemRegisters.Encode(2, 0, 1, 3, 4)] = new("osdlr_el1", SysRegAccess.NameOnly),
 
         // EL2 (by name only)

@@ -103,8 +103,15 @@ internal sealed partial class A64Lowerer
 
     private static int SystemRegisterEncoding(in A64Instruction i) => (int)(i.Word >> 5) & 0xFFFF;
 
+    /// <summary>
+    /// True for the registers of EL2 and EL3 (op0 = 3, op1 = 4 or 6): this machine has neither level, so MRS and MSR
+    /// of them are UNDEFINED (ARM DDI 0487 D12.3.1).
+    /// </summary>
+    private static bool OfAbsentLevel(int encoding) => encoding >> 14 == 3 && ((encoding >> 11) & 7) is 4 or 6;
+
     private void Mrs(in A64Instruction i)
     {
+        if (OfAbsentLevel(SystemRegisterEncoding(i))) { Undefined(); return; }
         if (!SystemRegisterTable.TryGet(SystemRegisterEncoding(i), out var reg) || reg.Access == SysRegAccess.NameOnly)
         {
             Trap(IrTrapKind.Unsupported, i.Word);
@@ -124,6 +131,7 @@ internal sealed partial class A64Lowerer
     private void MsrRegister(in A64Instruction i)
     {
         int encoding = SystemRegisterEncoding(i);
+        if (OfAbsentLevel(encoding)) { Undefined(); return; }
         if (!SystemRegisterTable.TryGet(encoding, out var reg) || reg.Access == SysRegAccess.NameOnly)
         {
             Trap(IrTrapKind.Unsupported, i.Word);

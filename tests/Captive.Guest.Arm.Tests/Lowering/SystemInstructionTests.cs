@@ -39,6 +39,8 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("msr spsel, #0; add sp, sp, #8; msr spsel, #1", "sp=0x1111 $SpEl0=0x2222", "$SpEl0=0x222a $SpEl1=0x1111")]
     [InlineData("msr spsel, x1", "x1=3 sp=0x1111", "$SpEl1=0x1111")]
     [InlineData("mrs xzr, midr_el1", "", "")]
+    [InlineData("msr ttbr0_el1, x1; msr ttbr1_el1, x2; msr tcr_el1, x3; msr mair_el1, x4; mrs x5, tcr_el1", "x1=0x40001000 x2=0x40002000 x3=0x35103510 x4=0xff04",
+        "x5=0x35103510 $Ttbr0El1=0x40001000 $Ttbr1El1=0x40002000 $TcrEl1=0x35103510 $MairEl1=0xff04")]
     public void System_registers(string asm, string setup, string expect) => Check(asm, setup, expect);
 
     [Theory]
@@ -98,7 +100,9 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("dcps1", IrTrapKind.Undefined)]                     // not in Debug state
     [InlineData("drps", IrTrapKind.Undefined)]
     [InlineData(".inst 0xd5300000 | (0x0001 << 5)", IrTrapKind.Unsupported)] // MRS of an unknown register
-    [InlineData("msr ttbr0_el1, x0", IrTrapKind.Unsupported)]
+    [InlineData("mrs x0, pmccntr_el0", IrTrapKind.Unsupported)]       // PMU: not modelled yet
+    [InlineData("msr ttbr0_el2, x0", IrTrapKind.Undefined)]           // no EL2
+    [InlineData("mrs x0, scr_el3", IrTrapKind.Undefined)]             // no EL3
     [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
     [InlineData("at s1e1r, x0", IrTrapKind.Unsupported)]
     [InlineData("eret", IrTrapKind.ExceptionReturn)]
