@@ -50,7 +50,7 @@ public sealed class TranslationCorpus : IInstructionFetcher
             {
                 ulong pc = work.Dequeue();
                 if (!seen.Add(pc) || !corpus.TryFetch(pc, out _)) continue;
-                block.Reset(pc);
+                block.Reset(pc, A64FrontEnd.ModeEl1);
                 frontEnd.LowerBlock(pc, corpus, block, 64);
                 blocks.Add(pc);
                 instructions += block.GuestInstructionCount;
@@ -105,7 +105,7 @@ public sealed unsafe class CorpusTranslator : IDisposable
         long n = 0;
         foreach (var pc in _corpus.Blocks)
         {
-            _block.Reset(pc);
+            _block.Reset(pc, A64FrontEnd.ModeEl1);
             _frontEnd.LowerBlock(pc, _corpus, _block, 64);
             n += _block.GuestInstructionCount;
         }
@@ -127,7 +127,7 @@ public sealed unsafe class CorpusTranslator : IDisposable
         int skipped = 0;
         foreach (var pc in _corpus.Blocks)
         {
-            _block.Reset(pc);
+            _block.Reset(pc, A64FrontEnd.ModeEl1);
             _frontEnd.LowerBlock(pc, _corpus, _block, 64);
             if (!_compiler.CanCompile(_block)) { skipped++; continue; }
             var writer = new SpanCodeWriter(_buffer + offset, (int)(BufferSize - (long)offset));

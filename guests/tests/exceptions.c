@@ -10,6 +10,9 @@
 struct frame { uint64_t x[31]; uint64_t pad; };
 
 extern char vectors[];
+extern char el0_code[], el1_resume[];
+static uint64_t el0_stack[64] __attribute__((aligned(16)));
+uint64_t run_el0(uint64_t *stack_top);
 static volatile uint64_t expect_base; /* the address of the instruction that took the exception */
 static volatile unsigned taken;
 
@@ -21,13 +24,28 @@ void handle(struct frame *f, uint64_t offset)
     __asm__ volatile("mrs %0, esr_el1; mrs %1, elr_el1; mrs %2, spsr_el1" : "=r"(esr), "=r"(elr), "=r"(spsr));
     __asm__ volatile("mrs %0, sp_el0; mrs %1, spsel" : "=r"(sp_el0), "=r"(spsel));
     unsigned ec = (unsigned)(esr >> 26);
+    if (offset == 0x400) {
+        /* From EL0: ELR relative to el0_code, so the line does not depend on where the code landed. */
+        kprintf("EL0 vector 0x400: EC 0x%x IL %lu ISS 0x%lx, ELR el0_code+%ld, SPSR 0x%lx, x0 0x%lx, SP_EL0 on the EL0 stack: %d\n",
+            ec, (esr >> 25) & 1, esr & 0x1ffffff, (long)(elr - (uint64_t)el0_code), spsr, f->x[0],
+            sp_el0 <= (uint64_t)&el0_stack[64] && sp_el0 > (uint64_t)&el0_stack[0]);
+        if (ec == 0x15 && (esr & 0xffff) == 99) { /* exit: back to run_el0's caller, at EL1h */
+            __asm__ volatile("msr elr_el1, %0; msr spsr_el1, %1" :: "r"((uint64_t)el1_resume), "r"((uint64_t)0x3c5));
+            taken++;
+            return;
+        }
+        if (ec != 0x15)
+            __asm__ volatile("msr elr_el1, %0" :: "r"(elr + 4));
+        f->x[0] += 0x100;
+        taken++;
+        return;
+    }
     kprintf("vector 0x%lx: EC 0x%x IL %lu ISS 0x%lx, ELR %ld, SPSR 0x%lx, SPSel %lu, x0 0x%lx\n",
         offset, ec, (esr >> 25) & 1, esr & 0x1ffffff, (long)(elr - expect_base), spsr, spsel, f->x[0]);
     if (ec != 0x15) /* BRK and UNDEFINED return to the instruction itself: step over it */
         __asm__ volatile("msr elr_el1, %0" :: "r"(elr + 4));
     f->x[0] += 0x100;
     taken++;
-    (void)sp_el0;
 }
 
 /*
@@ -69,6 +87,49 @@ __asm__(
     "eret\n"
     ".text\n");
 
+/*
+ * run_el0: saves the callee-saved registers and drops to EL0 at el0_code with SP_EL0 = stack_top (SPSR 0x3c0:
+ * EL0t, DAIF masked). el0_code makes system calls and tries instructions EL0 may not execute; SVC #99 makes the
+ * handler return to el1_resume at EL1h, on the SP_EL1 run_el0 left, which returns x0 to the caller.
+ */
+__asm__(
+    ".text\n"
+    ".global run_el0\n"
+    "run_el0:\n"
+    "stp x29, x30, [sp, #-96]!\n"
+    "stp x19, x20, [sp, #16]\n" "stp x21, x22, [sp, #32]\n" "stp x23, x24, [sp, #48]\n"
+    "stp x25, x26, [sp, #64]\n" "stp x27, x28, [sp, #80]\n"
+    "msr sp_el0, x0\n"
+    "adr x1, el0_code\n"
+    "msr elr_el1, x1\n"
+    "mov x1, #0x3c0\n"
+    "msr spsr_el1, x1\n"
+    "mov x0, #5\n"
+    "eret\n"
+    ".global el0_code\n"
+    "el0_code:\n"
+    "svc #1\n"                      /* a system call: x0 5 -> 0x105 */
+    "mrs x1, tpidrro_el0\n"         /* allowed at EL0 */
+    "mrs x2, nzcv\n"                /* allowed */
+    "dc civac, x1\n"                /* traps (EC 0x18) unless SCTLR_EL1.UCI */
+    "mrs x1, ctr_el0\n"             /* traps unless SCTLR_EL1.UCT */
+    "mrs x1, cntvct_el0\n"          /* traps unless CNTKCTL_EL1.EL0VCTEN */
+    "mrs x1, sctlr_el1\n"           /* UNDEFINED at EL0 */
+    "mrs x1, currentel\n"           /* UNDEFINED at EL0 */
+    "msr tpidrro_el0, x1\n"         /* read-only at EL0 */
+    "tlbi vmalle1\n"                /* UNDEFINED at EL0 */
+    "eret\n"                        /* UNDEFINED at EL0 */
+    "hvc #0\n"                      /* UNDEFINED at EL0 */
+    "mov x3, sp\n"
+    "svc #2\n"
+    "svc #99\n"                     /* exit */
+    ".global el1_resume\n"
+    "el1_resume:\n"
+    "ldp x19, x20, [sp, #16]\n" "ldp x21, x22, [sp, #32]\n" "ldp x23, x24, [sp, #48]\n"
+    "ldp x25, x26, [sp, #64]\n" "ldp x27, x28, [sp, #80]\n"
+    "ldp x29, x30, [sp], #96\n"
+    "ret\n");
+
 /* Runs one exception-taking instruction with x0 = in and NZCV = flags; returns x0 afterwards. */
 #define TAKE(insn, in, flags)                                                              \
     ({                                                                                     \
@@ -99,7 +160,6 @@ int main(void)
     kprintf("msr midr -> x0 0x%lx\n", TAKE("msr midr_el1, x0", 6, 0x20000000));
 
     /* From EL1t (SP_EL0 in use): the exception takes the current-EL SP_EL0 vector and switches to SP_EL1. */
-    static uint64_t el0_stack[64] __attribute__((aligned(16)));
     uint64_t saved_sp0;
     __asm__ volatile("mrs %0, sp_el0" : "=r"(saved_sp0));
     uint64_t r, spsel, sp_now;
@@ -121,6 +181,19 @@ int main(void)
     kprintf("EL1t svc -> x0 0x%lx, back on SPSel %lu, SP is the EL0 stack: %d\n", r, spsel,
         sp_now <= (uint64_t)&el0_stack[64] && sp_now > (uint64_t)&el0_stack[0]);
     __asm__ volatile("msr sp_el0, %0" :: "r"(saved_sp0));
+
+    uint64_t el0_result = run_el0(&el0_stack[64]);
+    uint64_t el_now;
+    __asm__ volatile("mrs %0, currentel" : "=r"(el_now));
+    kprintf("back from EL0: x0 0x%lx, CurrentEL 0x%lx\n", el0_result, el_now);
+
+    /* The same EL0 code with cache maintenance, CTR_EL0 and the virtual counter given to EL0. */
+    uint64_t sctlr;
+    __asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+    __asm__ volatile("msr sctlr_el1, %0; msr cntkctl_el1, %1; isb" :: "r"(sctlr | 1ul << 26 | 1ul << 15), "r"((uint64_t)2));
+    el0_result = run_el0(&el0_stack[64]);
+    kprintf("back from EL0 again: x0 0x%lx\n", el0_result);
+    __asm__ volatile("msr sctlr_el1, %0; msr cntkctl_el1, xzr; isb" :: "r"(sctlr));
 
     __asm__ volatile("mrs %0, daif" : "=r"(daif));
     kprintf("DAIF 0x%lx, %u exceptions\n", daif, taken);

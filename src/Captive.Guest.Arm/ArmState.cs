@@ -157,6 +157,13 @@ public static class ArmState
     /// <summary>Offset of MDSCR_EL1 (debug control; software step and debug exceptions are not implemented).</summary>
     public const int MdscrEl1 = 496;
 
+    /// <summary>
+    /// The translation context (<see cref="Captive.Core.IR.IrBlock.Context"/>): SCTLR_EL1 in bits 31:0 and CNTKCTL_EL1's
+    /// EL0PCTEN/EL0VCTEN in bits 33:32, the controls that decide which instructions EL0 may execute. The machine
+    /// keeps it in step with those registers and drops every translation when it changes.
+    /// </summary>
+    public const int TranslationContext = 504;
+
     /// <summary>Offset of SIMD&amp;FP register V0; V[n] is at <c>V0 + 16·n</c> (low 8 bytes, then high 8 bytes).</summary>
     public const int V0 = 512;
 
@@ -170,7 +177,7 @@ public static class ArmState
     public const int Size = 1088;
 
     /// <summary>The layout as the engines see it.</summary>
-    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr);
+    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext);
 
     /// <summary>Offset of X[<paramref name="n"/>] (0–30).</summary>
     public static int X(int n) => (uint)n <= 30 ? X0 + 8 * n : throw new ArgumentOutOfRangeException(nameof(n));

@@ -67,7 +67,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             _area = rt + VmLayout.VcpuAreaOffset(0);
 
             _code = RuntimeCode.Generate(VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset, rt + VmLayout.RuntimeCodeOffset,
-                (int)VmLayout.RuntimeCodeSize, VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset, VmLayout.LookupEntries, Layout.PcOffset);
+                (int)VmLayout.RuntimeCodeSize, VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset, VmLayout.LookupEntries, Layout.PcOffset, Layout.ModeOffset);
             X86SystemTables.Write(new Span<byte>(rt, (int)VmLayout.SystemTablesSize), _code.Stubs,
                 VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
             var tables = BuildPageTables(rt);
@@ -375,12 +375,14 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         Statistics.CountRequest(InterpretReasons[Math.Min(reason, (uint)InterpretReasons.Length - 1)]);
         var regs = new GuestRegisters(RegisterFile);
         ulong pc = regs.Read(Layout.PcOffset);
-        if (!_interpreted.TryGetValue(pc, out var block))
+        int mode = CurrentMode(RegisterFile);
+        ulong key = IrBlock.KeyOf(pc, mode); // interpret stubs exist for aligned PCs only
+        if (!_interpreted.TryGetValue(key, out var block))
         {
             block = new IrBlock();
-            block.Reset(pc);
+            block.Reset(pc, mode, CurrentContext(RegisterFile));
             Machine.FrontEnd.LowerBlock(pc, _access, block, Options.MaxBlockInstructions);
-            _interpreted[pc] = block;
+            _interpreted[key] = block;
         }
         regs.Write(Layout.FlagsOffset, ReadNzcv());
         Interpreter.BlockOutcome outcome;
@@ -517,11 +519,21 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         return pc is { } p ? $" in the block at {DescribeInstruction(p)}" : "";
     }
 
+    /// <inheritdoc/>
+    public override void InvalidateTranslations()
+    {
+        _translator.InvalidateAll();
+        _interpreted.Clear();
+    }
+
     private ChannelAction Translate()
     {
         Statistics.CountRequest("translate");
-        ulong pc = Control<ulong>(ControlBlock.Arg0);
-        _translator.Translate(pc);
+        var regs = new GuestRegisters(RegisterFile);
+        ulong pc = regs.Read(Layout.PcOffset);
+        if ((pc & 3) != 0)
+            return Stop(StopReason.Error, $"the PC 0x{pc:x} is not 4-byte aligned (PC alignment faults are not implemented yet)", "pc-alignment");
+        _translator.Translate(IrBlock.KeyOf(pc, CurrentMode(RegisterFile)), CurrentContext(RegisterFile));
         return ChannelAction.Continue;
     }
 

@@ -57,6 +57,20 @@ public abstract class ExecutionEngine : IDisposable
         Logger = (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger(GetType().FullName!);
     }
 
+    /// <summary>The translation mode the guest state <paramref name="registerFile"/> is in (0 when the guest has one mode).</summary>
+    protected int CurrentMode(ReadOnlySpan<byte> registerFile)
+        => Layout.ModeOffset < 0 ? 0 : (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(registerFile[Layout.ModeOffset..]) & 3);
+
+    /// <summary>The translation context the guest state <paramref name="registerFile"/> holds (see <see cref="IrBlock.Context"/>).</summary>
+    protected ulong CurrentContext(ReadOnlySpan<byte> registerFile)
+        => Layout.ContextOffset < 0 ? 0 : System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(registerFile[Layout.ContextOffset..]);
+
+    /// <summary>
+    /// Drops every translation, so that blocks are lowered again from the current translation context (the guest changed
+    /// state its lowering depends on). Call it only while the guest is stopped in a trap or not running.
+    /// </summary>
+    public abstract void InvalidateTranslations();
+
     /// <summary>The engine's logger.</summary>
     protected Microsoft.Extensions.Logging.ILogger Logger { get; }
 

@@ -90,13 +90,16 @@ public sealed class InterpreterEngine : ExecutionEngine
             {
                 if (_cancel) { _cancel = false; return new RunResult(StopReason.Cancelled, null); }
                 ulong pc = BinaryPrimitives.ReadUInt64LittleEndian(_state.AsSpan(Layout.PcOffset));
-                if (!_blocks.TryGetValue(pc, out var block))
+                int mode = CurrentMode(_state);
+                // An unaligned PC has no key (and no instruction: the fetch fails); it is never cached.
+                ulong key = (pc & 3) == 0 ? IrBlock.KeyOf(pc, mode) : ulong.MaxValue;
+                if (key == ulong.MaxValue || !_blocks.TryGetValue(key, out var block))
                 {
                     long t0 = Stopwatch.GetTimestamp();
                     block = new IrBlock();
-                    block.Reset(pc);
+                    block.Reset(pc, mode, CurrentContext(_state));
                     Machine.FrontEnd.LowerBlock(pc, _access, block, Options.MaxBlockInstructions);
-                    _blocks[pc] = block;
+                    if (key != ulong.MaxValue) _blocks[key] = block;
                     Statistics.CountTranslation(1, block.GuestInstructionCount, Stopwatch.GetTimestamp() - t0, 0);
                 }
                 BlockOutcome outcome;
@@ -129,6 +132,9 @@ public sealed class InterpreterEngine : ExecutionEngine
 
     /// <summary>Drops every lowered block (after the guest changed code).</summary>
     public void InvalidateAll() => _blocks.Clear();
+
+    /// <inheritdoc/>
+    public override void InvalidateTranslations() => _blocks.Clear();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

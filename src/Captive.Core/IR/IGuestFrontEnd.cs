@@ -10,7 +10,16 @@ namespace Captive.Core.IR;
 /// </param>
 /// <param name="FpcrOffset">Byte offset of the 64-bit FPCR slot, or -1 when the guest has no FP.</param>
 /// <param name="FpsrOffset">Byte offset of the 64-bit FPSR slot, or -1 when the guest has no FP.</param>
-public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset, int FpcrOffset = -1, int FpsrOffset = -1);
+/// <param name="ModeOffset">
+/// Byte offset of the 64-bit slot holding the current translation mode (0–3, e.g. the exception level), or -1 when
+/// the guest has one mode: the engines look blocks up by address and mode (<see cref="IrBlock.KeyOf"/>).
+/// </param>
+/// <param name="ContextOffset">
+/// Byte offset of the 64-bit translation context slot (<see cref="IrBlock.Context"/>), or -1 when lowering depends on
+/// nothing but the mode.
+/// </param>
+public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset, int FpcrOffset = -1, int FpsrOffset = -1,
+    int ModeOffset = -1, int ContextOffset = -1);
 
 /// <summary>Reads guest instruction words for a front end.</summary>
 public interface IInstructionFetcher
@@ -27,7 +36,7 @@ public interface IGuestFrontEnd
 
     /// <summary>
     /// Lowers the block that starts at <paramref name="address"/> into <paramref name="block"/>
-    /// (already reset to that address): at most <paramref name="maxInstructions"/> guest instructions,
+    /// (already reset to that address and the translation mode to lower for): at most <paramref name="maxInstructions"/> guest instructions,
     /// ending at the first branch or trap. A fetch failure ends the block with a trap.
     /// </summary>
     void LowerBlock(ulong address, IInstructionFetcher fetcher, IrBlock block, int maxInstructions);

@@ -155,6 +155,10 @@ public sealed partial class IrBuilder
     /// <summary>Ends the block with a jump to a computed address.</summary>
     public void JumpIndirect(IrValue target) => Terminate(new IrTerminal { Kind = IrTerminalKind.JumpIndirect, Value = target.Index, Condition = -1 });
 
+    /// <summary>Ends the block with a jump to a computed address in the translation mode the block has just set (see <see cref="IrTerminal.ModeChange"/>).</summary>
+    public void JumpIndirectChangingMode(IrValue target)
+        => Terminate(new IrTerminal { Kind = IrTerminalKind.JumpIndirect, Value = target.Index, Condition = -1, ModeChange = true });
+
     /// <summary>Ends the block with a trap to the host.</summary>
     public void Trap(IrTrapKind kind, ulong pc, ulong nextPc, ulong info = 0, IrValue? value = null)
         => Terminate(new IrTerminal { Kind = IrTerminalKind.Trap, Trap = kind, Target = pc, FallThrough = nextPc, Info = info, Condition = -1, Value = value?.Index ?? -1 });

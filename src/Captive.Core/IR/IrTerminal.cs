@@ -79,12 +79,18 @@ public struct IrTerminal
     /// <summary>Trap detail (immediate, instruction word or register encoding).</summary>
     public ulong Info;
 
+    /// <summary>
+    /// For <see cref="IrTerminalKind.JumpIndirect"/>: the block changed the translation mode (an exception entry), so the
+    /// target is looked up in the mode the guest state now holds, not the block's.
+    /// </summary>
+    public bool ModeChange;
+
     /// <inheritdoc/>
     public override readonly string ToString() => Kind switch
     {
         IrTerminalKind.Jump => $"jump 0x{Target:x}",
         IrTerminalKind.Branch => $"branch v{Condition} ? 0x{Target:x} : 0x{FallThrough:x}",
-        IrTerminalKind.JumpIndirect => $"jump v{Value}",
+        IrTerminalKind.JumpIndirect => ModeChange ? $"jump v{Value} (mode change)" : $"jump v{Value}",
         _ => $"trap {Trap} info=0x{Info:x} at 0x{Target:x} next 0x{FallThrough:x}" + (Value >= 0 ? $" v{Value}" : ""),
     };
 }

@@ -44,7 +44,7 @@ internal sealed class RuntimeCode
     public int Size { get; }
 
     /// <summary>Generates the runtime for execution at <paramref name="rip"/> and writes it to <paramref name="target"/>.</summary>
-    public static unsafe RuntimeCode Generate(ulong rip, byte* target, int capacity, ulong lookupTable, int lookupEntries, int pcOffset)
+    public static unsafe RuntimeCode Generate(ulong rip, byte* target, int capacity, ulong lookupTable, int lookupEntries, int pcOffset, int modeOffset = -1)
     {
         var a = new Assembler(64) { PreferShortBranch = false };
         var stubLabels = new Label[32];
@@ -86,10 +86,15 @@ internal sealed class RuntimeCode
         a.mov(__dword_ptr[r15 + ControlBlock.MxcsrScratch], 0x1F80);
         a.ldmxcsr(__dword_ptr[r15 + ControlBlock.MxcsrScratch]);
 
-        // Dispatcher: table entry = { guest PC, host address }, indexed by (PC >> 2) mod entries.
+        // Dispatcher: table entry = { key, host address }, indexed by (key >> 2) mod entries, where the key is the
+        // guest PC with the translation mode in its two low bits (IrBlock.KeyOf). An unaligned PC has no key: the
+        // host hears of it through the translate request.
         a.Label(ref dispatch);
         var miss = a.CreateLabel();
         a.mov(rax, __qword_ptr[r15 + pcOffset]);
+        a.test(al, 3);
+        a.jne(miss);
+        if (modeOffset >= 0) a.or(rax, __qword_ptr[r15 + modeOffset]);
         a.mov(rcx, rax);
         a.shr(rcx, 2);
         a.and(ecx, lookupEntries - 1);

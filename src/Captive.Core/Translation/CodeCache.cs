@@ -5,7 +5,8 @@ using Captive.Core.IR;
 namespace Captive.Core.Translation;
 
 /// <summary>
-/// Translated code in VM memory, and the host's index of it: guest PC → x86 address, the in-VM
+/// Translated code in VM memory, and the host's index of it: block key (guest PC and translation mode,
+/// <see cref="IrBlock.KeyOf"/>) → x86 address, the in-VM
 /// direct-mapped lookup table the dispatcher reads, and direct branches waiting for their target.
 /// A full cache is flushed whole (simple and correct; finer eviction is a later step). Only the
 /// translator thread that holds <see cref="Gate"/> touches it, while the vCPU waits on a request.
@@ -42,7 +43,7 @@ internal sealed unsafe class CodeCache
     /// <summary>The guest PC of the block holding x86 address <paramref name="rip"/>, if any.</summary>
     public ulong? GuestPcAt(ulong rip)
     {
-        foreach (var (s, e, pc) in _ranges) if (rip >= s && rip < e) return pc;
+        foreach (var (s, e, key) in _ranges) if (rip >= s && rip < e) return IrBlock.AddressOf(key);
         return null;
     }
 
@@ -172,35 +173,52 @@ internal sealed unsafe class BlockTranslator
         _killsFlags = KillsFlags;
     }
 
-    /// <summary>Whether the block at <paramref name="pc"/> overwrites NZCV before reading it (lowered on demand, remembered).</summary>
-    private bool KillsFlags(ulong pc)
-    {
-        if (_flagKillers.TryGetValue(pc, out bool kills)) return kills;
-        if (!_fetcher.TryFetch(pc, out _)) return false;
-        _peek.Reset(pc);
-        _frontEnd.LowerBlock(pc, _fetcher, _peek, _maxInstructions);
-        kills = X86BlockCompiler.KillsFlagsAtEntry(_peek);
-        _flagKillers[pc] = kills;
-        return kills;
-    }
+    private ulong _context; // the translation context of the request being served (IrBlock.Context)
 
-    /// <summary>Makes sure the block at <paramref name="pc"/> is translated and published; translates static successors too.</summary>
-    public void Translate(ulong pc)
+    /// <summary>Drops every translation (the guest changed the translation context).</summary>
+    public void InvalidateAll()
     {
         lock (_cache.Gate)
         {
-            ulong known = _cache.Resolve(pc);
-            if (known != 0) { _cache.Publish(pc, known); return; }
+            _cache.Flush();
+            _flagKillers.Clear();
+        }
+    }
+
+    /// <summary>Whether the block of <paramref name="key"/> overwrites NZCV before reading it (lowered on demand, remembered).</summary>
+    private bool KillsFlags(ulong key)
+    {
+        if (_flagKillers.TryGetValue(key, out bool kills)) return kills;
+        ulong pc = IrBlock.AddressOf(key);
+        if (!_fetcher.TryFetch(pc, out _)) return false;
+        _peek.Reset(pc, IrBlock.ModeOf(key), _context);
+        _frontEnd.LowerBlock(pc, _fetcher, _peek, _maxInstructions);
+        kills = X86BlockCompiler.KillsFlagsAtEntry(_peek);
+        _flagKillers[key] = kills;
+        return kills;
+    }
+
+    /// <summary>
+    /// Makes sure the block of <paramref name="key"/> (<see cref="IrBlock.KeyOf"/>) is translated and published; translates
+    /// static successors too.
+    /// </summary>
+    public void Translate(ulong key, ulong context = 0)
+    {
+        lock (_cache.Gate)
+        {
+            _context = context;
+            ulong known = _cache.Resolve(key);
+            if (known != 0) { _cache.Publish(key, known); return; }
             long start = Stopwatch.GetTimestamp();
             int blocks = 0, instructions = 0;
             long bytes = 0;
             _work.Clear();
-            _work.Enqueue(pc);
+            _work.Enqueue(key);
             while (_work.Count > 0 && blocks < MaxBlocksPerRequest)
             {
                 ulong at = _work.Dequeue();
                 if (_cache.Contains(at)) continue;
-                if (!_fetcher.TryFetch(at, out _) && at != pc) continue;
+                if (!_fetcher.TryFetch(IrBlock.AddressOf(at), out _) && at != key) continue;
                 if (!_interpretAll && FindRegion(at))
                 {
                     bytes += EmitRegion();
@@ -211,22 +229,22 @@ internal sealed unsafe class BlockTranslator
                     }
                     continue;
                 }
-                _block.Reset(at);
-                _frontEnd.LowerBlock(at, _fetcher, _block, _maxInstructions);
+                _block.Reset(IrBlock.AddressOf(at), IrBlock.ModeOf(at), _context);
+                _frontEnd.LowerBlock(_block.GuestAddress, _fetcher, _block, _maxInstructions);
                 int length = Emit(at);
                 blocks++; instructions += _block.GuestInstructionCount; bytes += length;
                 EnqueueSuccessors(_block);
             }
             _stats.CountTranslation(blocks, instructions, Stopwatch.GetTimestamp() - start, bytes);
-            if (_logger is not null) Log.Translated(_logger, blocks, instructions, pc);
+            if (_logger is not null) Log.Translated(_logger, blocks, instructions, IrBlock.AddressOf(key));
         }
     }
 
     private void EnqueueSuccessors(IrBlock block)
     {
         ref readonly var t = ref block.Terminal;
-        if (t.Kind == IrTerminalKind.Jump) _work.Enqueue(t.Target);
-        else if (t.Kind == IrTerminalKind.Branch) { _work.Enqueue(t.FallThrough); _work.Enqueue(t.Target); }
+        if (t.Kind == IrTerminalKind.Jump) _work.Enqueue(IrBlock.KeyOf(t.Target, block.Mode));
+        else if (t.Kind == IrTerminalKind.Branch) { _work.Enqueue(IrBlock.KeyOf(t.FallThrough, block.Mode)); _work.Enqueue(IrBlock.KeyOf(t.Target, block.Mode)); }
     }
 
     // Region discovery: the blocks on cycles of direct branches through the requested block, each cycle at most
@@ -239,14 +257,14 @@ internal sealed unsafe class BlockTranslator
     private readonly List<ulong> _regionPcs = new(), _regionEntries = new();
 
     /// <summary>The lowered block at <paramref name="pc"/> when it may join a region, else null (lowered once per discovery).</summary>
-    private IrBlock? LowerForRegion(ulong pc)
+    private IrBlock? LowerForRegion(ulong pc, int mode)
     {
         for (int i = 0; i < _loweredCount; i++) if (_lowered[i].GuestAddress == pc) return _loweredJoins[i] ? _lowered[i] : null;
         if (_loweredCount == MaxLowered || !_fetcher.TryFetch(pc, out _)) return null;
         if (_loweredCount == _lowered.Count) _lowered.Add(new IrBlock());
         int k = _loweredCount++;
         var b = _lowered[k];
-        b.Reset(pc);
+        b.Reset(pc, mode, _context);
         _frontEnd.LowerBlock(pc, _fetcher, b, _maxInstructions);
         _loweredJoins[k] = _compiler.CanJoinRegion(b);
         return _loweredJoins[k] ? b : null;
@@ -254,15 +272,15 @@ internal sealed unsafe class BlockTranslator
 
     private const int MaxLowered = 12;
 
-    /// <summary>Fills <see cref="_region"/> with the loop through <paramref name="pc"/>, if there is one.</summary>
-    private bool FindRegion(ulong pc)
+    /// <summary>Fills <see cref="_region"/> with the loop through the block of <paramref name="key"/>, if there is one (all in its mode).</summary>
+    private bool FindRegion(ulong key)
     {
         _loweredCount = 0;
         _region.Clear();
         _path.Clear();
-        var head = LowerForRegion(pc);
+        var head = LowerForRegion(IrBlock.AddressOf(key), IrBlock.ModeOf(key));
         if (head is null) return false;
-        Walk(head, pc);
+        Walk(head, head.GuestAddress);
         return _region.Count > 0;
     }
 
@@ -288,14 +306,14 @@ internal sealed unsafe class BlockTranslator
         }
         if (_path.Count == X86BlockCompiler.MaxRegionBlocks) return;
         foreach (var b in _path) if (b.GuestAddress == next) return;
-        var nb = LowerForRegion(next);
+        var nb = LowerForRegion(next, _path[0].Mode);
         if (nb is not null) Walk(nb, head);
     }
 
     private int EmitRegion()
     {
         _regionPcs.Clear();
-        foreach (var b in _region) _regionPcs.Add(b.GuestAddress);
+        foreach (var b in _region) _regionPcs.Add(b.Key);
         for (int attempt = 0; ; attempt++)
         {
             var (rip, host, capacity) = _cache.Next();
@@ -353,7 +371,7 @@ internal sealed unsafe class BlockTranslator
                 if (!_interpretAll && _compiler.CanCompile(_block, out reason)) links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
                 else
                 {
-                    _compiler.CompileInterpretStub(at, rip, writer, reason);
+                    _compiler.CompileInterpretStub(_block.GuestAddress, rip, writer, reason);
                     links = [];
                     InterpretedBlocks++;
                 }

@@ -15,7 +15,7 @@ namespace Captive.Core.Translation;
 // FP and vector blocks keep their per-block entry guard and register handling.
 internal sealed partial class X86BlockCompiler
 {
-    /// <summary>Most blocks in one region.</summary>
+    /// <summary>Most blocks in one region (all of one translation mode: addresses identify them).</summary>
     public const int MaxRegionBlocks = 4;
     private const int MaxRegionSlots = 6;
 

@@ -13,7 +13,7 @@ internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel
 
 /// <summary>A direct branch of a compiled block whose target was not translated yet.</summary>
 /// <param name="Rel32Address">x86 address of the rel32 field of the <c>jmp</c> to patch.</param>
-/// <param name="GuestTarget">The guest address it should reach.</param>
+/// <param name="GuestTarget">The key (guest address and translation mode, <see cref="IrBlock.KeyOf"/>) of the block it should reach.</param>
 internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarget);
 
 /// <summary>Options of the code generator.</summary>
@@ -341,11 +341,17 @@ internal sealed partial class X86BlockCompiler
         if (target == _selfPc) return _selfKills;
         int k = RegionIndex(target);
         if (k >= 0) return _regionKills[k];
-        return _killsFlagsOf is not null && _killsFlagsOf(target);
+        return _killsFlagsOf is not null && _killsFlagsOf(KeyFor(target));
     }
 
+    /// <summary>
+    /// The cache key of a direct-branch target of the block being compiled: direct branches stay in the block's
+    /// translation mode (only exception entry and return change it, and they leave through the dispatcher).
+    /// </summary>
+    private ulong KeyFor(ulong target) => IrBlock.KeyOf(target, _block.Mode);
+
     /// <summary>The x86 address of the translated block of <paramref name="target"/> (this block itself included), or 0.</summary>
-    private ulong ResolveTarget(ulong target) => target == _selfPc ? _rip : _resolve(target);
+    private ulong ResolveTarget(ulong target) => target == _selfPc ? _rip : _resolve(KeyFor(target));
 
     /// <summary>Stores pending guest flags unless the edge's target overwrites them first.</summary>
     private void SaveFlagsForEdge(ulong target)
@@ -1199,8 +1205,8 @@ internal sealed partial class X86BlockCompiler
         // It points at the stub until the target is translated.
         int stub = _stubs.Count;
         _stubs.Add(_a.CreateLabel());
-        if (cond == X86Cond.Always) { _a.db(0xE9, 0, 0, 0, 0); _links.Add((site, stub, target, 1)); }
-        else { _a.db(0x0F, X86CondEmitter.JccOpcode(cond), 0, 0, 0, 0); _links.Add((site, stub, target, 2)); }
+        if (cond == X86Cond.Always) { _a.db(0xE9, 0, 0, 0, 0); _links.Add((site, stub, KeyFor(target), 1)); }
+        else { _a.db(0x0F, X86CondEmitter.JccOpcode(cond), 0, 0, 0, 0); _links.Add((site, stub, KeyFor(target), 2)); }
         _outOfLine.Add(() =>
         {
             var l = _stubs[stub];
@@ -1269,14 +1275,19 @@ internal sealed partial class X86BlockCompiler
                 int r = Use(t.Value);
                 FlushSlots();
                 _a.mov(__qword_ptr[r15 + _layout.PcOffset], _r64[r]);
+                if (t.ModeChange) { _a.jmp(_entry.Dispatch); break; } // the dispatcher reads the new mode
                 // The dispatcher's table lookup, inline: each indirect branch site gets an indirect jump of its own,
-                // which the host CPU predicts per site (one shared jump would mix every RET and jump table).
-                _a.mov(ecx, _r32[r]);
+                // which the host CPU predicts per site (one shared jump would mix every RET and jump table). The key
+                // is the address plus the block's mode; an unaligned address has no key and goes to the dispatcher.
+                _a.test(_r32[r], 3);
+                _a.jne(_entry.Dispatch);
+                _a.lea(rax, __qword_ptr[_r64[r] + _block.Mode]);
+                _a.mov(ecx, eax);
                 _a.shr(ecx, 2);
                 _a.and(ecx, VmLayout.LookupEntries - 1);
                 _a.shl(ecx, 4);
                 _a.mov(rdx, (long)(VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset));
-                _a.cmp(__qword_ptr[rdx + rcx], _r64[r]);
+                _a.cmp(__qword_ptr[rdx + rcx], rax);
                 _a.jne(_entry.Dispatch); // a miss: the dispatcher asks for a translation
                 _a.jmp(__qword_ptr[rdx + rcx + 8]);
                 break;

@@ -101,7 +101,7 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(3, 3, 14, 3, 0)] = new("cntv_tval_el0", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 3, 14, 3, 1)] = new("cntv_ctl_el0", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 3, 14, 3, 2)] = new("cntv_cval_el0", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 14, 1, 0)] = new("cntkctl_el1", SysRegAccess.Slot, ArmState.CntkctlEl1),
+        [A64SystemRegisters.Encode(3, 0, 14, 1, 0)] = new("cntkctl_el1", SysRegAccess.SlotWriteTraps, ArmState.CntkctlEl1),
 
         // Debug
         [A64SystemRegisters.Encode(2, 0, 0, 2, 2)] = new("mdscr_el1", SysRegAccess.Slot, ArmState.MdscrEl1),

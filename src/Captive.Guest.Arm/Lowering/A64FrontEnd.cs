@@ -30,6 +30,12 @@ namespace Captive.Guest.Arm.Lowering;
 /// </remarks>
 public sealed class A64FrontEnd : IGuestFrontEnd
 {
+    /// <summary>The translation mode (<see cref="IrBlock.Mode"/>) of code running at EL0: the mode is the exception level.</summary>
+    public const int ModeEl0 = 0;
+
+    /// <summary>The translation mode of code running at EL1.</summary>
+    public const int ModeEl1 = 1;
+
     [ThreadStatic] private static A64Lowerer? t_lowerer;
 
     /// <inheritdoc/>

@@ -37,6 +37,6 @@ internal sealed partial class A64Lowerer
         _b.SetReg(ArmState.Daif, K(0x3C0));
         _b.SetReg(ArmState.SpSel, K(1));
         _b.SetReg(ArmState.CurrentEl, K(1));
-        _b.JumpIndirect(vector);
+        _b.JumpIndirectChangingMode(vector);
     }
 }

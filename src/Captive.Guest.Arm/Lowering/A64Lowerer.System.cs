@@ -119,6 +119,8 @@ internal sealed partial class A64Lowerer
         }
         IrValue value = reg.Access switch
         {
+            SysRegAccess.Constant when _el == 0 && SystemRegisterEncoding(i) == A64SystemRegisters.Encode(3, 3, 0, 0, 7) && !Allows(SctlrDze)
+                => K(reg.Value | 0x10), // DCZID_EL0.DZP: DC ZVA is prohibited at EL0
             SysRegAccess.Constant => K(reg.Value),
             SysRegAccess.Nzcv => _b.GetNzcv(),
             SysRegAccess.Counter => _b.ReadCounter(),

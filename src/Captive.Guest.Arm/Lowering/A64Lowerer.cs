@@ -12,11 +12,14 @@ internal sealed partial class A64Lowerer
 {
     private IrBuilder _b = null!;
     private ulong _pc;
+    private int _el; // the exception level the block is lowered for (IrBlock.Mode)
 
     public void LowerBlock(ulong address, IInstructionFetcher fetcher, IrBlock block, int maxInstructions)
     {
         if (_b is null || _b.Block != block)
             _b = new IrBuilder(block);
+        _el = block.Mode;
+        _context = block.Context;
         ulong pc = address;
         for (int count = 0; ; count++)
         {
@@ -45,6 +48,8 @@ internal sealed partial class A64Lowerer
     /// <summary>Lowers one instruction; may end the block.</summary>
     internal void Lower(in A64Instruction i)
     {
+        if (_el == 0 && El0Exception(i))
+            return;
         switch (i.Op)
         {
             case A64Op.Undefined: Undefined(); return;

@@ -141,6 +141,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
         regs.Write(ArmState.Daif, 0x3C0);     // D, A, I, F masked
         regs.Write(ArmState.SpSel, 1);        // EL1h
         regs.Write(ArmState.CurrentEl, 1);
+        regs.Write(ArmState.TranslationContext, SctlrResetValue);
         Engine.WriteNzcv(0);
     }
 
@@ -202,10 +203,11 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
 
     /// <summary>
     /// ERET at EL1 (pseudocode AArch64.ExceptionReturn): PSTATE from SPSR_EL1, PC from ELR_EL1, the local exclusive
-    /// monitor cleared. A return to EL1t or EL1h switches the stack pointer as SPSR.M[0] says. SPSR.M values that
-    /// name a mode this machine does not have (AArch32, EL2, EL3, reserved) make an illegal exception return: NZCV and
-    /// DAIF are restored, EL and SP stay, PSTATE.IL is set, and the instruction at ELR then takes an Illegal Execution
-    /// state exception (EC 0x0E), taken here at once. A return to EL0 stops the run: EL0 is not implemented yet.
+    /// monitor cleared. A return to EL0t, EL1t or EL1h sets PSTATE.EL and switches the stack pointer to SP_EL0 or
+    /// SP_EL1 (the dispatcher then looks blocks up in the new EL's translations). SPSR.M values that name a mode this
+    /// machine does not have (AArch32, EL2, EL3, reserved) make an illegal exception return: NZCV and DAIF are
+    /// restored, EL and SP stay, PSTATE.IL is set, and the instruction at ELR then takes an Illegal Execution state
+    /// exception (EC 0x0E), taken here at once.
     /// </summary>
     private TrapResult ExceptionReturn(GuestRegisters registers)
     {
@@ -214,18 +216,15 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
         Engine.WriteNzcv((uint)spsr & 0xF000_0000);
         registers.Write(ArmState.Daif, spsr & 0x3C0);
         registers.Write(ArmState.ExclusiveArmed, 0);
-        if (m == 0b00000)
-            return TrapResult.Halt(StopReason.Error, $"ERET to EL0 (SPSR_EL1 0x{spsr:x}, ELR_EL1 0x{elr:x}): EL0 is not implemented yet");
-        if (m is 0b00100 or 0b00101 && (spsr & SpsrIl) == 0)
+        if (m is 0b00000 or 0b00100 or 0b00101 && (spsr & SpsrIl) == 0)
         {
-            ulong oldSel = registers.Read(ArmState.SpSel), newSel = m & 1;
-            if (oldSel != newSel)
-            {
-                ulong sp = registers.Read(ArmState.Sp);
-                registers.Write(oldSel == 1 ? ArmState.SpEl1 : ArmState.SpEl0, sp);
-                registers.Write(ArmState.Sp, registers.Read(newSel == 1 ? ArmState.SpEl1 : ArmState.SpEl0));
-                registers.Write(ArmState.SpSel, newSel);
-            }
+            // ERET executes at EL1: the stack in use is SP_EL1 exactly when SPSel = 1.
+            ulong oldOnEl1 = registers.Read(ArmState.SpSel), newSel = m & 1, newEl = m >> 2;
+            ulong sp = registers.Read(ArmState.Sp);
+            registers.Write(oldOnEl1 == 1 ? ArmState.SpEl1 : ArmState.SpEl0, sp);
+            registers.Write(ArmState.Sp, registers.Read(newSel == 1 ? ArmState.SpEl1 : ArmState.SpEl0));
+            registers.Write(ArmState.SpSel, newSel);
+            registers.Write(ArmState.CurrentEl, newEl);
             return TrapResult.Continue(elr);
         }
         // Illegal return: the Illegal Execution state exception, from EL1 to EL1, preferred return address ELR.
@@ -252,9 +251,28 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
                 return TrapResult.Halt(StopReason.Error,
                     $"SCTLR_EL1 := 0x{trap.Value:x} {Describe(trap)}: enabling the MMU or alignment checks is not implemented yet");
             registers.Write(ArmState.SctlrEl1, trap.Value);
+            UpdateTranslationContext(registers);
+            return TrapResult.Continue(trap.NextPc);
+        }
+        if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 14, 1, 0)) // CNTKCTL_EL1
+        {
+            registers.Write(ArmState.CntkctlEl1, trap.Value);
+            UpdateTranslationContext(registers);
             return TrapResult.Continue(trap.NextPc);
         }
         return TrapResult.Halt(StopReason.Error, $"write to system register 0x{trap.Info:x} {Describe(trap)} is not implemented");
+    }
+
+    /// <summary>
+    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1 and CNTKCTL_EL1; when it changed, the EL0
+    /// translations lowered under the old controls are wrong, so every translation goes.
+    /// </summary>
+    private void UpdateTranslationContext(GuestRegisters registers)
+    {
+        ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (registers.Read(ArmState.CntkctlEl1) & 3) << 32;
+        if (context == registers.Read(ArmState.TranslationContext)) return;
+        registers.Write(ArmState.TranslationContext, context);
+        Engine.InvalidateTranslations();
     }
 
     private string Describe(in GuestTrap trap) => Describe(trap.Pc);

@@ -109,7 +109,7 @@ public sealed class DecoderTableTests(ITestOutputHelper output)
         int words = 0, blocks = 0;
         while (words < 1_000_000)
         {
-            block.Reset(0x4000_0000);
+            block.Reset(0x4000_0000, Captive.Guest.Arm.Lowering.A64FrontEnd.ModeEl1);
             frontEnd.LowerBlock(0x4000_0000, fetcher, block, 8);
             IrVerifier.Verify(block);
             interpreter.Execute(block, state, memory);
@@ -136,7 +136,7 @@ public sealed class DecoderTableTests(ITestOutputHelper output)
         var block = new IrBlock();
         foreach (uint w in words)
         {
-            block.Reset(0x4000_0000);
+            block.Reset(0x4000_0000, Captive.Guest.Arm.Lowering.A64FrontEnd.ModeEl1);
             frontEnd.LowerBlock(0x4000_0000, new OneWord(w), block, 4);
             IrVerifier.Verify(block);
             interpreter.Execute(block, state, new AnyMemory());

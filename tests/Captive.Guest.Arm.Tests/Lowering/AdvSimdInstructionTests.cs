@@ -89,7 +89,7 @@ public sealed class AdvSimdInstructionTests : InstructionTestBase
         {
             var e = lines[k % lines.Length];
             uint w = ((uint)random.NextInt64(0, 1L << 32) & ~e.Mask) | e.Value;
-            block.Reset(0x4000_0000);
+            block.Reset(0x4000_0000, A64FrontEnd.ModeEl1);
             frontEnd.LowerBlock(0x4000_0000, new OneWord(w), block, 2);
             IrVerifier.Verify(block);
             interpreter.Execute(block, state, memory);

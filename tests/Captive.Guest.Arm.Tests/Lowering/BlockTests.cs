@@ -23,7 +23,7 @@ public sealed class BlockTests
     private static IrBlock Lower(ulong address, int max, params uint[] words)
     {
         var block = new IrBlock();
-        block.Reset(address);
+        block.Reset(address, A64FrontEnd.ModeEl1);
         new A64FrontEnd().LowerBlock(address, new Fetcher(address, words), block, max);
         IrVerifier.Verify(block);
         return block;
@@ -116,13 +116,13 @@ public sealed class BlockTests
         var block = new IrBlock();
         for (int warm = 0; warm < 3; warm++)
         {
-            block.Reset(0x1000);
+            block.Reset(0x1000, A64FrontEnd.ModeEl1);
             frontEnd.LowerBlock(0x1000, fetcher, block, 64);
         }
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int k = 0; k < 100; k++)
         {
-            block.Reset(0x1000);
+            block.Reset(0x1000, A64FrontEnd.ModeEl1);
             frontEnd.LowerBlock(0x1000, fetcher, block, 64);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

@@ -12,7 +12,6 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("mrs x0, nzcv", "nzcv=NC", "x0=0xa0000000")]
     [InlineData("msr nzcv, x1", "x1=0xffffffff", "nzcv=NZCV")]
     [InlineData("mrs x0, currentel", "", "x0=4")]
-    [InlineData("mrs x0, currentel", "$CurrentEl=0", "x0=0")]
     [InlineData("mrs x0, midr_el1", "", "x0=0x411fd070")]
     [InlineData("mrs x0, mpidr_el1", "", "x0=0x80000000")]
     [InlineData("mrs x0, cntvct_el0", "", "x0=0xc0ffee")]
@@ -171,5 +170,60 @@ public sealed class SystemInstructionTests : InstructionTestBase
         Assert.Equal(0x4000_9000ul, m.Sp);
         Assert.Equal(0x3333ul, m.Read(ArmState.SpEl0));
         Assert.Equal(1ul, m.Read(ArmState.CurrentEl));
+    }
+
+    // EL0 (ARM DDI 0487 D1.6 and the registers' accessibility pseudocode): EL1-only instructions are UNDEFINED (EC 0);
+    // what SCTLR_EL1/CNTKCTL_EL1 can give EL0 traps with EC 0x18, ISS = Op0:Op2:Op1:CRn:Rt:CRm:direction (WFI/WFE:
+    // EC 0x01, ISS CV = 1, COND = 0xE, TI). $TranslationContext = SCTLR_EL1 | CNTKCTL_EL1[1:0] << 32.
+
+    [Theory]
+    [InlineData("mrs x0, sctlr_el1", "", 0x0200_0000ul)]
+    [InlineData("mrs x0, currentel", "", 0x0200_0000ul)]
+    [InlineData("msr spsel, #1", "", 0x0200_0000ul)]
+    [InlineData("eret", "", 0x0200_0000ul)]
+    [InlineData("hvc #0", "", 0x0200_0000ul)]
+    [InlineData("tlbi vmalle1", "", 0x0200_0000ul)]
+    [InlineData("ic iallu", "", 0x0200_0000ul)]
+    [InlineData("msr tpidrro_el0, x1", "", 0x0200_0000ul)]
+    [InlineData("msr cntfrq_el0, x1", "", 0x0200_0000ul)]
+    [InlineData("msr daifset, #2", "", 0x6200_0000ul | 0xCD3E4)]          // Op2 6, Op1 3, CRn 4, Rt 31, CRm 2
+    [InlineData("mrs x3, daif", "", 0x6200_0000ul | 0x32D065)]            // Op0 3, Op2 1, Op1 3, CRn 4, Rt 3, CRm 2, read
+    [InlineData("dc civac, x1", "", 0x6200_0000ul | 0x12DC3C)]            // QEMU's value too
+    [InlineData("dc zva, x1", "", 0x6200_0000ul | 0x12DC28)]
+    [InlineData("mrs x1, ctr_el0", "", 0x6200_0000ul | 0x32C021)]
+    [InlineData("mrs x1, cntvct_el0", "", 0x6200_0000ul | 0x34F821)]
+    [InlineData("mrs x1, cntfrq_el0", "", 0x6200_0000ul | 0x30F821)]
+    [InlineData("wfi", "", 0x0600_0000ul | 0x1E0_0000)]
+    [InlineData("wfe", "", 0x0600_0000ul | 0x1E0_0001)]
+    public void At_EL0_privileged_instructions_take_their_exception_to_EL1(string asm, string setup, ulong esr)
+    {
+        var m = Prepare("nop; " + asm, "$CurrentEl=0 $SpSel=0 $TranslationContext=0 " + setup);
+        m.RunToTrap();
+        Assert.Equal(A64TestMachine.VectorBase + 0x400, m.Pc);
+        Assert.Equal(esr, m.Read(ArmState.EsrEl1));
+        Assert.Equal(0x4000_0004ul, m.Read(ArmState.ElrEl1));
+    }
+
+    [Theory]
+    [InlineData("mrs x0, tpidrro_el0; mrs x1, nzcv; mrs x2, tpidr_el0; msr tpidr_el0, x3", "$TranslationContext=0")]
+    [InlineData("dc civac, x1; ic ivau, x1; mrs x1, ctr_el0", "$TranslationContext=0x4008000")]       // UCI, UCT
+    [InlineData("mrs x3, daif; msr daifset, #2", "$TranslationContext=0x200")]                       // UMA
+    [InlineData("mrs x1, cntvct_el0; mrs x2, cntfrq_el0", "$TranslationContext=0x200000000")]        // EL0VCTEN
+    [InlineData("wfe", "$TranslationContext=0x40000")]                                              // nTWE
+    public void At_EL0_what_EL1_allows_executes(string asm, string setup)
+    {
+        var m = Prepare(asm, "$CurrentEl=0 $SpSel=0 " + setup);
+        m.RunToEnd();
+        Assert.Equal(0ul, m.Read(ArmState.EsrEl1));
+    }
+
+    [Theory]
+    [InlineData("$TranslationContext=0", 0x14ul)]         // DZE = 0: DZP set
+    [InlineData("$TranslationContext=0x4000", 0x4ul)]     // DZE = 1
+    public void At_EL0_DCZID_reports_whether_DC_ZVA_is_prohibited(string setup, ulong dczid)
+    {
+        var m = Prepare("mrs x0, dczid_el0", "$CurrentEl=0 $SpSel=0 " + setup);
+        m.RunToEnd();
+        Assert.Equal(dczid, m[0]);
     }
 }

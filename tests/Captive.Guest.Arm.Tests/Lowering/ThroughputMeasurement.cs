@@ -47,7 +47,7 @@ public sealed class ThroughputMeasurement(ITestOutputHelper output)
             if (!cache.TryGetValue(m.Pc, out var block))
             {
                 block = new IrBlock();
-                block.Reset(m.Pc);
+                block.Reset(m.Pc, A64FrontEnd.ModeEl1);
                 frontEnd.LowerBlock(m.Pc, fetcher, block, 64);
                 cache[m.Pc] = block;
             }
@@ -66,7 +66,7 @@ public sealed class ThroughputMeasurement(ITestOutputHelper output)
         for (int k = 0; k < 1_000_000; k++)
         {
             ulong pc = A64TestMachine.RamBase + (ulong)(4 * (k % 10));
-            block2.Reset(pc);
+            block2.Reset(pc, A64FrontEnd.ModeEl1);
             frontEnd.LowerBlock(pc, fetcher, block2, 64);
             lowered += block2.GuestInstructionCount;
             ir += block2.Count;
