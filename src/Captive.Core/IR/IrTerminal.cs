@@ -49,8 +49,6 @@ public enum IrTrapKind : byte
     /// <see cref="IrTerminal.Value"/> = the value written).
     /// </summary>
     SystemRegisterWrite,
-    /// <summary>ERET: the host restores PSTATE from SPSR and continues at ELR (Info = the instruction word).</summary>
-    ExceptionReturn,
     /// <summary>No instruction could be fetched at the block's address (Info = 0).</summary>
     FetchFault,
 }

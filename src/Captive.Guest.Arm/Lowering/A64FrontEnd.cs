@@ -17,8 +17,7 @@ namespace Captive.Guest.Arm.Lowering;
 /// jump to the vector (VBAR_EL1 + 0x000, 0x200 or 0x400).</para>
 /// <para>Traps to the host. Defined encodings that are not implemented yet trap <see cref="IrTrapKind.Unsupported"/>
 /// with Info = the instruction word, Target = its address and FallThrough = the next address. HVC traps with
-/// Info = imm16 (PSCI, the firmware's interface); WFI traps <see cref="IrTrapKind.Wfi"/>; ERET traps
-/// <see cref="IrTrapKind.ExceptionReturn"/>; MSR SCTLR_EL1 traps <see cref="IrTrapKind.SystemRegisterWrite"/> with
+/// Info = imm16 (PSCI, the firmware's interface); WFI traps <see cref="IrTrapKind.Wfi"/>; MSR SCTLR_EL1 and CNTKCTL_EL1 trap <see cref="IrTrapKind.SystemRegisterWrite"/> with
 /// Info = <see cref="A64SystemRegisters.SctlrEl1"/> and Value = the value written, and does not store it (the host
 /// does). TLBI, AT and MRS/MSR of registers not listed in the <see cref="ArmState"/> table trap as unsupported.</para>
 /// <para>Fetch failure. When the instruction at some address cannot be fetched, the block ends before it

@@ -2,10 +2,11 @@ using Captive.Core.IR;
 
 namespace Captive.Guest.Arm.Lowering;
 
-// Synchronous exceptions taken to EL1, written as IR (ARM DDI 0487 D1.10 "Exception entry", pseudocode
-// AArch64.TakeException): the translated code saves PSTATE and the return address, writes the syndrome, switches
-// to SP_EL1, masks DAIF and jumps to the vector itself, with no request to the host. This machine implements EL0
-// and EL1 only (no EL2, no EL3), so every exception here is taken to EL1, and SMC and HLT are UNDEFINED.
+// Synchronous exceptions taken to EL1 and exception return, written as IR (ARM DDI 0487 D1.10 "Exception entry",
+// D1.11 "Exception return", pseudocode AArch64.TakeException and AArch64.ExceptionReturn): the translated code saves
+// PSTATE and the return address, writes the syndrome, switches the stack pointer, masks DAIF and jumps to the
+// vector itself — and ERET undoes it — with no request to the host. This machine implements EL0 and EL1 only (no
+// EL2, no EL3), so every exception here is taken to EL1, and SMC and HLT are UNDEFINED.
 internal sealed partial class A64Lowerer
 {
     /// <summary>ESR_ELx.EC values (ARM DDI 0487 D17.2.37).</summary>
@@ -38,5 +39,45 @@ internal sealed partial class A64Lowerer
         _b.SetReg(ArmState.SpSel, K(1));
         _b.SetReg(ArmState.CurrentEl, K(1));
         _b.JumpIndirectChangingMode(vector);
+    }
+
+    /// <summary>ESR_ELx.EC of the Illegal Execution state exception.</summary>
+    private const ulong EcIllegalState = 0x0E;
+
+    /// <summary>PSTATE.IL in SPSR.</summary>
+    private const ulong SpsrIl = 1ul << 20;
+
+    /// <summary>
+    /// ERET at EL1: NZCV and DAIF from SPSR_EL1, EL and SPSel from SPSR_EL1.M (EL0t, EL1t or EL1h), SP switched to the
+    /// new stack, the local exclusive monitor cleared, PC from ELR_EL1. Any other SPSR.M (AArch32, EL2, EL3, reserved),
+    /// or SPSR.IL set, makes an illegal exception return: EL and SP stay, PSTATE.IL is set, and the instruction at ELR
+    /// takes the Illegal Execution state exception at once (EC 0x0E, to the current EL's vector). Selects, no branch:
+    /// the block ends with a jump through the dispatcher, which reads the new EL.
+    /// </summary>
+    private void ExceptionReturn()
+    {
+        var spsr = _b.GetReg(ArmState.SpsrEl1);
+        var elr = _b.GetReg(ArmState.ElrEl1);
+        var oldSel = _b.GetReg(ArmState.SpSel); // at EL1: 1 when SP_EL1 is in use
+        var m = _b.And(spsr, K(0x1F));
+        var legalMode = _b.Or(_b.Or(_b.CmpEq(m, K(0b00000)), _b.CmpEq(m, K(0b00100))), _b.CmpEq(m, K(0b00101)));
+        var ok = _b.And(legalMode, _b.CmpEq(_b.And(spsr, K(SpsrIl)), K(0)));
+
+        var newEl = _b.Select(ok, _b.Lsr(m, K(2)), K(1));
+        var newSel = _b.Select(ok, _b.And(m, K(1)), oldSel);
+        var onEl1 = _b.Select(ok, _b.And(newSel, newEl), K(1)); // the illegal path enters an EL1 vector: SP_EL1
+        // The Illegal Execution state exception's own state (ignored on a legal return).
+        var illegalSpsr = _b.Or(_b.And(spsr, K(0xF000_03C0)), _b.Or(K(SpsrIl | 0b0100), oldSel));
+        var illegalVector = _b.Add(_b.GetReg(ArmState.VbarEl1), _b.Select(oldSel, K(0x200), K(0)));
+
+        _b.SetNzcv(spsr);
+        SwitchStack(oldSel, onEl1);
+        _b.SetReg(ArmState.Daif, _b.Select(ok, _b.And(spsr, K(0x3C0)), K(0x3C0)));
+        _b.SetReg(ArmState.SpSel, _b.Select(ok, newSel, K(1)));
+        _b.SetReg(ArmState.CurrentEl, newEl);
+        _b.SetReg(ArmState.SpsrEl1, _b.Select(ok, spsr, illegalSpsr));
+        _b.SetReg(ArmState.EsrEl1, _b.Select(ok, _b.GetReg(ArmState.EsrEl1), K(EcIllegalState << 26 | EsrIl)));
+        _b.SetReg(ArmState.ExclusiveArmed, K(0));
+        _b.JumpIndirectChangingMode(_b.Select(ok, elr, illegalVector));
     }
 }

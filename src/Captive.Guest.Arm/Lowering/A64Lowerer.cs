@@ -72,7 +72,7 @@ internal sealed partial class A64Lowerer
             case A64Op.Brk: TakeException(EcBrk, (ulong)i['i'], _pc); return;
             // No EL3: SMC is UNDEFINED. Halting debug is off: HLT is UNDEFINED. DCPS/DRPS outside Debug state too.
             case A64Op.Smc or A64Op.Hlt or A64Op.Dcps or A64Op.Drps or A64Op.Udf or A64Op.Sysl: Undefined(); return;
-            case A64Op.Eret: Trap(IrTrapKind.ExceptionReturn, i.Word); return;
+            case A64Op.Eret: ExceptionReturn(); return;
             case A64Op.MsrImm: MsrImmediate(i); return;
             case A64Op.Hint: Hint(i); return;
             case A64Op.Clrex: _b.SetReg(ArmState.ExclusiveArmed, _b.Const(0)); return;

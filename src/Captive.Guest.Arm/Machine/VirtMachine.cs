@@ -172,8 +172,6 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
                 return TrapResult.Continue(trap.NextPc);
             case IrTrapKind.SystemRegisterWrite:
                 return WriteSystemRegister(trap, registers);
-            case IrTrapKind.ExceptionReturn:
-                return ExceptionReturn(registers);
             case IrTrapKind.FetchFault:
                 return TrapResult.Halt(StopReason.Error, FetchFaultMessage(trap.Pc, registers));
             case IrTrapKind.Unsupported:
@@ -196,50 +194,6 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
         ulong esr = registers.Read(ArmState.EsrEl1), elr = registers.Read(ArmState.ElrEl1);
         string culprit = Describe((esr >> 26) == 0x15 ? elr - 4 : elr); // SVC returns after itself
         return $"{message}: it is the exception vector 0x{pc - vbar:x} of VBAR_EL1 0x{vbar:x}, entered for ESR_EL1 0x{esr:x} taken by {culprit}";
-    }
-
-    /// <summary>PSTATE.IL in SPSR (ARM DDI 0487 C5.2.18).</summary>
-    private const ulong SpsrIl = 1ul << 20;
-
-    /// <summary>
-    /// ERET at EL1 (pseudocode AArch64.ExceptionReturn): PSTATE from SPSR_EL1, PC from ELR_EL1, the local exclusive
-    /// monitor cleared. A return to EL0t, EL1t or EL1h sets PSTATE.EL and switches the stack pointer to SP_EL0 or
-    /// SP_EL1 (the dispatcher then looks blocks up in the new EL's translations). SPSR.M values that name a mode this
-    /// machine does not have (AArch32, EL2, EL3, reserved) make an illegal exception return: NZCV and DAIF are
-    /// restored, EL and SP stay, PSTATE.IL is set, and the instruction at ELR then takes an Illegal Execution state
-    /// exception (EC 0x0E), taken here at once.
-    /// </summary>
-    private TrapResult ExceptionReturn(GuestRegisters registers)
-    {
-        ulong spsr = registers.Read(ArmState.SpsrEl1), elr = registers.Read(ArmState.ElrEl1);
-        uint m = (uint)spsr & 0x1F;
-        Engine.WriteNzcv((uint)spsr & 0xF000_0000);
-        registers.Write(ArmState.Daif, spsr & 0x3C0);
-        registers.Write(ArmState.ExclusiveArmed, 0);
-        if (m is 0b00000 or 0b00100 or 0b00101 && (spsr & SpsrIl) == 0)
-        {
-            // ERET executes at EL1: the stack in use is SP_EL1 exactly when SPSel = 1.
-            ulong oldOnEl1 = registers.Read(ArmState.SpSel), newSel = m & 1, newEl = m >> 2;
-            ulong sp = registers.Read(ArmState.Sp);
-            registers.Write(oldOnEl1 == 1 ? ArmState.SpEl1 : ArmState.SpEl0, sp);
-            registers.Write(ArmState.Sp, registers.Read(newSel == 1 ? ArmState.SpEl1 : ArmState.SpEl0));
-            registers.Write(ArmState.SpSel, newSel);
-            registers.Write(ArmState.CurrentEl, newEl);
-            return TrapResult.Continue(elr);
-        }
-        // Illegal return: the Illegal Execution state exception, from EL1 to EL1, preferred return address ELR.
-        ulong sel = registers.Read(ArmState.SpSel);
-        ulong saved = (spsr & 0xF000_03C0) | SpsrIl | 0b0100 | sel;
-        if (sel == 0)
-        {
-            registers.Write(ArmState.SpEl0, registers.Read(ArmState.Sp));
-            registers.Write(ArmState.Sp, registers.Read(ArmState.SpEl1));
-            registers.Write(ArmState.SpSel, 1);
-        }
-        registers.Write(ArmState.SpsrEl1, saved);
-        registers.Write(ArmState.EsrEl1, 0x0Eul << 26 | 1ul << 25);
-        registers.Write(ArmState.Daif, 0x3C0);
-        return TrapResult.Continue(registers.Read(ArmState.VbarEl1) + (sel == 0 ? 0x000ul : 0x200ul));
     }
 
     private TrapResult WriteSystemRegister(in GuestTrap trap, GuestRegisters registers)

@@ -104,7 +104,6 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("mrs x0, scr_el3", IrTrapKind.Undefined)]             // no EL3
     [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
     [InlineData("at s1e1r, x0", IrTrapKind.Unsupported)]
-    [InlineData("eret", IrTrapKind.ExceptionReturn)]
     [InlineData("smc #0xffff", IrTrapKind.Undefined)]                 // no EL3
     [InlineData("hlt #0xf000", IrTrapKind.Undefined)]                 // halting debug is off
     [InlineData(".inst 0xd5180000", IrTrapKind.Undefined)]              // MSR MIDR_EL1: read-only register
@@ -225,5 +224,41 @@ public sealed class SystemInstructionTests : InstructionTestBase
         var m = Prepare("mrs x0, dczid_el0", "$CurrentEl=0 $SpSel=0 " + setup);
         m.RunToEnd();
         Assert.Equal(dczid, m[0]);
+    }
+
+    // Exception return (ARM DDI 0487 D1.11, AArch64.ExceptionReturn): PSTATE from SPSR_EL1, PC from ELR_EL1.
+
+    [Theory]
+    [InlineData(0x6000_0005ul, 1ul, 1ul, 0x4000_9000ul)]  // EL1h: SP_EL1 stays
+    [InlineData(0x6000_0004ul, 1ul, 0ul, 0x2222ul)]       // EL1t: SP_EL0
+    [InlineData(0x6000_0000ul, 0ul, 0ul, 0x2222ul)]       // EL0t: SP_EL0
+    public void Eret_restores_PSTATE_and_continues_at_ELR(ulong spsr, ulong el, ulong spsel, ulong sp)
+    {
+        var m = Prepare("eret", $"$SpsrEl1=0x{spsr:x} $ElrEl1=0x40000100 $SpSel=1 sp=0x40009000 $SpEl0=0x2222 $Daif=0x3c0 $ExclusiveArmed=1");
+        m.Step();
+        Assert.Equal(0x4000_0100ul, m.Pc);
+        Assert.Equal(0x6000_0000u, m.Nzcv);
+        Assert.Equal(0ul, m.Read(ArmState.Daif));
+        Assert.Equal(el, m.Read(ArmState.CurrentEl));
+        Assert.Equal(spsel, m.Read(ArmState.SpSel));
+        Assert.Equal(sp, m.Sp);
+        Assert.Equal(0x4000_9000ul, m.Read(ArmState.SpEl1));
+        Assert.Equal(0ul, m.Read(ArmState.ExclusiveArmed));
+    }
+
+    [Theory]
+    [InlineData(0x8000_0008ul)]  // EL2h: not implemented
+    [InlineData(0x8000_0010ul)]  // AArch32 User
+    [InlineData(0x8010_0005ul)]  // EL1h with IL set
+    public void An_illegal_exception_return_takes_the_illegal_execution_state_exception(ulong spsr)
+    {
+        var m = Prepare("eret", $"$SpsrEl1=0x{spsr:x} $ElrEl1=0x40000100 $SpSel=1 $Daif=0");
+        m.Step();
+        Assert.Equal(A64TestMachine.VectorBase + 0x200, m.Pc);
+        Assert.Equal(0x3A00_0000ul, m.Read(ArmState.EsrEl1));               // EC 0x0E, IL
+        Assert.Equal(0x4000_0100ul, m.Read(ArmState.ElrEl1));               // the return address stays
+        Assert.Equal(0x8010_0005ul, m.Read(ArmState.SpsrEl1));              // NZCV, DAIF from SPSR; IL; EL1h
+        Assert.Equal(1ul, m.Read(ArmState.CurrentEl));
+        Assert.Equal(0x3C0ul, m.Read(ArmState.Daif));
     }
 }
