@@ -44,7 +44,7 @@ if (( $# > 0 )); then
     names=("$@")
 else
     names=()
-    for g in int mem fp simd; do
+    for g in int mem fp simd sys; do
         for f in "$images/$g"-*-small.elf; do
             [[ -e "$f" ]] && names+=("$(basename "$f" -small.elf)")
         done
@@ -107,6 +107,7 @@ for n in "${names[@]}"; do
     want=$(grep -o 'check=0x[0-9a-f]*' "$expected" 2>/dev/null || true)
     [[ -n "$want" ]] || die "$expected: no recorded check= value (guests/bench/build.sh records it)"
     for e in "${engines[@]}"; do
+        [[ "$e" == native && "$n" == sys-* ]] && continue # system benchmarks have no native build
         command_for "$e" "$n"
         ks=(); ws=()
         for ((r = 0; r < runs; r++)); do
@@ -155,7 +156,7 @@ stats_field() {
               v["requests"] = requests; v["faults"] = faults; v["quiet"] = quiet; print v[key] }' "$1"
 }
 
-group_of() { case "$1" in int-*) echo int ;; mem-*) echo mem ;; fp-*|simd-*) echo fpsimd ;; *) echo other ;; esac; }
+group_of() { case "$1" in int-*) echo int ;; mem-*) echo mem ;; fp-*|simd-*) echo fpsimd ;; sys-*) echo sys ;; *) echo other ;; esac; }
 ratio() { # ratio NUM DEN: NUM / DEN, or empty
     [[ -n "$1" && -n "$2" ]] || return 0
     awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b }'
@@ -187,7 +188,7 @@ print_table() { # print_table kernel|wall
         speed_q[$1,$n]=$q; speed_n[$1,$n]=$nat
     done
     echo "geometric means of captive (kvm)'s speed:"
-    for g in int mem fpsimd; do
+    for g in int mem fpsimd sys; do
         local qs=() ns=()
         for n in "${names[@]}"; do
             [[ "$(group_of "$n")" == "$g" ]] || continue

@@ -6,7 +6,7 @@
 #   guests/bench/build.sh --no-qemu   guest images only (keeps the committed .expected files)
 #   guests/bench/build.sh --native    native build only (what benchmarks/suite.sh calls)
 #
-# For every bench/GROUP-NAME.c (GROUP: int, mem, fp, simd):
+# For every bench/GROUP-NAME.c (GROUP: int, mem, fp, simd; sys: system microbenchmarks, no native build):
 #   prebuilt/bench/GROUP-NAME.elf          full size (each kernel takes ~0.5-2 s under QEMU TCG)
 #   prebuilt/bench/GROUP-NAME-small.elf    -DBENCH_SMALL, for correctness tests
 #   prebuilt/bench/GROUP-NAME.expected, GROUP-NAME-small.expected
@@ -63,10 +63,10 @@ COMMON=(
 )
 group_flags() { # group_flags GROUP: optimisation and FP/SIMD flags of a benchmark group
     case "$1" in
-        int|mem) echo "-O2 -mgeneral-regs-only" ;;
+        int|mem|sys) echo "-O2 -mgeneral-regs-only" ;;
         fp) echo "-O2 -fno-tree-vectorize -fno-tree-slp-vectorize -fno-math-errno -ffp-contract=off" ;;
         simd) echo "-O3 -fno-math-errno -ffp-contract=off" ;;
-        *) die "unknown benchmark group '$1' (file names are GROUP-NAME.c: int, mem, fp, simd)" ;;
+        *) die "unknown benchmark group '$1' (file names are GROUP-NAME.c: int, mem, fp, simd, sys)" ;;
     esac
 }
 GUEST_FLAGS=(-nostdlib -nostartfiles -static -mcmodel=small -mstrict-align -Icommon -Ibench)
@@ -100,7 +100,7 @@ build_guest() { # build_guest NAME SMALL(0|1)
     "$OBJDUMP" -d "$tmp" >"$BUILD/disasm"
     check_no_libcalls "$BUILD/disasm" "$elf"
     case "$group" in
-        int|mem)
+        int|mem|sys)
             grep -E -q $'\t[^\t]*\\b[vqdsh][0-9]{1,2}\\b' "$BUILD/disasm" && die "$elf: FP/SIMD instructions found" ;;
         fp)
             grep -E -q '\bv[0-9]{1,2}\.[0-9]*[bhsd]\b' "$BUILD/disasm" && die "$elf: AdvSIMD vector instructions found" ;;
@@ -163,12 +163,14 @@ if [[ "$mode" != guest ]]; then
     mkdir -p "$NATIVE_OUT"
     "$HOSTCC" -O2 -c bench/native/shim.c -o "$BUILD/shim.o"
     for name in "${names[@]}"; do
+        [[ "$name" == sys-* ]] && continue # exception entry and return: nothing to compare natively
         build_native "$name" 0
         build_native "$name" 1
     done
     if [[ "$mode" == all ]]; then
         # The native build must compute what the guest computes under QEMU.
         for name in "${names[@]}"; do
+            [[ "$name" == sys-* ]] && continue
             for suffix in -small ""; do
                 "$NATIVE_OUT/$name$suffix" | strip_timing >"$BUILD/native.out"
                 if ! cmp -s "$BUILD/native.out" "$OUT/$name$suffix.expected"; then
