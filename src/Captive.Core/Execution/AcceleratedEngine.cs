@@ -67,7 +67,8 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             _area = rt + VmLayout.VcpuAreaOffset(0);
 
             _code = RuntimeCode.Generate(VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset, rt + VmLayout.RuntimeCodeOffset,
-                (int)VmLayout.RuntimeCodeSize, VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset, VmLayout.LookupEntries, Layout.PcOffset, Layout.ModeOffset);
+                (int)VmLayout.RuntimeCodeSize, VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset, VmLayout.LookupEntries, Layout.PcOffset,
+                Layout.FpsrOffset, Layout.ModeOffset);
             X86SystemTables.Write(new Span<byte>(rt, (int)VmLayout.SystemTablesSize), _code.Stubs,
                 VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
             var tables = BuildPageTables(rt);

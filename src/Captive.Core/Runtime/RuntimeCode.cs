@@ -44,7 +44,8 @@ internal sealed class RuntimeCode
     public int Size { get; }
 
     /// <summary>Generates the runtime for execution at <paramref name="rip"/> and writes it to <paramref name="target"/>.</summary>
-    public static unsafe RuntimeCode Generate(ulong rip, byte* target, int capacity, ulong lookupTable, int lookupEntries, int pcOffset, int modeOffset = -1)
+    public static unsafe RuntimeCode Generate(ulong rip, byte* target, int capacity, ulong lookupTable, int lookupEntries, int pcOffset,
+        int fpsrOffset = -1, int modeOffset = -1)
     {
         var a = new Assembler(64) { PreferShortBranch = false };
         var stubLabels = new Label[32];
@@ -121,6 +122,9 @@ internal sealed class RuntimeCode
         var spin = a.CreateLabel();
         var answered = a.CreateLabel();
         var stop = a.CreateLabel();
+        // Translated code leaves the FP exceptions it raised pending in MXCSR (X86BlockCompiler.Fp.cs): the host
+        // may read FPSR while it answers, so they go to FPSR now.
+        if (fpsrOffset >= 0) Translation.X86BlockCompiler.EmitFpFlagsFold(a, fpsrOffset);
         a.mov(ecx, __dword_ptr[r15 + ControlBlock.RequestKind]);
         a.and(ecx, 7);
         a.add(__qword_ptr[r15 + rcx * 8 + ControlBlock.ChannelRequestCounts], 1);

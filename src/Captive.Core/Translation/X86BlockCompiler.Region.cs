@@ -29,7 +29,7 @@ internal sealed partial class X86BlockCompiler
     private int _regionSlotCount;
     private readonly int[] _slotUses = new int[MaxSlots];
     private readonly bool[] _slotWritten = new bool[MaxSlots];
-    private readonly bool[] _edgeDirty = new bool[MaxSlots];
+    private readonly bool[] _edgeDirty = new bool[MaxSlots], _edgeImm = new bool[MaxSlots];
 
     private int RegionIndex(ulong pc)
     {
@@ -164,10 +164,10 @@ internal sealed partial class X86BlockCompiler
         var taken = _a.CreateLabel();
         X86CondEmitter.Jcc(_a, cond, taken);
         bool savePending = _savePending, flagsInX86 = _flagsInX86;
-        foreach (int s in _touched) _edgeDirty[s] = _slotDirty[s];
+        foreach (int s in _touched) { _edgeDirty[s] = _slotDirty[s]; _edgeImm[s] = _immPending[s]; }
         EmitEdge(t.FallThrough);
         _savePending = savePending; _flagsInX86 = flagsInX86;
-        foreach (int s in _touched) _slotDirty[s] = _edgeDirty[s];
+        foreach (int s in _touched) { _slotDirty[s] = _edgeDirty[s]; _immPending[s] = _edgeImm[s]; }
         Bind(ref taken);
         EmitEdge(t.Target);
     }
@@ -178,6 +178,7 @@ internal sealed partial class X86BlockCompiler
         if (_savePending && !KillsFlags(target)) return false;
         foreach (int s in _touched)
         {
+            if (_immPending[s]) return false;
             if (_slotReg[s] < 0) { if (IsRegionSlot(s)) return false; continue; }
             if (IsRegionSlot(s)) { if (_slotReg[s] != RegionRegister(s)) return false; }
             else if (_slotDirty[s]) return false;
@@ -203,7 +204,11 @@ internal sealed partial class X86BlockCompiler
             return;
         }
         foreach (int s in _touched)
-            if (_slotReg[s] >= 0 && _slotDirty[s] && !IsRegionSlot(s)) _a.mov(__qword_ptr[r15 + s * 8], _r64[_slotReg[s]]);
+        {
+            if (IsRegionSlot(s)) continue;
+            if (_immPending[s]) _a.mov(__qword_ptr[r15 + s * 8], _immValue[s]); // a constant not stored yet
+            else if (_slotReg[s] >= 0 && _slotDirty[s]) _a.mov(__qword_ptr[r15 + s * 8], _r64[_slotReg[s]]);
+        }
         EmitRegionMoves();
         SaveFlagsForEdge(target);
         _a.jmp(_regionInner[k]);
@@ -211,8 +216,9 @@ internal sealed partial class X86BlockCompiler
 
     /// <summary>
     /// Puts every region slot's value into its register: register moves in an order that never overwrites a
-    /// value still to be moved (a cycle goes through RAX), then loads of the slots that are in memory (a slot
-    /// without a register was written back when it lost it). Changes no compile-time state and no x86 flags.
+    /// value still to be moved (a cycle goes through RAX), then the constants written but not stored yet, then loads
+    /// of the slots that are in memory (a slot without a register was written back when it lost it). Changes no
+    /// compile-time state and no x86 flags.
     /// </summary>
     private void EmitRegionMoves()
     {
@@ -248,6 +254,11 @@ internal sealed partial class X86BlockCompiler
             for (int j = 0; j < _regionSlotCount; j++) if (src[j] == p) src[j] = FromRax;
         }
         for (int i = 0; i < _regionSlotCount; i++)
-            if (src[i] == FromMemory) _a.mov(_r64[i], __qword_ptr[r15 + _regionSlot[i] * 8]);
+        {
+            if (src[i] != FromMemory) continue;
+            int s = _regionSlot[i];
+            if (_immPending[s]) _a.mov(_r64[i], _immValue[s]); // sign-extended, as the pending store would be
+            else _a.mov(_r64[i], __qword_ptr[r15 + s * 8]);
+        }
     }
 }

@@ -100,6 +100,68 @@ internal sealed partial class X86BlockCompiler
         }
     }
 
+    // ───────────────────────────── V registers cached in XMM ─────────────────────────────
+    // A V register written by SetVec or read by GetVec stays in its XMM register (_vecX, keyed by its first
+    // slot; _slotDirty of that slot is its dirty bit) until the block's end or until something else touches
+    // its bytes: a GetReg/SetReg/eviction of either half writes it back first and drops it, so a slot is
+    // covered by at most one of the GPR half cache, the XMM half cache and this one.
+
+    private readonly int[] _vecX = Enumerable.Repeat(-1, MaxSlots).ToArray();
+
+    // Immediates written to a whole slot (the zero upper half of every scalar FP write) wait to be stored until
+    // the block's end or the slot's next use: a later write to the same slot makes them dead. Exclusive with the
+    // register caches of the slot, like those.
+    private readonly bool[] _immPending = new bool[MaxSlots];
+    private readonly int[] _immValue = new int[MaxSlots];
+
+    private void SetPendingImmediate(int s, int imm)
+    {
+        if (!_immPending[s] && _slotReg[s] < 0 && _slotX[s] < 0 && _vecX[s] < 0) _touched.Add(s);
+        _immPending[s] = true;
+        _immValue[s] = imm;
+    }
+
+    private void StorePendingImmediate(int s)
+    {
+        if (!_immPending[s]) return;
+        _a.mov(__qword_ptr[r15 + s * 8], _immValue[s]);
+        _immPending[s] = false;
+    }
+
+    /// <summary>The first slot of the cached V register covering slot <paramref name="s"/>, or -1.</summary>
+    private int VecCover(int s)
+    {
+        if (_vecX[s] >= 0) return s;
+        if (s > 0 && _vecX[s - 1] >= 0) return s - 1;
+        return -1;
+    }
+
+    private void BindVec(int s, int r, bool dirty)
+    {
+        if (_slotReg[s] < 0 && _slotX[s] < 0 && _vecX[s] < 0) _touched.Add(s);
+        _vecX[s] = r;
+        _slotDirty[s] = dirty;
+        _xBound[r]++;
+    }
+
+    private void VecUnbind(int s, bool writeBack)
+    {
+        int r = _vecX[s];
+        if (writeBack && _slotDirty[s]) _a.movdqu(__xmmword_ptr[r15 + s * 8], X[r]);
+        _xBound[r]--;
+        _vecX[s] = -1; _slotDirty[s] = false;
+    }
+
+    /// <summary>Writes back and drops the cached V registers overlapping [<paramref name="offset"/>, +<paramref name="size"/>).</summary>
+    private void EvictVecCaches(int offset, int size)
+    {
+        for (int s = offset / 8; s <= (offset + size - 1) / 8 && s < MaxSlots; s++)
+        {
+            int t = VecCover(s);
+            if (t >= 0) VecUnbind(t, writeBack: true);
+        }
+    }
+
     // ───────────────────────────── XMM allocation ─────────────────────────────
 
     private void ResetVectorState(int n)
@@ -114,7 +176,9 @@ internal sealed partial class X86BlockCompiler
     private int XAlloc()
     {
         for (int r = 0; r < XPoolSize; r++)
-            if (_xLive[r] == 0 && (_xPinned & (1 << r)) == 0) { _xPinned |= 1 << r; return r; }
+            if (_xLive[r] == 0 && _xBound[r] == 0 && (_xPinned & (1 << r)) == 0) { _xPinned |= 1 << r; return r; }
+        for (int r = 0; r < XPoolSize; r++)
+            if (_xLive[r] == 0 && (_xPinned & (1 << r)) == 0) { XUnbind(r); _xPinned |= 1 << r; return r; }
         int victim = -1, furthest = -1;
         for (int r = 0; r < XPoolSize; r++)
         {
@@ -128,7 +192,16 @@ internal sealed partial class X86BlockCompiler
         for (int v = 0; v < _current; v++)
         {
             if (_xloc[v] != victim) continue;
-            if (_spill[v] < 0)
+            if (!_isVec[v] && (_loc[v] >= 0 || _spill[v] >= 0)) { _xloc[v] = -1; continue; } // a scalar with another copy
+            if (!_isVec[v])
+            {
+                if (_spillSlots == MaxSpillSlots) throw new InvalidOperationException($"Block 0x{_block.GuestAddress:x} needs more than {MaxSpillSlots} spill slots.");
+                _spill[v] = _spillSlots++;
+                int at = SpillArea + _spill[v] * 8;
+                if (_block.Instructions[v].Size == 8) _a.movq(__qword_ptr[r15 + at], X[victim]);
+                else { _a.movd(__dword_ptr[r15 + at], X[victim]); _a.mov(__dword_ptr[r15 + at + 4], 0); } // a GPR reload takes 8 bytes: zero-extended
+            }
+            else if (_spill[v] < 0)
             {
                 if (_spillSlots + 2 > MaxSpillSlots) throw new InvalidOperationException($"Block 0x{_block.GuestAddress:x} needs more than {MaxSpillSlots} spill slots.");
                 _spill[v] = _spillSlots;
@@ -138,6 +211,7 @@ internal sealed partial class X86BlockCompiler
             _xloc[v] = -1;
         }
         _xLive[victim] = 0;
+        XUnbind(victim);
         _xPinned |= 1 << victim;
         return victim;
     }
@@ -147,6 +221,7 @@ internal sealed partial class X86BlockCompiler
     private int XUse(int v)
     {
         if (_xloc[v] >= 0) { _xPinned |= 1 << _xloc[v]; return _xloc[v]; }
+        if (!_isVec[v]) return XScalar(v);
         if (_spill[v] >= 0)
         {
             int r = XAlloc();
@@ -170,7 +245,7 @@ internal sealed partial class X86BlockCompiler
         int ra = _xloc[a];
         bool shared = (other >= 0 && (other == a || (_isVec[other] && _xloc[other] == ra)))
             || (other2 >= 0 && (other2 == a || (_isVec[other2] && _xloc[other2] == ra)));
-        if (ra >= 0 && _lastUse[a] == i && _xLive[ra] == 1 && !shared)
+        if (ra >= 0 && _lastUse[a] == i && _xLive[ra] == 1 && _xBound[ra] == 0 && !shared)
         {
             _xLive[ra]--; _xloc[a] = -1;
             _xPinned |= 1 << ra;
@@ -183,12 +258,15 @@ internal sealed partial class X86BlockCompiler
     }
 
     /// <summary>A 16-byte constant in the block's data, loaded into <paramref name="into"/> (unaligned load).</summary>
-    private void LoadConstant(AssemblerRegisterXMM into, ulong lo, ulong hi)
+    private void LoadConstant(AssemblerRegisterXMM into, ulong lo, ulong hi) => _a.movdqu(into, __xmmword_ptr[ConstantLabel(lo, hi)]);
+
+    /// <summary>The label of a 16-byte constant in the block's data (emitted once per block).</summary>
+    private Label ConstantLabel(ulong lo, ulong hi)
     {
         int k = 0;
         for (; k < _constants.Count; k++) if (_constants[k].Lo == lo && _constants[k].Hi == hi) break;
         if (k == _constants.Count) _constants.Add((_a.CreateLabel(), lo, hi));
-        _a.movdqu(into, __xmmword_ptr[_constants[k].Label]);
+        return _constants[k].Label;
     }
 
     /// <summary>Emits the block's vector constants (after all code).</summary>
@@ -228,18 +306,39 @@ internal sealed partial class X86BlockCompiler
         {
             case IrOpcode.GetVec:
             {
-                // Halves cached in host registers (the scalar FP lowering and LDP Q write V registers as two
-                // 64-bit halves) are taken from there: a 16-byte load of two fresh 8-byte stores would miss
+                // A V register cached whole is taken from its XMM register. Halves cached in host registers (the
+                // scalar FP lowering writes V registers as two 64-bit halves) are taken from there: a 16-byte load of two fresh 8-byte stores would miss
                 // store-to-load forwarding.
                 int off = (int)imm;
-                int lo = off % 8 == 0 && off / 8 + 1 < MaxSlots ? _slotReg[off / 8] : -1;
-                int hi = off % 8 == 0 && off / 8 + 1 < MaxSlots ? _slotReg[off / 8 + 1] : -1;
+                bool slotted = off % 8 == 0 && off / 8 + 1 < MaxSlots;
+                if (slotted && _vecX[off / 8] >= 0)
+                {
+                    _xPinned |= 1 << _vecX[off / 8];
+                    XDefine(i, _vecX[off / 8]);
+                    return;
+                }
+                if (slotted) EvictVecCaches(off, 16); // a cached V register overlapping this one (not at the same offset)
+                int lo = slotted ? _slotReg[off / 8] : -1, hi = slotted ? _slotReg[off / 8 + 1] : -1;
+                int lx = slotted ? _slotX[off / 8] : -1, hx = slotted ? _slotX[off / 8 + 1] : -1;
+                if (lx >= 0) _xPinned |= 1 << lx;
+                if (hx >= 0) _xPinned |= 1 << hx;
                 int d = XAlloc();
-                if (lo < 0 && hi < 0) _a.movdqu(X[d], __xmmword_ptr[r15 + off]);
+                bool li = slotted && _immPending[off / 8], hiImm = slotted && _immPending[off / 8 + 1];
+                if (lo < 0 && hi < 0 && lx < 0 && hx < 0 && !li && !hiImm)
+                {
+                    _a.movdqu(X[d], __xmmword_ptr[r15 + off]);
+                    if (slotted) BindVec(off / 8, d, dirty: false);
+                }
                 else
                 {
-                    if (lo >= 0) _a.movq(X[d], _r64[lo]); else _a.movq(X[d], __qword_ptr[r15 + off]);
-                    if (hi >= 0) _a.pinsrq(X[d], _r64[hi], 1); else _a.pinsrq(X[d], __qword_ptr[r15 + off + 8], 1);
+                    if (lx >= 0) _a.movq(X[d], X[lx]);
+                    else if (lo >= 0) _a.movq(X[d], _r64[lo]);
+                    else if (li) { _a.mov(rax, (long)_immValue[off / 8]); _a.movq(X[d], rax); }
+                    else _a.movq(X[d], __qword_ptr[r15 + off]);
+                    if (hiImm) { if (_immValue[off / 8 + 1] != 0) { _a.mov(rax, (long)_immValue[off / 8 + 1]); _a.pinsrq(X[d], rax, 1); } } // MOVQ cleared it
+                    else if (hx >= 0) _a.punpcklqdq(X[d], X[hx]);
+                    else if (hi >= 0) _a.pinsrq(X[d], _r64[hi], 1);
+                    else _a.pinsrq(X[d], __qword_ptr[r15 + off + 8], 1);
                 }
                 XDefine(i, d);
                 return;
@@ -249,7 +348,8 @@ internal sealed partial class X86BlockCompiler
                 int off = (int)imm;
                 int s = XUse(x.A);
                 DropSlots(off, 16); // all 16 bytes are overwritten: no write-back of the cached halves
-                _a.movdqu(__xmmword_ptr[r15 + off], X[s]);
+                if (off % 8 == 0 && off / 8 + 1 < MaxSlots) BindVec(off / 8, s, dirty: true);
+                else _a.movdqu(__xmmword_ptr[r15 + off], X[s]);
                 return;
             }
             case IrOpcode.LoadVec: EmitLoadVec(i, x); return;
@@ -711,8 +811,9 @@ internal sealed partial class X86BlockCompiler
     /// <summary>
     /// Vector FP arithmetic: the packed SSE op (scalar form for the one-lane data size; lanes above a 64-bit data
     /// size are cleared first so that they raise nothing), then a per-lane check of the result: any lane within
-    /// the data size that is NaN, infinite, subnormal, the smallest normal or a zero that may have underflowed
-    /// sends the whole op to the exact path (ChannelRequest.FpOp with the vectors in the control block).
+    /// the data size that is NaN, or ±(smallest normal) from an op that can round to it from below, sends the
+    /// whole op to the exact path (ChannelRequest.FpOp with the vectors in the control block). The flags are
+    /// MXCSR's, ORed into FPSR at the block's end (X86BlockCompiler.Fp.cs).
     /// </summary>
     private void EmitVectorFp(int i, in IrInstruction x)
     {
@@ -729,6 +830,7 @@ internal sealed partial class X86BlockCompiler
         if (half) _a.movq(xd, X[ra]); else _a.movdqa(xd, X[ra]);
         var b = rb < 0 ? xd : half ? xmm14 : X[rb];
         if (rb >= 0 && half) _a.movq(xmm14, X[rb]);
+        if (half && x.Opcode == IrOpcode.VecFpDiv) { LoadConstant(xmm13, 0, 0x3F80_0000_3F80_0000); _a.por(xmm14, xmm13); } // 0 / 1 in the cleared lanes: no IE
         var c = rc < 0 ? xd : half ? xmm13 : X[rc];
         if (rc >= 0 && half) _a.movq(xmm13, X[rc]);
         var op = x.Opcode;
@@ -750,34 +852,50 @@ internal sealed partial class X86BlockCompiler
         if (op == IrOpcode.VecFpMulAdd) _a.AddInstruction(Instruction.Create(code, (Register)xd, (Register)b, (Register)c));
         else Sse(code, xd, op == IrOpcode.VecFpSqrt ? xd : b);
 
-        // Lanes to check: |r| >= ∞ or NaN (xmm13), |r| <= smallest normal (xmm14), minus exact zeros where a zero cannot have underflowed.
-        ulong absMask = dbl ? 0x7FFF_FFFF_FFFF_FFFFUL : 0x7FFF_FFFF_7FFF_FFFF;
-        ulong inf = dbl ? 0x7FF0_0000_0000_0000UL : 0x7F80_0000_7F80_0000;
-        ulong minNormal = dbl ? 0x0010_0000_0000_0000UL : 0x0080_0000_0080_0000;
-        Code cmp = dbl ? Code.Cmppd_xmm_xmmm128_imm8 : Code.Cmpps_xmm_xmmm128_imm8;
-        Code mask = dbl ? Code.Movmskpd_r32_xmm : Code.Movmskps_r32_xmm;
-        LoadConstant(xmm15, absMask, absMask);
-        _a.pand(xmm15, xd);
-        _a.movdqa(xmm13, xmm15);
-        LoadConstant(xmm14, inf, inf);
-        _a.AddInstruction(Instruction.Create(cmp, Register.XMM13, Register.XMM14, 5));   // NLT: !(|r| < ∞)
-        _a.AddInstruction(Instruction.Create(mask, Register.EAX, Register.XMM13));
-        LoadConstant(xmm14, minNormal, minNormal);
-        _a.AddInstruction(Instruction.Create(cmp, Register.XMM14, Register.XMM15, 5));   // NLT: !(min < |r|)
-        _a.AddInstruction(Instruction.Create(mask, Register.ECX, Register.XMM14));
-        if (op is IrOpcode.VecFpAdd or IrOpcode.VecFpSub or IrOpcode.VecFpSqrt)
-        {
-            _a.pxor(xmm14, xmm14);
-            _a.AddInstruction(Instruction.Create(cmp, Register.XMM15, Register.XMM14, 0)); // EQ: |r| == 0 (exact)
-            _a.AddInstruction(Instruction.Create(mask, Register.EDX, Register.XMM15));
-            _a.not(edx);
-            _a.and(ecx, edx);
-        }
-        _a.or(eax, ecx);
+        // Lanes to check (see X86BlockCompiler.Fp.cs): NaN, and ±(smallest normal) where the op can round to it
+        // from below. Result lanes are never signalling NaNs and lanes above a 64-bit data size are zero, so the
+        // quiet packed compares raise nothing; a scalar form's upper lanes are the first operand's, so it is
+        // checked with UCOMIS.
+        bool tinyPossible = op is IrOpcode.VecFpMul or IrOpcode.VecFpDiv or IrOpcode.VecFpMulAdd;
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
-        _a.test(eax, (1 << (ds / es)) - 1);
-        _a.jne(slow);
+        if (scalar)
+        {
+            if (tinyPossible)
+            {
+                var plus = ConstantLabel(dbl ? 0x0010_0000_0000_0000UL : 0x0080_0000UL, 0);
+                var minus = ConstantLabel(dbl ? 0x8010_0000_0000_0000UL : 0x8080_0000UL, 0);
+                if (dbl) { _a.ucomisd(xd, __qword_ptr[plus]); _a.je(slow); _a.ucomisd(xd, __qword_ptr[minus]); }
+                else { _a.ucomiss(xd, __dword_ptr[plus]); _a.je(slow); _a.ucomiss(xd, __dword_ptr[minus]); }
+                _a.je(slow);
+            }
+            else
+            {
+                if (dbl) _a.ucomisd(xd, xd); else _a.ucomiss(xd, xd);
+                _a.jp(slow);
+            }
+        }
+        else
+        {
+            Code cmp = dbl ? Code.Cmppd_xmm_xmmm128_imm8 : Code.Cmpps_xmm_xmmm128_imm8;
+            Code mask = dbl ? Code.Movmskpd_r32_xmm : Code.Movmskps_r32_xmm;
+            _a.movdqa(xmm15, xd);
+            _a.AddInstruction(Instruction.Create(cmp, Register.XMM15, Register.XMM15, 3));   // UNORD
+            _a.AddInstruction(Instruction.Create(mask, Register.EAX, Register.XMM15));
+            if (tinyPossible)
+            {
+                ulong absMask = dbl ? 0x7FFF_FFFF_FFFF_FFFFUL : 0x7FFF_FFFF_7FFF_FFFF;
+                ulong minNormal = dbl ? 0x0010_0000_0000_0000UL : 0x0080_0000_0080_0000;
+                LoadConstant(xmm14, absMask, absMask);
+                _a.pand(xmm14, xd);
+                LoadConstant(xmm13, minNormal, minNormal);
+                _a.AddInstruction(Instruction.Create(cmp, Register.XMM14, Register.XMM13, 0)); // EQ: |r| == smallest normal
+                _a.AddInstruction(Instruction.Create(mask, Register.ECX, Register.XMM14));
+                _a.or(eax, ecx);
+            }
+            _a.test(eax, (1 << (ds / es)) - 1);
+            _a.jne(slow);
+        }
         Bind(ref back);
         ZeroAbove(xd, ds);
         long desc = (long)op | 16L << 8 | imm << 32;
@@ -834,8 +952,17 @@ internal sealed partial class X86BlockCompiler
         int ra = XUse(x.A), rb = XUse(x.B);
         int d = XAlloc();
         Code cmp = dbl ? Code.Cmppd_xmm_xmmm128_imm8 : Code.Cmpps_xmm_xmmm128_imm8;
-        _a.movdqa(xmm15, X[ra]);
-        _a.AddInstruction(Instruction.Create(cmp, Register.XMM15, (Register)X[rb], 3)); // UNORD
+        var xa = X[ra];
+        var xb = X[rb];
+        if (ds < 16)
+        {
+            // Lanes above the data size hold anything, a signalling NaN included, whose IE would reach FPSR.IOC.
+            _a.movdqa(xmm14, xa); ZeroAbove(xmm14, ds);
+            _a.movdqa(xmm13, xb); ZeroAbove(xmm13, ds);
+            xa = xmm14; xb = xmm13;
+        }
+        _a.movdqa(xmm15, xa);
+        _a.AddInstruction(Instruction.Create(cmp, Register.XMM15, (Register)xb, 3)); // UNORD
         _a.AddInstruction(Instruction.Create(dbl ? Code.Movmskpd_r32_xmm : Code.Movmskps_r32_xmm, Register.EAX, Register.XMM15));
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
@@ -843,14 +970,14 @@ internal sealed partial class X86BlockCompiler
         _a.jne(slow);
         if (x.Opcode == IrOpcode.VecFpCmpEq)
         {
-            _a.movdqa(X[d], X[ra]);
-            _a.AddInstruction(Instruction.Create(cmp, (Register)X[d], (Register)X[rb], 0));   // EQ
+            _a.movdqa(X[d], xa);
+            _a.AddInstruction(Instruction.Create(cmp, (Register)X[d], (Register)xb, 0));   // EQ
         }
         else
         {
             // A >= B is B <= A; A > B is B < A.
-            _a.movdqa(X[d], X[rb]);
-            _a.AddInstruction(Instruction.Create(cmp, (Register)X[d], (Register)X[ra], x.Opcode == IrOpcode.VecFpCmpGe ? 2 : 1));
+            _a.movdqa(X[d], xb);
+            _a.AddInstruction(Instruction.Create(cmp, (Register)X[d], (Register)xa, x.Opcode == IrOpcode.VecFpCmpGe ? 2 : 1));
         }
         ZeroAbove(X[d], ds);
         Bind(ref back);
@@ -1020,6 +1147,10 @@ internal sealed partial class X86BlockCompiler
     {
         for (int s = offset / 8; s <= (offset + size - 1) / 8 && s < MaxSlots; s++)
         {
+            int t = VecCover(s);
+            if (t >= 0) VecUnbind(t, writeBack: t * 8 < offset || t * 8 + 16 > offset + size);
+            _immPending[s] = false;
+            if (_slotX[s] >= 0) { XUnbindSlot(s, writeBack: false); continue; }
             int r = _slotReg[s];
             if (r < 0) continue;
             _regBound[r]--;

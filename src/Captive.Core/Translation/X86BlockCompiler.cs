@@ -31,8 +31,8 @@ internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzc
 /// registers read in a block are loaded once and written back once, at the block's end.
 /// NZCV lives in the register file as <c>lahf</c>/<c>seto</c> output (AH = SF ZF - AF - PF - CF,
 /// AL = OF) with CF the inverse of ARM's C, so every ARM condition is a single x86 condition.
-/// Vector values live in XMM0–XMM12 (XMM13–XMM15 scratch), scalar FP values stay bit patterns in the
-/// integer registers; FP and vector code generation is in the partial files X86BlockCompiler.Fp.cs and
+/// Vector values and the operands and results of scalar FP ops live in XMM0–XMM12 (XMM13–XMM15 scratch),
+/// as do cached V registers and FP register halves; FP and vector code generation is in the partial files X86BlockCompiler.Fp.cs and
 /// X86BlockCompiler.Vector.cs. <see cref="CanCompile(IrBlock)"/> accepts a block only when every op has code
 /// generation; any other block becomes an interpret stub.
 /// One instance per translating thread; not thread-safe.
@@ -162,7 +162,9 @@ internal sealed partial class X86BlockCompiler
         _a.mov(rax, (long)guestPc);
         _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
         _a.mov(__dword_ptr[r15 + ControlBlock.Arg0], reason); // counted by reason on the host
-        EmitMxcsrReset(_a); // the interpreter may write FPSR: MXCSR.PE must not carry older IXC past it
+        // The interpreter may write FPSR: the pending MXCSR flags go to FPSR first, and must not be ORed in again after.
+        if (_layout.FpsrOffset >= 0) EmitFpFlagsFold(_a, _layout.FpsrOffset);
+        EmitMxcsrReset(_a);
         _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Interpret);
         _a.jmp(_entry.Channel);
         _encoder.Encode(_a, rip, writer);
@@ -224,13 +226,12 @@ internal sealed partial class X86BlockCompiler
             _xPinned = 0;
             _current = i;
             if (!_deferred[i]) EmitInstruction(i, insts[i]);
-            if (i == _lastFp) EmitInexactFlush(); // after the last op that can raise IXC (clobbers the x86 flags)
             ReleaseDead(i, insts[i]);
         }
         _pinned = 0;
         _current = insts.Length;
         if (_regionCount > 0) EmitRegionTerminal(block); else EmitTerminal(block);
-        foreach (int s in _touched) { _slotReg[s] = -1; _slotDirty[s] = false; }
+        foreach (int s in _touched) { _slotReg[s] = -1; _slotX[s] = -1; _vecX[s] = -1; _slotDirty[s] = false; _immPending[s] = false; }
     }
 
     /// <summary>Ends the unit: out-of-line code, constants, encoding and the direct branches still to link.</summary>
@@ -266,14 +267,14 @@ internal sealed partial class X86BlockCompiler
         _spillSlots = 0;
         var insts = block.Instructions;
         ResetVectorState(n);
-        _lastFp = -1;
-        for (int i = 0; i < n; i++) if (insts[i].IsFloatingPoint || IsVectorFpArithmetic(insts[i].Opcode)) _lastFp = i;
-        _hasFp = _lastFp >= 0;
+        _hasFp = false;
+        for (int i = 0; i < n; i++) _hasFp |= insts[i].IsFloatingPoint || IsVectorFpArithmetic(insts[i].Opcode);
         for (int i = 0; i < n; i++) { _loc[i] = -1; _lastUse[i] = -1; _uses[i] = 0; _deferred[i] = false; _flagsNeeded[i] = false; _spill[i] = -1; }
         void Use(int v, int at) { if (v >= 0) { _lastUse[v] = at; _uses[v]++; } }
         for (int i = 0; i < n; i++) { Use(insts[i].A, i); Use(insts[i].B, i); Use(insts[i].C, i); }
         Use(block.Terminal.Condition, n);
         Use(block.Terminal.Value, n);
+        AnalyseXmmPreference(block);
 
         // Flags written by an instruction matter if something reads them before the next write,
         // or if nothing overwrites them before the block ends (the successor may read them).
@@ -313,7 +314,9 @@ internal sealed partial class X86BlockCompiler
         {
             bool quiet = true;
             for (int i = lastFlagWriter + 1; i < n && quiet; i++)
-                quiet = _deferred[i] || insts[i].Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg;
+                quiet = _deferred[i] || (insts[i].Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg
+                    && !(_layout.FpsrOffset >= 0 && insts[i].Opcode != IrOpcode.Const
+                         && Overlaps((int)insts[i].Immediate, insts[i].Size, _layout.FpsrOffset, 8))); // FPSR accesses fold MXCSR (x86 flags)
             if (quiet) _deferSaveAt = lastFlagWriter;
         }
     }
@@ -445,6 +448,7 @@ internal sealed partial class X86BlockCompiler
     private int Use(int v)
     {
         if (_loc[v] >= 0) { _pinned |= 1 << _loc[v]; return _loc[v]; }
+        if (_xloc[v] >= 0) return UseFromXmm(v);
         if (_spill[v] >= 0)
         {
             int reload = Alloc();
@@ -464,8 +468,9 @@ internal sealed partial class X86BlockCompiler
 
     private void Release(int v)
     {
-        if (v >= 0 && _isVec[v]) { XRelease(v); return; }
-        if (v < 0 || _loc[v] < 0) return;
+        if (v < 0) return;
+        XRelease(v); // a vector, or a scalar FP value also (or only) in an XMM register
+        if (_isVec[v] || _loc[v] < 0) return;
         _regLive[_loc[v]]--;
         _loc[v] = -1;
     }
@@ -512,8 +517,9 @@ internal sealed partial class X86BlockCompiler
 
     private void BindSlot(int s, int r, bool dirty)
     {
-        if (_slotReg[s] < 0) _touched.Add(s);
-        else _regBound[_slotReg[s]]--;
+        if (_slotReg[s] < 0 && _slotX[s] < 0) _touched.Add(s);
+        else if (_slotReg[s] >= 0) _regBound[_slotReg[s]]--;
+        else { _xBound[_slotX[s]]--; _slotX[s] = -1; }
         _slotReg[s] = r;
         _slotDirty[s] = dirty;
         _regBound[r]++;
@@ -521,8 +527,11 @@ internal sealed partial class X86BlockCompiler
 
     private void EvictSlots(int offset, int size)
     {
+        EvictVecCaches(offset, size);
         for (int s = offset / 8; s <= (offset + size - 1) / 8 && s < MaxSlots; s++)
         {
+            StorePendingImmediate(s);
+            if (_slotX[s] >= 0) { XUnbindSlot(s, writeBack: true); continue; }
             int r = _slotReg[s];
             if (r < 0) continue;
             if (_slotDirty[s]) _a.mov(__qword_ptr[r15 + s * 8], _r64[r]);
@@ -535,9 +544,20 @@ internal sealed partial class X86BlockCompiler
     {
         foreach (int s in _touched)
         {
+            StorePendingImmediate(s);
             if (_slotReg[s] >= 0 && _slotDirty[s])
             {
                 _a.mov(__qword_ptr[r15 + s * 8], _r64[_slotReg[s]]);
+                _slotDirty[s] = false;
+            }
+            else if (_slotX[s] >= 0 && _slotDirty[s])
+            {
+                _a.movq(__qword_ptr[r15 + s * 8], X[_slotX[s]]);
+                _slotDirty[s] = false;
+            }
+            else if (_vecX[s] >= 0 && _slotDirty[s])
+            {
+                _a.movdqu(__xmmword_ptr[r15 + s * 8], X[_vecX[s]]);
                 _slotDirty[s] = false;
             }
         }
@@ -786,11 +806,15 @@ internal sealed partial class X86BlockCompiler
     private void EmitGetReg(int i, in IrInstruction x)
     {
         int off = (int)x.Immediate;
-        if (_hasFp && Overlaps(off, x.Size, _layout.FpsrOffset, 8)) EmitInexactFlush(); // MRS FPSR sees IXC
+        EvictVecCaches(off, x.Size);
+        for (int s = off / 8; s <= (off + x.Size - 1) / 8 && s < MaxSlots; s++) StorePendingImmediate(s);
+        if (_layout.FpsrOffset >= 0 && Overlaps(off, x.Size, _layout.FpsrOffset, 8)) EmitFpFlagsFlush(); // MRS FPSR sees the pending exceptions
         if (x.Size == 8 && off % 8 == 0 && off / 8 < MaxSlots)
         {
             int s = off / 8;
+            if (_slotReg[s] >= 0 && _preferX[i]) MoveSlotToXmm(s); // an FP operand: later reads hit XMM too
             if (_slotReg[s] >= 0) { Define(i, _slotReg[s]); return; }
+            if (_slotX[s] >= 0 || _preferX[i]) { GetSlotXmm(i, s); return; }
             int r = Alloc();
             _a.mov(_r64[r], __qword_ptr[r15 + off]);
             BindSlot(s, r, dirty: false);
@@ -801,6 +825,7 @@ internal sealed partial class X86BlockCompiler
         {
             // A W-register read: the low half of the cached X register, zero-extended.
             int s = off / 8;
+            if (_slotReg[s] < 0 && (_slotX[s] >= 0 || _preferX[i])) { GetSlotXmm(i, s); return; } // an S register: the low 32 bits
             int r = _slotReg[s];
             if (r < 0)
             {
@@ -829,20 +854,24 @@ internal sealed partial class X86BlockCompiler
     private void EmitSetReg(in IrInstruction x)
     {
         int off = (int)x.Immediate;
+        EvictVecCaches(off, x.Size);
         if (_layout.FpsrOffset >= 0 && Overlaps(off, x.Size, _layout.FpsrOffset, 8))
         {
-            if (_hasFp) EmitInexactFlush(); // earlier IXC lands in the old FPSR
-            EmitMxcsrReset(_a);             // MXCSR.PE means "IXC since FPSR was written"
+            EmitFpFlagsFlush();             // earlier exceptions (of this block or earlier ones) land in the old FPSR
+            EmitMxcsrReset(_a);             // MXCSR's flags mean "raised since FPSR was written"
         }
         if (x.Size == 8 && off % 8 == 0 && off / 8 < MaxSlots)
         {
             int s = off / 8;
-            if (_loc[x.A] < 0 && IsImm(x.A, 8, out int imm))
+            if (_loc[x.A] < 0 && _xloc[x.A] < 0 && IsImm(x.A, 8, out int imm))
             {
                 if (_slotReg[s] >= 0) { _regBound[_slotReg[s]]--; _slotReg[s] = -1; _slotDirty[s] = false; }
-                _a.mov(__qword_ptr[r15 + off], imm);
+                if (_slotX[s] >= 0) XUnbindSlot(s, writeBack: false);
+                SetPendingImmediate(s, imm); // stored at the block's end, unless overwritten first
                 return;
             }
+            _immPending[s] = false;
+            if (_loc[x.A] < 0 && _xloc[x.A] >= 0 && _block.Instructions[x.A].Size == 8) { BindSlotX(s, XUse(x.A), dirty: true); return; }
             BindSlot(s, Use(x.A), dirty: true);
             return;
         }
@@ -1132,6 +1161,7 @@ internal sealed partial class X86BlockCompiler
 
     private void EmitLoad(int i, in IrInstruction x)
     {
+        if (x.Size is 4 or 8 && _preferX[i]) { EmitLoadXmm(i, x); return; }
         int ra = Use(x.A);
         int d = Alloc();
         var slow = _a.CreateLabel();
@@ -1152,6 +1182,7 @@ internal sealed partial class X86BlockCompiler
 
     private void EmitStore(in IrInstruction x)
     {
+        if (x.Size is 4 or 8 && _loc[x.B] < 0 && _xloc[x.B] >= 0 && !_isVec[x.B]) { EmitStoreXmm(x); return; }
         int ra = Use(x.A);
         int value = 0;
         bool imm = _loc[x.B] < 0 && IsImm(x.B, x.Size == 8 ? 8 : 4, out value);

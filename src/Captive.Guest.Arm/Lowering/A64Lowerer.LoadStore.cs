@@ -25,13 +25,12 @@ internal sealed partial class A64Lowerer
             if (load)
             {
                 if (bytes == 16)
-                    return (_b.Load(address, 8), _b.Load(Offset(address, 8), 8), true);
+                    return (_b.LoadVec(address), default, true); // Hi unused: FinishSingle writes the whole vector
                 return (_b.Load(address, bytes), K(0), true);
             }
             if (bytes == 16)
             {
-                _b.Store(address, _b.GetReg(reg, 8), 8);
-                _b.Store(Offset(address, 8), _b.GetReg(reg + 8, 8), 8);
+                _b.StoreVec(address, _b.GetVec(reg));
             }
             else
             {
@@ -63,6 +62,7 @@ internal sealed partial class A64Lowerer
         if (v == 1)
         {
             int reg = ArmState.V(rt);
+            if (_b.Block.Instructions[loaded.Lo.Index].Size == 16) { _b.SetVec(reg, loaded.Lo); return; } // a Q register
             _b.SetReg(reg, loaded.Lo);
             _b.SetReg(reg + 8, loaded.Hi);
         }
@@ -171,6 +171,16 @@ internal sealed partial class A64Lowerer
             return;
         }
 
+        if (simd && bytes == 16)
+        {
+            // Whole Q registers: one 16-byte access each, which the code generator keeps in XMM.
+            var q1 = _b.LoadVec(address);
+            var q2 = _b.LoadVec(second);
+            if (mode is 1 or 3) SetXSp(n, mode == 1 ? Offset(baseAddress, imm) : address);
+            _b.SetVec(ArmState.V(rt), q1);
+            _b.SetVec(ArmState.V(rt2), q2);
+            return;
+        }
         if (simd)
         {
             var (lo1, hi1) = LoadVector(address, bytes);
@@ -195,16 +205,15 @@ internal sealed partial class A64Lowerer
         SetX(rt2, v2);
     }
 
-    private (IrValue Lo, IrValue Hi) LoadVector(IrValue address, int bytes)
-        => bytes == 16 ? (_b.Load(address, 8), _b.Load(Offset(address, 8), 8)) : (_b.Load(address, bytes), K(0));
+    /// <summary>An S or D register's load (Q registers are loaded whole, by LoadVec): the value and the zero upper half.</summary>
+    private (IrValue Lo, IrValue Hi) LoadVector(IrValue address, int bytes) => (_b.Load(address, bytes), K(0));
 
     private void StoreVector(IrValue address, int reg, int bytes)
     {
         int offset = ArmState.V(reg);
         if (bytes == 16)
         {
-            _b.Store(address, _b.GetReg(offset, 8), 8);
-            _b.Store(Offset(address, 8), _b.GetReg(offset + 8, 8), 8);
+            _b.StoreVec(address, _b.GetVec(offset));
         }
         else
         {
