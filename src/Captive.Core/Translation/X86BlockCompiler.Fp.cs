@@ -89,7 +89,7 @@ internal sealed partial class X86BlockCompiler
     }
 
     /// <summary>MXCSR = 0x1F80 (round to nearest, exceptions masked, flags clear): before FPSR is written other than by ORing.</summary>
-    internal static void EmitMxcsrReset(Assembler a)
+    internal static void EmitMxcsrReset(X86Emitter a)
     {
         a.mov(__dword_ptr[r15 + ControlBlock.MxcsrScratch], 0x1F80);
         a.ldmxcsr(__dword_ptr[r15 + ControlBlock.MxcsrScratch]);

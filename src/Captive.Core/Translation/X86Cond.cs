@@ -30,47 +30,16 @@ internal static class X86CondEmitter
         X86Cond.LE => 0x8E, X86Cond.G => 0x8F, _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
-    public static void Jcc(Assembler a, X86Cond c, ulong target)
+    public static void Jcc(X86Emitter a, X86Cond c, ulong target) => a.Jcc(Cc(c), target);
+
+    public static void Jcc(X86Emitter a, X86Cond c, Label target) => a.Jcc(Cc(c), target);
+
+    public static void Setcc(X86Emitter a, X86Cond c, AssemblerRegister8 r)
     {
-        switch (c)
-        {
-            case X86Cond.E: a.je(target); break;
-            case X86Cond.NE: a.jne(target); break;
-            case X86Cond.AE: a.jae(target); break;
-            case X86Cond.B: a.jb(target); break;
-            case X86Cond.S: a.js(target); break;
-            case X86Cond.NS: a.jns(target); break;
-            case X86Cond.O: a.jo(target); break;
-            case X86Cond.NO: a.jno(target); break;
-            case X86Cond.A: a.ja(target); break;
-            case X86Cond.BE: a.jbe(target); break;
-            case X86Cond.GE: a.jge(target); break;
-            case X86Cond.L: a.jl(target); break;
-            case X86Cond.G: a.jg(target); break;
-            case X86Cond.LE: a.jle(target); break;
-            default: a.jmp(target); break;
-        }
+        if (c == X86Cond.Always) a.mov(r, 1);
+        else a.Setcc(Cc(c), r);
     }
 
-    public static void Setcc(Assembler a, X86Cond c, AssemblerRegister8 r)
-    {
-        switch (c)
-        {
-            case X86Cond.E: a.sete(r); break;
-            case X86Cond.NE: a.setne(r); break;
-            case X86Cond.AE: a.setae(r); break;
-            case X86Cond.B: a.setb(r); break;
-            case X86Cond.S: a.sets(r); break;
-            case X86Cond.NS: a.setns(r); break;
-            case X86Cond.O: a.seto(r); break;
-            case X86Cond.NO: a.setno(r); break;
-            case X86Cond.A: a.seta(r); break;
-            case X86Cond.BE: a.setbe(r); break;
-            case X86Cond.GE: a.setge(r); break;
-            case X86Cond.L: a.setl(r); break;
-            case X86Cond.G: a.setg(r); break;
-            case X86Cond.LE: a.setle(r); break;
-            default: a.mov(r, 1); break;
-        }
-    }
+    /// <summary>The x86 condition-code number (the low nibble of jcc, setcc and cmovcc opcodes); Always has none.</summary>
+    private static int Cc(X86Cond c) => c == X86Cond.Always ? -1 : JccOpcode(c) - 0x80;
 }
