@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Captive.Core.IR;
 
 /// <summary>One IR instruction. Its value, if any, is named by its index in <see cref="IrBlock.Instructions"/>.</summary>
@@ -28,19 +30,32 @@ public struct IrInstruction
     public readonly bool IsVectorOp => Opcode >= IrOpcode.GetVec;
 
     /// <summary>True when the instruction defines a 128-bit vector value (its Size is 16).</summary>
-    public readonly bool IsVector => Size == 16 && HasValue;
+    public readonly bool IsVector
+    {
+        // Inlined (as the flag tests below): the code generator's analyses ask these of every instruction of every block.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Size == 16 && HasValue;
+    }
 
     /// <summary>True when the instruction defines a value.</summary>
-    public readonly bool HasValue => Opcode is not (IrOpcode.SetReg or IrOpcode.Store or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv
+    public readonly bool HasValue
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Opcode is not (IrOpcode.SetReg or IrOpcode.Store or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv
         or IrOpcode.SetVec or IrOpcode.StoreVec);
+    }
 
     /// <summary>True when the instruction writes the NZCV flags.</summary>
-    public readonly bool WritesFlags => Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags or IrOpcode.AdcFlags
+    public readonly bool WritesFlags
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags or IrOpcode.AdcFlags
         or IrOpcode.SbcFlags or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv;
+    }
 
     /// <summary>True when the instruction reads the NZCV flags.</summary>
-    public readonly bool ReadsFlags => Opcode is IrOpcode.CondHolds or IrOpcode.AdcFlags or IrOpcode.SbcFlags
+    public readonly bool ReadsFlags
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Opcode is IrOpcode.CondHolds or IrOpcode.AdcFlags or IrOpcode.SbcFlags
         or IrOpcode.Adc or IrOpcode.Sbc or IrOpcode.GetNzcv;
+    }
 
     /// <inheritdoc/>
     public override readonly string ToString() => IrPrinter.Format(this);

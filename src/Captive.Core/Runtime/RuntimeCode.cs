@@ -124,7 +124,7 @@ internal sealed class RuntimeCode
         var stop = a.CreateLabel();
         // Translated code leaves the FP exceptions it raised pending in MXCSR (X86BlockCompiler.Fp.cs): the host
         // may read FPSR while it answers, so they go to FPSR now.
-        if (fpsrOffset >= 0) Translation.X86BlockCompiler.EmitFpFlagsFold(a, fpsrOffset);
+        if (fpsrOffset >= 0) a.db(Translation.X86BlockCompiler.FpFlagsFoldCode(fpsrOffset));
         a.mov(ecx, __dword_ptr[r15 + ControlBlock.RequestKind]);
         a.and(ecx, 7);
         a.add(__qword_ptr[r15 + rcx * 8 + ControlBlock.ChannelRequestCounts], 1);

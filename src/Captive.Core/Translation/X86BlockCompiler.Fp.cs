@@ -96,7 +96,7 @@ internal sealed partial class X86BlockCompiler
     }
 
     /// <summary>MXCSR = 0x1F80 (round to nearest, exceptions masked, flags clear): before FPSR is written other than by ORing.</summary>
-    internal static void EmitMxcsrReset(Assembler a)
+    internal static void EmitMxcsrReset(X86Emitter a)
     {
         a.mov(__dword_ptr[r15 + ControlBlock.MxcsrScratch], 0x1F80);
         a.ldmxcsr(__dword_ptr[r15 + ControlBlock.MxcsrScratch]);
@@ -118,7 +118,15 @@ internal sealed partial class X86BlockCompiler
     /// (bits 0, 2–5) are IOC, DZC, OFC, UFC, IXC (bits 0–4); DE (bit 1) has no ARM counterpart without FZ and is
     /// dropped. Clobbers RAX and the x86 flags. Also used by the runtime's channel, before every request.
     /// </summary>
-    internal static void EmitFpFlagsFold(Assembler a, int fpsrOffset)
+    /// <summary>The code of <see cref="EmitFpFlagsFold"/> as bytes (position-independent), for the runtime's Iced assembler.</summary>
+    internal static byte[] FpFlagsFoldCode(int fpsrOffset)
+    {
+        var a = new X86Emitter();
+        EmitFpFlagsFold(a, fpsrOffset);
+        return a.ToArray();
+    }
+
+    internal static void EmitFpFlagsFold(X86Emitter a, int fpsrOffset)
     {
         a.stmxcsr(__dword_ptr[r15 + ControlBlock.MxcsrScratch]);
         a.mov(eax, __dword_ptr[r15 + ControlBlock.MxcsrScratch]);
@@ -439,9 +447,10 @@ internal sealed partial class X86BlockCompiler
         bool mayRoundToMinNormal = op is IrOpcode.FpMul or IrOpcode.FpDiv or IrOpcode.FpMulAdd || (op == IrOpcode.FpConvert && !dbl);
         if (mayRoundToMinNormal && _options.UseFma)
         {
-            // |r| (VEX: an unaligned memory operand is fine), then ZF, set by equal and by unordered: one JE for NaN and ±(smallest normal).
+            // |r| (the constants are 16-byte aligned), then ZF, set by equal and by unordered: one JE for NaN and ±(smallest normal).
             ulong abs = dbl ? 0x7FFF_FFFF_FFFF_FFFFUL : 0x7FFF_FFFFUL;
-            _a.vandpd(xmm15, xd, __xmmword_ptr[ConstantLabel(abs, 0)]);
+            _a.movaps(xmm15, xd);
+            _a.andpd(xmm15, __xmmword_ptr[ConstantLabel(abs, 0)]);
             var min = ConstantLabel(dbl ? 0x0010_0000_0000_0000UL : 0x0080_0000UL, 0);
             if (dbl) _a.ucomisd(xmm15, __qword_ptr[min]); else _a.ucomiss(xmm15, __dword_ptr[min]);
             _a.je(slow);

@@ -79,7 +79,7 @@ internal sealed partial class X86BlockCompiler
             }
             var links = EndUnit(rip, writer);
             entries.Clear();
-            for (int k = 0; k < blocks.Count; k++) entries.Add(_encoder.LabelRip(_regionOuter[k]));
+            for (int k = 0; k < blocks.Count; k++) entries.Add(_a.LabelRip(_regionOuter[k]));
             return links;
         }
         finally

@@ -272,6 +272,7 @@ internal sealed partial class X86BlockCompiler
     /// <summary>Emits the block's vector constants (after all code).</summary>
     private void EmitConstants()
     {
+        if (_constants.Count > 0) _a.Align(16); // legacy-SSE memory operands (ANDPD) need 16-byte alignment
         for (int k = 0; k < _constants.Count; k++)
         {
             var (label, lo, hi) = _constants[k];

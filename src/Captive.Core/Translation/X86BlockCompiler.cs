@@ -54,8 +54,7 @@ internal sealed partial class X86BlockCompiler
     private readonly GuestStateLayout _layout;
     private readonly CompilerOptions _options;
     private readonly RuntimeEntryPoints _entry;
-    private readonly Assembler _a = new(64) { PreferShortBranch = false };
-    private readonly X86InstructionEncoder _encoder = new();
+    private readonly X86Emitter _a = new();
     private readonly List<PendingLink> _pending = new();
 
     // Per-block allocation state; arrays grow to the largest block seen.
@@ -64,10 +63,11 @@ internal sealed partial class X86BlockCompiler
     private readonly int[] _regLive = new int[PoolSize], _regBound = new int[PoolSize];
     private readonly int[] _slotReg = new int[MaxSlots];
     private readonly bool[] _slotDirty = new bool[MaxSlots];
-    private readonly List<int> _touched = new();
-    private readonly List<(Label Site, int Stub, ulong Target, int Rel32At)> _links = new();
-    private readonly List<Label> _stubs = new(); // Label is a struct: keep the copy Assembler.Label updated
-    private readonly List<Action> _outOfLine = new();
+    private readonly List<int> _touched = new(); // slots cached this block
+    private readonly List<(int Rel32At, ulong Target)> _links = new(); // unresolved direct branches: offset of the rel32 field
+    private SlowPath[] _slowPaths = new SlowPath[16]; // the integer code's out-of-line paths, emitted after the block
+    private int _slowPathCount;
+    private readonly List<Action> _outOfLine = new(); // the FP and vector code's out-of-line paths
     private bool _flagsInX86;
     private Func<ulong, bool>? _killsFlagsOf;  // per block: whether a successor overwrites NZCV first (null: none known)
     private Func<ulong, ulong> _resolve = _ => 0; // per block: x86 address of a translated guest block, or 0
@@ -79,7 +79,6 @@ internal sealed partial class X86BlockCompiler
     private int _spillSlots;
     private int _pinned;
     private int _current;
-    private int _lastBind = -1; // registers the current instruction has taken; never spilled under it
     private const int SpillArea = (int)VmLayout.ControlBlockOffset + 0x1000, MaxSpillSlots = 512;
     private IrBlock _block = null!;
 
@@ -167,7 +166,7 @@ internal sealed partial class X86BlockCompiler
         EmitMxcsrReset(_a);
         _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Interpret);
         _a.jmp(_entry.Channel);
-        _encoder.Encode(_a, rip, writer);
+        _a.Encode(rip, writer);
     }
 
     /// <summary>
@@ -193,8 +192,7 @@ internal sealed partial class X86BlockCompiler
         _rip = rip;
         _a.Reset();
         _links.Clear();
-        _stubs.Clear();
-        _lastBind = -1;
+        _slowPathCount = 0;
         _outOfLine.Clear();
         _constants.Clear();
     }
@@ -237,23 +235,54 @@ internal sealed partial class X86BlockCompiler
     /// <summary>Ends the unit: out-of-line code, constants, encoding and the direct branches still to link.</summary>
     private List<PendingLink> EndUnit(ulong rip, Runtime.SpanCodeWriter writer)
     {
+        EmitSlowPaths();
         foreach (var emit in _outOfLine) emit();
         EmitConstants();
 
-        _encoder.Encode(_a, rip, writer);
+        _a.Encode(rip, writer);
         var pending = _pending;
         pending.Clear();
-        foreach (var (site, stub, target, at) in _links)
-        {
-            ulong rel32 = _encoder.LabelRip(site) + (ulong)at;
-            var stubLabel = _stubs[stub];
-            writer.PatchInt32(rel32 - rip, checked((int)(long)(_encoder.LabelRip(stubLabel) - (rel32 + 4))));
-            pending.Add(new PendingLink(rel32, target));
-        }
+        foreach (var (at, key) in _links) pending.Add(new PendingLink(rip + (ulong)at, key));
         return pending;
     }
 
+    private const int FailRegisterPressure = 0, FailSpillSlots = 1, FailDeadValue = 2, FailNoImmediate = 3;
+
+    /// <summary>
+    /// Throws the compiler's internal errors. Out of line because a throw that formats its message made the hot
+    /// methods it sat in (register allocation, operand use) several times slower.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Fail(int what, ulong block, long detail) => throw new InvalidOperationException(what switch
+    {
+        FailRegisterPressure => $"Register pressure too high in block 0x{block:x}: one instruction needs more than {PoolSize} registers.",
+        FailSpillSlots => $"Block 0x{block:x} needs more than {MaxSpillSlots} spill slots.",
+        FailDeadValue => $"v{detail} is used after its last use in block 0x{block:x}.",
+        _ => $"No immediate form of {(Alu)detail}.",
+    });
+
     // ───────────────────────────── analysis ─────────────────────────────
+
+    [Flags]
+    private enum OpInfo : byte { None = 0, WritesFlags = 1, ReadsFlags = 2, RaisesInexact = 4 }
+
+    /// <summary>Per IR opcode, what the analysis asks of it (a table: the IrInstruction properties are long pattern tests).</summary>
+    private static readonly OpInfo[] OpInfos = BuildOpInfos();
+
+    private static OpInfo[] BuildOpInfos()
+    {
+        var t = new OpInfo[256];
+        foreach (var op in Enum.GetValues<IrOpcode>())
+        {
+            var x = new IrInstruction { Opcode = op };
+            var f = OpInfo.None;
+            if (x.WritesFlags) f |= OpInfo.WritesFlags;
+            if (x.ReadsFlags) f |= OpInfo.ReadsFlags;
+            if (x.IsFloatingPoint || IsVectorFpArithmetic(op)) f |= OpInfo.RaisesInexact;
+            t[(int)op] = f;
+        }
+        return t;
+    }
 
     private void Analyse(IrBlock block)
     {
@@ -267,13 +296,23 @@ internal sealed partial class X86BlockCompiler
         _spillSlots = 0;
         var insts = block.Instructions;
         ResetVectorState(n);
-        _hasFp = false;
-        for (int i = 0; i < n; i++) _hasFp |= insts[i].IsFloatingPoint || IsVectorFpArithmetic(insts[i].Opcode);
-        for (int i = 0; i < n; i++) { _loc[i] = -1; _lastUse[i] = -1; _uses[i] = 0; _deferred[i] = false; _flagsNeeded[i] = false; _spill[i] = -1; }
-        void Use(int v, int at) { if (v >= 0) { _lastUse[v] = at; _uses[v]++; } }
-        for (int i = 0; i < n; i++) { Use(insts[i].A, i); Use(insts[i].B, i); Use(insts[i].C, i); }
-        Use(block.Terminal.Condition, n);
-        Use(block.Terminal.Value, n);
+        var info = OpInfos;
+        int lastFp = -1;
+        var loc = _loc; var lastUse = _lastUse; var uses = _uses; var deferred = _deferred; var flagsNeeded = _flagsNeeded; var spill = _spill;
+        // One pass: operands name earlier values, so their entries are reset before this instruction counts them.
+        for (int i = 0; i < n; i++)
+        {
+            ref readonly var x = ref insts[i];
+            if ((info[(int)x.Opcode] & OpInfo.RaisesInexact) != 0) lastFp = i;
+            loc[i] = -1; lastUse[i] = -1; uses[i] = 0; deferred[i] = false; flagsNeeded[i] = false; spill[i] = -1;
+            if (x.A >= 0) { lastUse[x.A] = i; uses[x.A]++; }
+            if (x.B >= 0) { lastUse[x.B] = i; uses[x.B]++; }
+            if (x.C >= 0) { lastUse[x.C] = i; uses[x.C]++; }
+        }
+        _hasFp = lastFp >= 0;
+        int tc = block.Terminal.Condition, tv = block.Terminal.Value;
+        if (tc >= 0) { lastUse[tc] = n; uses[tc]++; }
+        if (tv >= 0) { lastUse[tv] = n; uses[tv]++; }
         AnalyseXmmPreference(block);
 
         // Flags written by an instruction matter if something reads them before the next write,
@@ -282,8 +321,9 @@ internal sealed partial class X86BlockCompiler
         int lastFlagWriter = n;
         for (int i = n - 1; i >= 0; i--)
         {
-            if (insts[i].WritesFlags) { _flagsNeeded[i] = live; live = false; if (lastFlagWriter == n) lastFlagWriter = i; }
-            if (insts[i].ReadsFlags) live = true;
+            var f = info[(int)insts[i].Opcode];
+            if ((f & OpInfo.WritesFlags) != 0) { flagsNeeded[i] = live; live = false; if (lastFlagWriter == n) lastFlagWriter = i; }
+            if ((f & OpInfo.ReadsFlags) != 0) live = true;
         }
 
         // A compare used only by the block's branch is emitted at the branch, as cmp/jcc.
@@ -408,7 +448,7 @@ internal sealed partial class X86BlockCompiler
             if (next > furthest) { furthest = next; victim = r; }
         }
         if (victim < 0)
-            throw new InvalidOperationException($"Register pressure too high in block 0x{_block.GuestAddress:x}: one instruction needs more than {PoolSize} registers.");
+            Fail(FailRegisterPressure, _block.GuestAddress, 0);
         int slot = -1;
         for (int v = 0; v < _current; v++)
         {
@@ -417,7 +457,7 @@ internal sealed partial class X86BlockCompiler
             {
                 if (slot < 0)
                 {
-                    if (_spillSlots == MaxSpillSlots) throw new InvalidOperationException($"Block 0x{_block.GuestAddress:x} needs more than {MaxSpillSlots} spill slots.");
+                    if (_spillSlots == MaxSpillSlots) Fail(FailSpillSlots, _block.GuestAddress, 0);
                     slot = _spillSlots++;
                     _a.mov(__qword_ptr[r15 + SpillArea + slot * 8], _r64[victim]);
                 }
@@ -456,7 +496,7 @@ internal sealed partial class X86BlockCompiler
             Define(v, reload);
             return reload;
         }
-        if (!IsConst(v)) throw new InvalidOperationException($"v{v} is used after its last use in block 0x{_block.GuestAddress:x}.");
+        if (!IsConst(v)) Fail(FailDeadValue, _block.GuestAddress, v);
         int r = Alloc();
         long c = ConstValue(v);
         // mov, never xor: the x86 flags may be holding the guest's NZCV right now.
@@ -592,37 +632,30 @@ internal sealed partial class X86BlockCompiler
 
     private enum Alu { Add, Sub, And, Or, Xor, Adc, Sbb, Cmp, Imul }
 
-    // Iced instruction codes by operation: register-register, register-imm8, register-imm32, for
-    // 64-bit and 32-bit operands. Imul has no immediate form here (operands are materialised).
-    private static readonly Code[] Rr64 = [Code.Add_rm64_r64, Code.Sub_rm64_r64, Code.And_rm64_r64, Code.Or_rm64_r64, Code.Xor_rm64_r64, Code.Adc_rm64_r64, Code.Sbb_rm64_r64, Code.Cmp_rm64_r64, Code.Imul_r64_rm64];
-    private static readonly Code[] Rr32 = [Code.Add_rm32_r32, Code.Sub_rm32_r32, Code.And_rm32_r32, Code.Or_rm32_r32, Code.Xor_rm32_r32, Code.Adc_rm32_r32, Code.Sbb_rm32_r32, Code.Cmp_rm32_r32, Code.Imul_r32_rm32];
-    private static readonly Code[] Ri8x64 = [Code.Add_rm64_imm8, Code.Sub_rm64_imm8, Code.And_rm64_imm8, Code.Or_rm64_imm8, Code.Xor_rm64_imm8, Code.Adc_rm64_imm8, Code.Sbb_rm64_imm8, Code.Cmp_rm64_imm8];
-    private static readonly Code[] Ri8x32 = [Code.Add_rm32_imm8, Code.Sub_rm32_imm8, Code.And_rm32_imm8, Code.Or_rm32_imm8, Code.Xor_rm32_imm8, Code.Adc_rm32_imm8, Code.Sbb_rm32_imm8, Code.Cmp_rm32_imm8];
-    private static readonly Code[] Ri32x64 = [Code.Add_rm64_imm32, Code.Sub_rm64_imm32, Code.And_rm64_imm32, Code.Or_rm64_imm32, Code.Xor_rm64_imm32, Code.Adc_rm64_imm32, Code.Sbb_rm64_imm32, Code.Cmp_rm64_imm32];
-    private static readonly Code[] Ri32x32 = [Code.Add_rm32_imm32, Code.Sub_rm32_imm32, Code.And_rm32_imm32, Code.Or_rm32_imm32, Code.Xor_rm32_imm32, Code.Adc_rm32_imm32, Code.Sbb_rm32_imm32, Code.Cmp_rm32_imm32];
-
     private void AluOp(Alu op, int size, int d, int b)
     {
-        if (op != Alu.Imul && IsImm(b, size, out int imm)) AluImm(op, size, Pool[d], imm);
-        else AluReg(op, size, Pool[d], Pool[Use(b)]);
+        if (op != Alu.Imul && IsImm(b, size, out int imm)) AluImm(op, size, _r64[d], imm);
+        else AluReg(op, size, _r64[d], _r64[Use(b)]);
     }
+
+    /// <summary>The x86 ALU group number (the /digit of 81/83 and the opcode row of the register forms) of each <see cref="Alu"/> but Imul.</summary>
+    private static ReadOnlySpan<byte> AluGroup => [0, 5, 4, 1, 6, 2, 3, 7];
 
     /// <summary><paramref name="d"/> = <paramref name="d"/> op <paramref name="b"/> (64-bit register names; 32-bit forms when <paramref name="size"/> is 4).</summary>
-    private void AluReg(Alu op, int size, Register d, Register b)
+    private void AluReg(Alu op, int size, AssemblerRegister64 d, AssemblerRegister64 b)
     {
-        if (size == 8) _a.AddInstruction(Instruction.Create(Rr64[(int)op], d, b));
-        else _a.AddInstruction(Instruction.Create(Rr32[(int)op], d.GetFullRegister32(), b.GetFullRegister32()));
+        if (op == Alu.Imul)
+        {
+            if (size == 8) _a.imul(d, b);
+            else _a.imul(new AssemblerRegister32(d.Value.GetFullRegister32()), new AssemblerRegister32(b.Value.GetFullRegister32()));
+        }
+        else _a.Alu(AluGroup[(int)op], size == 8, d, b);
     }
 
-    private void AluImm(Alu op, int size, Register d, int imm)
+    private void AluImm(Alu op, int size, AssemblerRegister64 d, int imm)
     {
-        bool small = imm == (sbyte)imm;
-        var code = (size, small) switch
-        {
-            (8, true) => Ri8x64[(int)op], (8, false) => Ri32x64[(int)op],
-            (_, true) => Ri8x32[(int)op], _ => Ri32x32[(int)op],
-        };
-        _a.AddInstruction(Instruction.Create(code, size == 8 ? d : d.GetFullRegister32(), imm));
+        if (op == Alu.Imul) Fail(FailNoImmediate, 0, (long)op);
+        _a.Alu(AluGroup[(int)op], size == 8, d, imm);
     }
 
     /// <summary>
@@ -798,7 +831,7 @@ internal sealed partial class X86BlockCompiler
                 break;
             }
             default:
-                throw new InvalidOperationException($"No code generation for {x.Opcode}.");
+                throw new InvalidOperationException($"No code generation for {x.Opcode}."); // unreachable: the cases cover every opcode
         }
         if (!keepFlags) _flagsInX86 = false;
     }
@@ -964,7 +997,6 @@ internal sealed partial class X86BlockCompiler
         _a.Label(ref zero);
         _a.xor(_r32[d], _r32[d]);
         _a.Label(ref done);
-        _a.nop(); // labels must precede an instruction
         Define(i, d);
     }
 
@@ -1096,8 +1128,8 @@ internal sealed partial class X86BlockCompiler
                 if (isAdd) _a.cmc();       // x86 ADC wants CF = ARM C
             }
             if (d >= 0) AluOp(op, x.Size, d, x.B);
-            else if (IsImm(x.B, x.Size, out int imm)) AluImm(op, x.Size, Register.RAX, imm);
-            else AluReg(op, x.Size, Register.RAX, Pool[Use(x.B)]);
+            else if (IsImm(x.B, x.Size, out int imm)) AluImm(op, x.Size, rax, imm);
+            else AluReg(op, x.Size, rax, _r64[Use(x.B)]);
             if (d >= 0) Define(i, d);
         }
         if (!needFlags) return false;
@@ -1114,7 +1146,7 @@ internal sealed partial class X86BlockCompiler
     private void RangeCheck(int ra, int size, Label slow)
     {
         if (_options.RamBase == 0) _a.mov(rax, _r64[ra]);
-        else if (_options.RamBase <= int.MaxValue) _a.lea(rax, __qword_ptr[_r64[ra] - (int)_options.RamBase]);
+        else if (_options.RamBase <= int.MaxValue) _a.lea(rax, __qword_ptr[_r64[ra] - (int)_options.RamBase]); // one instruction, not mov + sub
         else { _a.mov(rax, _r64[ra]); _a.mov(rcx, (long)_options.RamBase); _a.sub(rax, rcx); }
         ulong limit = _options.RamSize - (ulong)size; // the last offset an access of this size may start at
         if (limit < int.MaxValue) _a.cmp(rax, (int)limit);
@@ -1126,38 +1158,65 @@ internal sealed partial class X86BlockCompiler
     /// The out-of-line half of a non-RAM access: a synchronous DeviceAccess request through the channel
     /// (the host answers from the device bus, or stops the run for an unmapped address), then back.
     /// </summary>
-    private void DeviceAccess(Label slow, Label back, int ra, int size, bool write, int valueReg, long valueImm, int dest)
-    {
-        var addressReg = _r64[ra];
-        _outOfLine.Add(() =>
+    private void DeviceAccess(Label slow, Label back, int ra, int size, bool write, int valueReg, long valueImm, int dest) =>
+        AddSlowPath(new SlowPath
         {
-            var l = slow;
-            _a.Label(ref l);
-            _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], addressReg);
-            if (write)
-            {
-                if (valueReg >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], _r64[valueReg]);
-                else _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], (int)valueImm);
-            }
-            _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0));
-            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
-            _a.call(_entry.ChannelCall);
-            if (!write)
-            {
-                if (size == 8) _a.mov(_r64[dest], __qword_ptr[r15 + ControlBlock.Arg1]);
-                else _a.mov(_r32[dest], __dword_ptr[r15 + ControlBlock.Arg1]); // the host zero-extended it
-            }
-            _a.jmp(back);
+            Kind = SlowPathKind.DeviceAccess, At = slow, Back = back, Address = ra, Size = size, Write = write,
+            ValueReg = valueReg, ValueImm = valueImm, Dest = dest,
         });
+
+    private enum SlowPathKind { DeviceAccess, LinkStub }
+
+    /// <summary>An out-of-line path of the integer code: data, not a closure, so that recording one allocates nothing.</summary>
+    private struct SlowPath
+    {
+        public SlowPathKind Kind;
+        public Label At, Back;
+        public int Address, Size, ValueReg, Dest;
+        public bool Write;
+        public long ValueImm;
+        public ulong Target;
     }
 
-    /// <summary>Binds a label to the next instruction, keeping Iced's one-label-per-instruction rule.</summary>
-    private void Bind(ref Label label)
+    private void AddSlowPath(in SlowPath path)
     {
-        if (_a.Instructions.Count == _lastBind) _a.nop();
-        _a.Label(ref label);
-        _lastBind = _a.Instructions.Count;
+        if (_slowPathCount == _slowPaths.Length) Array.Resize(ref _slowPaths, _slowPaths.Length * 2);
+        _slowPaths[_slowPathCount++] = path;
     }
+
+    private void EmitSlowPaths()
+    {
+        for (int k = 0; k < _slowPathCount; k++)
+        {
+            ref var p = ref _slowPaths[k];
+            _a.Label(ref p.At);
+            if (p.Kind == SlowPathKind.LinkStub)
+            {
+                _a.mov(rax, (long)p.Target);
+                _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
+                _a.jmp(_entry.Dispatch);
+                continue;
+            }
+            _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], _r64[p.Address]);
+            if (p.Write)
+            {
+                if (p.ValueReg >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], _r64[p.ValueReg]);
+                else _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], (int)p.ValueImm);
+            }
+            _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], p.Size | (p.Write ? 0x100 : 0));
+            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
+            _a.call(_entry.ChannelCall);
+            if (!p.Write)
+            {
+                if (p.Size == 8) _a.mov(_r64[p.Dest], __qword_ptr[r15 + ControlBlock.Arg1]);
+                else _a.mov(_r32[p.Dest], __dword_ptr[r15 + ControlBlock.Arg1]); // the host zero-extended it
+            }
+            _a.jmp(p.Back);
+        }
+    }
+
+    /// <summary>Binds a label to the current position.</summary>
+    private void Bind(ref Label label) => _a.Label(ref label);
 
     private void EmitLoad(int i, in IrInstruction x)
     {
@@ -1224,29 +1283,18 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private void EmitLink(ulong target, X86Cond cond = X86Cond.Always)
     {
-        var site = _a.CreateLabel();
-        Bind(ref site);
         ulong host = ResolveTarget(target);
         if (host != 0)
         {
             if (cond == X86Cond.Always) _a.jmp(host); else X86CondEmitter.Jcc(_a, cond, host);
             return;
         }
-        // A raw near jmp/jcc whose rel32 field is recorded: links are patched later as rel32.
+        // A rel32 jmp/jcc whose field is recorded: links are patched later as rel32.
         // It points at the stub until the target is translated.
-        int stub = _stubs.Count;
-        _stubs.Add(_a.CreateLabel());
-        if (cond == X86Cond.Always) { _a.db(0xE9, 0, 0, 0, 0); _links.Add((site, stub, KeyFor(target), 1)); }
-        else { _a.db(0x0F, X86CondEmitter.JccOpcode(cond), 0, 0, 0, 0); _links.Add((site, stub, KeyFor(target), 2)); }
-        _outOfLine.Add(() =>
-        {
-            var l = _stubs[stub];
-            _a.Label(ref l);
-            _stubs[stub] = l;
-            _a.mov(rax, (long)target);
-            _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
-            _a.jmp(_entry.Dispatch);
-        });
+        var stub = _a.CreateLabel();
+        if (cond == X86Cond.Always) _a.jmp(stub); else X86CondEmitter.Jcc(_a, cond, stub);
+        _links.Add((_a.Position - 4, KeyFor(target)));
+        AddSlowPath(new SlowPath { Kind = SlowPathKind.LinkStub, At = stub, Target = target });
     }
 
     /// <summary>

@@ -30,40 +30,16 @@ internal static class X86CondEmitter
         X86Cond.LE => 0x8E, X86Cond.G => 0x8F, _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
-    /// <summary>The rel32 form of the conditional jump (or <c>jmp</c> for <see cref="X86Cond.Always"/>).</summary>
-    private static Code JccCode(X86Cond c) => c switch
+    public static void Jcc(X86Emitter a, X86Cond c, ulong target) => a.Jcc(Cc(c), target);
+
+    public static void Jcc(X86Emitter a, X86Cond c, Label target) => a.Jcc(Cc(c), target);
+
+    public static void Setcc(X86Emitter a, X86Cond c, AssemblerRegister8 r)
     {
-        X86Cond.E => Code.Je_rel32_64, X86Cond.NE => Code.Jne_rel32_64, X86Cond.AE => Code.Jae_rel32_64,
-        X86Cond.B => Code.Jb_rel32_64, X86Cond.S => Code.Js_rel32_64, X86Cond.NS => Code.Jns_rel32_64,
-        X86Cond.O => Code.Jo_rel32_64, X86Cond.NO => Code.Jno_rel32_64, X86Cond.A => Code.Ja_rel32_64,
-        X86Cond.BE => Code.Jbe_rel32_64, X86Cond.GE => Code.Jge_rel32_64, X86Cond.L => Code.Jl_rel32_64,
-        X86Cond.G => Code.Jg_rel32_64, X86Cond.LE => Code.Jle_rel32_64, _ => Code.Jmp_rel32_64,
-    };
-
-    public static void Jcc(Assembler a, X86Cond c, ulong target) => a.AddInstruction(Instruction.CreateBranch(JccCode(c), target));
-
-    /// <summary>A conditional jump to a label (the encoder resolves a label id in the branch target).</summary>
-    public static void Jcc(Assembler a, X86Cond c, Label target) => a.AddInstruction(Instruction.CreateBranch(JccCode(c), target.Id));
-
-    public static void Setcc(Assembler a, X86Cond c, AssemblerRegister8 r)
-    {
-        switch (c)
-        {
-            case X86Cond.E: a.sete(r); break;
-            case X86Cond.NE: a.setne(r); break;
-            case X86Cond.AE: a.setae(r); break;
-            case X86Cond.B: a.setb(r); break;
-            case X86Cond.S: a.sets(r); break;
-            case X86Cond.NS: a.setns(r); break;
-            case X86Cond.O: a.seto(r); break;
-            case X86Cond.NO: a.setno(r); break;
-            case X86Cond.A: a.seta(r); break;
-            case X86Cond.BE: a.setbe(r); break;
-            case X86Cond.GE: a.setge(r); break;
-            case X86Cond.L: a.setl(r); break;
-            case X86Cond.G: a.setg(r); break;
-            case X86Cond.LE: a.setle(r); break;
-            default: a.mov(r, 1); break;
-        }
+        if (c == X86Cond.Always) a.mov(r, 1);
+        else a.Setcc(Cc(c), r);
     }
+
+    /// <summary>The x86 condition-code number (the low nibble of jcc, setcc and cmovcc opcodes); Always has none.</summary>
+    private static int Cc(X86Cond c) => c == X86Cond.Always ? -1 : JccOpcode(c) - 0x80;
 }
