@@ -280,9 +280,14 @@ internal sealed unsafe class BlockTranslator
         _path.Clear();
         var head = LowerForRegion(IrBlock.AddressOf(key), IrBlock.ModeOf(key));
         if (head is null) return false;
-        Walk(head, head.GuestAddress);
+        // The shortest cycles only: an inner loop keeps its registers to itself instead of sharing the fixed
+        // registers with the outer loop's blocks (which would crowd out the inner loop's temporaries).
+        for (_maxCycle = 1; _maxCycle <= X86BlockCompiler.MaxRegionBlocks && _region.Count == 0; _maxCycle++)
+            Walk(head, head.GuestAddress);
         return _region.Count > 0;
     }
+
+    private int _maxCycle; // the cycle length the walk looks for
 
     private void Walk(IrBlock block, ulong head)
     {
@@ -304,7 +309,7 @@ internal sealed unsafe class BlockTranslator
                 if (!_region.Contains(b) && _region.Count < X86BlockCompiler.MaxRegionBlocks) _region.Add(b);
             return;
         }
-        if (_path.Count == X86BlockCompiler.MaxRegionBlocks) return;
+        if (_path.Count == _maxCycle) return;
         foreach (var b in _path) if (b.GuestAddress == next) return;
         var nb = LowerForRegion(next, _path[0].Mode);
         if (nb is not null) Walk(nb, head);

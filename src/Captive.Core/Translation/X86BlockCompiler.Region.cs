@@ -20,6 +20,8 @@ internal sealed partial class X86BlockCompiler
     private const int MaxRegionSlots = 6;
 
     private int _regionCount;
+    private int _regionCurrent;   // the region block being compiled
+    private bool _edgeIsLast;     // the edge being emitted is the block's last code: the next block's body follows
     private readonly ulong[] _regionPc = new ulong[MaxRegionBlocks];
     private readonly bool[] _regionKills = new bool[MaxRegionBlocks];
     private readonly Label[] _regionInner = new Label[MaxRegionBlocks];
@@ -69,6 +71,7 @@ internal sealed partial class X86BlockCompiler
             {
                 if (k == 0) { Bind(ref _regionOuter[0]); LoadRegionSlots(); } // falls into the first block
                 Bind(ref _regionInner[k]);
+                _regionCurrent = k;
                 CompileBody(blocks[k]);
             }
             for (int k = 1; k < blocks.Count; k++)
@@ -148,16 +151,18 @@ internal sealed partial class X86BlockCompiler
             _ => false,
         };
         if (!internalEdge) { EmitTerminal(block); return; }
-        if (t.Kind == IrTerminalKind.Jump) { EmitEdge(t.Target); return; }
+        _edgeIsLast = false;
+        if (t.Kind == IrTerminalKind.Jump) { _edgeIsLast = true; EmitEdge(t.Target); return; }
 
         // The condition first: what follows on either path (moves, stores, lahf/seto) keeps the x86 flags.
         var cond = EmitBranchCondition(block);
-        if (cond == X86Cond.Always) { EmitEdge(t.Target); return; }
+        if (cond == X86Cond.Always) { _edgeIsLast = true; EmitEdge(t.Target); return; }
 
         int k = RegionIndex(t.Target);
         if (k >= 0 && EdgeIsBare(t.Target))
         {
             X86CondEmitter.Jcc(_a, cond, _regionInner[k]);
+            _edgeIsLast = true;
             EmitEdge(t.FallThrough);
             return;
         }
@@ -169,6 +174,7 @@ internal sealed partial class X86BlockCompiler
         _savePending = savePending; _flagsInX86 = flagsInX86;
         foreach (int s in _touched) { _slotDirty[s] = _edgeDirty[s]; _immPending[s] = _edgeImm[s]; }
         Bind(ref taken);
+        _edgeIsLast = true;
         EmitEdge(t.Target);
     }
 
@@ -211,7 +217,7 @@ internal sealed partial class X86BlockCompiler
         }
         EmitRegionMoves();
         SaveFlagsForEdge(target);
-        _a.jmp(_regionInner[k]);
+        if (!(_edgeIsLast && k == _regionCurrent + 1)) _a.jmp(_regionInner[k]); // else the next block's body follows
     }
 
     /// <summary>
