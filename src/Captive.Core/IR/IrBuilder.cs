@@ -63,6 +63,14 @@ public sealed partial class IrBuilder
     public IrValue CondHolds(int armCondition) => Emit(IrOpcode.CondHolds, 8, imm: armCondition is >= 0 and < 16 ? armCondition : throw new ArgumentOutOfRangeException(nameof(armCondition)));
     public IrValue AddFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.AddFlags, W(size), a.Index, b.Index);
     public IrValue SubFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.SubFlags, W(size), a.Index, b.Index);
+
+    /// <summary>CCMP (or CCMN when <paramref name="add"/>): see <see cref="IrOpcode.CondCompare"/>; <paramref name="fallbackNzcv"/> is 0–15.</summary>
+    public void CondCompare(IrValue a, IrValue b, int armCondition, int fallbackNzcv, bool add, int size = 8)
+    {
+        if (armCondition is < 0 or >= 14) throw new ArgumentOutOfRangeException(nameof(armCondition), "AL and NV always hold: use the flag-setting op.");
+        if ((uint)fallbackNzcv > 15) throw new ArgumentOutOfRangeException(nameof(fallbackNzcv));
+        Emit(IrOpcode.CondCompare, W(size), a.Index, b.Index, imm: armCondition | fallbackNzcv << 4 | (add ? 0x100 : 0));
+    }
     public IrValue AdcFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.AdcFlags, W(size), a.Index, b.Index);
     public IrValue SbcFlags(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.SbcFlags, W(size), a.Index, b.Index);
     public IrValue Adc(IrValue a, IrValue b, int size = 8) => Emit(IrOpcode.Adc, W(size), a.Index, b.Index);

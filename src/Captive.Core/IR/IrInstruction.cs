@@ -39,7 +39,7 @@ public struct IrInstruction
     /// <summary>True when the instruction defines a value.</summary>
     public readonly bool HasValue
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Opcode is not (IrOpcode.SetReg or IrOpcode.Store or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Opcode is not (IrOpcode.SetReg or IrOpcode.Store or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv or IrOpcode.CondCompare
         or IrOpcode.SetVec or IrOpcode.StoreVec);
     }
 
@@ -47,14 +47,14 @@ public struct IrInstruction
     public readonly bool WritesFlags
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags or IrOpcode.AdcFlags
-        or IrOpcode.SbcFlags or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv;
+        or IrOpcode.SbcFlags or IrOpcode.SetLogicFlags or IrOpcode.SetNzcv or IrOpcode.CondCompare;
     }
 
     /// <summary>True when the instruction reads the NZCV flags.</summary>
     public readonly bool ReadsFlags
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Opcode is IrOpcode.CondHolds or IrOpcode.AdcFlags or IrOpcode.SbcFlags
-        or IrOpcode.Adc or IrOpcode.Sbc or IrOpcode.GetNzcv;
+        or IrOpcode.Adc or IrOpcode.Sbc or IrOpcode.GetNzcv or IrOpcode.CondCompare;
     }
 
     /// <inheritdoc/>

@@ -97,6 +97,11 @@ public enum IrOpcode : byte
     GetNzcv,
     /// <summary>NZCV = bits 31:28 of A. No value.</summary>
     SetNzcv,
+    /// <summary>
+    /// AArch64 CCMP/CCMN: if the condition Immediate bits 3:0 holds for the current NZCV, NZCV := the flags of A - B
+    /// (A + B when Immediate bit 8 is set) at Size; otherwise NZCV := Immediate bits 7:4. No value.
+    /// </summary>
+    CondCompare,
 
     /// <summary>Value = Size bytes (1, 2, 4 or 8) loaded from guest address A, zero-extended to 64 bits.</summary>
     Load,

@@ -156,6 +156,18 @@ public sealed partial class IrInterpreter
                     }
                 case IrOpcode.GetNzcv: r = ReadFlags(state, flagsOffset); break;
                 case IrOpcode.SetNzcv: WriteFlags(state, flagsOffset, (uint)v[i.A] & 0xF000_0000u); r = 0; break;
+                case IrOpcode.CondCompare:
+                {
+                    if (ConditionHolds((int)(i.Immediate & 15), ReadFlags(state, flagsOffset)))
+                    {
+                        bool add = (i.Immediate & 0x100) != 0;
+                        AddWithCarry(v[i.A], add ? v[i.B] : ~v[i.B], add ? 0ul : 1ul, size, out uint flags);
+                        WriteFlags(state, flagsOffset, flags);
+                    }
+                    else WriteFlags(state, flagsOffset, (uint)(i.Immediate >> 4 & 15) << 28);
+                    r = 0;
+                    break;
+                }
 
                 case IrOpcode.Load:
                     CheckAccessSize(size);

@@ -787,6 +787,7 @@ internal sealed partial class X86BlockCompiler
             case IrOpcode.Adc: case IrOpcode.Sbc:
                 keepFlags = EmitFlagArithmetic(i, x);
                 break;
+            case IrOpcode.CondCompare: keepFlags = EmitCondCompare(i, x); break;
             case IrOpcode.SetLogicFlags:
             {
                 if (!_flagsNeeded[i]) { keepFlags = false; break; }
@@ -1093,6 +1094,42 @@ internal sealed partial class X86BlockCompiler
     }
 
     /// <summary>Add/subtract with and without carry, with and without setting NZCV. Returns whether x86 flags hold the guest flags afterwards.</summary>
+    /// <summary>
+    /// CCMP/CCMN: a jump on the condition (the guest's flags in x86 form), then either the compare or the fallback
+    /// NZCV loaded as x86 flags (AH = S Z . . . . 1 !C as SAHF takes it, OF from AL + 0x7F). Returns whether the x86
+    /// flags hold the result.
+    /// </summary>
+    private bool EmitCondCompare(int i, in IrInstruction x)
+    {
+        if (!_flagsNeeded[i]) return false;
+        int cond = (int)(x.Immediate & 15), fallback = (int)(x.Immediate >> 4 & 15);
+        bool add = (x.Immediate & 0x100) != 0;
+        // Operands into registers first: nothing may allocate (and so spill) inside the two paths.
+        int ra = Use(x.A);
+        int rb = IsImm(x.B, x.Size, out int imm) ? -1 : Use(x.B);
+        var compare = _a.CreateLabel();
+        var done = _a.CreateLabel();
+        LoadFlags();
+        X86CondEmitter.Jcc(_a, X86CondEmitter.FromArm(cond), compare);
+        int ah = (fallback & 8) << 4 | (fallback & 4) << 4 | 0x02 | ((fallback & 2) == 0 ? 1 : 0);
+        _a.mov(eax, ah << 8 | (fallback & 1));
+        _a.add(al, 0x7F);
+        _a.sahf();
+        _a.jmp(done);
+        Bind(ref compare);
+        if (add)
+        {
+            if (x.Size == 8) _a.mov(rax, _r64[ra]); else _a.mov(eax, _r32[ra]);
+            if (rb < 0) AluImm(Alu.Add, x.Size, rax, imm); else AluReg(Alu.Add, x.Size, rax, _r64[rb]);
+            _a.cmc(); // ARM C after an add is x86 CF; we keep its inverse
+        }
+        else if (rb < 0) AluImm(Alu.Cmp, x.Size, _r64[ra], imm);
+        else AluReg(Alu.Cmp, x.Size, _r64[ra], _r64[rb]);
+        Bind(ref done);
+        SaveFlagsAt(i);
+        return true;
+    }
+
     private bool EmitFlagArithmetic(int i, in IrInstruction x)
     {
         bool setsFlags = x.Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags or IrOpcode.AdcFlags or IrOpcode.SbcFlags;

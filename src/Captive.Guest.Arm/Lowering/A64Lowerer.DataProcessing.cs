@@ -213,10 +213,7 @@ internal sealed partial class A64Lowerer
             if (add) _b.AddFlags(a, b, size); else _b.SubFlags(a, b, size);
             return;
         }
-        var holds = _b.CondHolds(cond);
-        if (add) _b.AddFlags(a, b, size); else _b.SubFlags(a, b, size);
-        var computed = _b.GetNzcv();
-        _b.SetNzcv(_b.Select(holds, computed, K(fallback)));
+        _b.CondCompare(a, b, cond, (int)(fallback >> 28), add, size);
     }
 
     private void ConditionalSelect(in A64Instruction i)
