@@ -275,6 +275,35 @@ public sealed unsafe class X86EmitterTests
     }
 
     [Fact]
+    public void CmovccMatchesIcedForEveryCondition()
+    {
+        for (int cc = 0; cc < 16; cc++)
+            for (int d = 0; d < 16; d++)
+                for (int s = 0; s < 16; s += 5)
+                {
+                    int c = cc, dd = d, ss = s;
+                    var wide = Instruction.Create(Code.Cmovo_r64_rm64 + 3 * c, (Register)((int)Register.RAX + dd), (Register)((int)Register.RAX + ss));
+                    var narrow = Instruction.Create(Code.Cmovo_r32_rm32 + 3 * c, (Register)((int)Register.EAX + dd), (Register)((int)Register.EAX + ss));
+                    Assert.Equal(IcedEncoding(wide), EmitterBytes(e => e.Cmovcc(c, R64[dd], R64[ss])));
+                    Assert.Equal(IcedEncoding(narrow), EmitterBytes(e => e.Cmovcc(c, R32[dd], R32[ss])));
+                }
+    }
+
+    private static string IcedEncoding(Instruction instruction)
+    {
+        var writer = new ListWriter();
+        Encoder.Create(64, writer).Encode(instruction, 0x7000_0000);
+        return Convert.ToHexString(writer.ToArray());
+    }
+
+    private static string EmitterBytes(Action<X86Emitter> emit)
+    {
+        var e = new X86Emitter();
+        emit(e);
+        return Convert.ToHexString(e.ToArray());
+    }
+
+    [Fact]
     public void LabelsResolveLikeIcedBlockEncoder()
     {
         // The same program through Iced's block encoder and through the emitter.

@@ -343,6 +343,17 @@ internal sealed partial class X86BlockCompiler
             }
         }
 
+        // A condition used only by one Select, with no flag write in between, becomes that Select's CMOVcc.
+        for (int i = 0; i < n; i++)
+        {
+            if (insts[i].Opcode != IrOpcode.Select) continue;
+            int h = insts[i].A;
+            if (h < 0 || _uses[h] != 1 || insts[h].Opcode != IrOpcode.CondHolds || _deferred[h]) continue;
+            bool clean = true;
+            for (int k = h + 1; k < i && clean; k++) clean = !insts[k].WritesFlags;
+            if (clean) _deferred[h] = true;
+        }
+
         // Save the last flags on the outgoing edges instead, when nothing after the writer can
         // disturb the x86 flags: then an edge whose target overwrites the flags first skips the save.
         _deferSaveAt = -1;
@@ -765,6 +776,18 @@ internal sealed partial class X86BlockCompiler
             case IrOpcode.CmpNe: EmitCompare(i, x, X86Cond.NE); break;
             case IrOpcode.CmpUlt: EmitCompare(i, x, X86Cond.B); break;
             case IrOpcode.CmpSlt: EmitCompare(i, x, X86Cond.L); break;
+            case IrOpcode.Select when _deferred[x.A]:
+            {
+                // The condition is a CondHolds deferred to here (Analyse): CMOVcc on the guest's flags.
+                int t = Use(x.B), f = Use(x.C);
+                int d = Alloc();
+                if (x.Size == 8) _a.mov(_r64[d], _r64[f]); else _a.mov(_r32[d], _r32[f]);
+                LoadFlags();
+                X86CondEmitter.Cmovcc(_a, X86CondEmitter.FromArm((int)_block.Instructions[x.A].Immediate), x.Size, _r64[d], _r64[t]);
+                Define(i, d);
+                keepFlags = true;
+                break;
+            }
             case IrOpcode.Select:
             {
                 int c = Use(x.A), t = Use(x.B), f = Use(x.C);

@@ -251,6 +251,12 @@ internal sealed partial class X86Emitter
     private const int CcO = 0, CcNo = 1, CcB = 2, CcAe = 3, CcE = 4, CcNe = 5, CcBe = 6, CcA = 7, CcS = 8, CcNs = 9, CcP = 0xA, CcNp = 0xB, CcL = 0xC, CcGe = 0xD, CcLe = 0xE, CcG = 0xF;
 
     private void Cmov(int cc, int w, int dst, int src) => RR(0, w, 0x0F40 + cc, dst, src);
+
+    /// <summary>CMOVcc by condition-code number (0–15, the low nibble of the opcode).</summary>
+    public void Cmovcc(int cc, AssemblerRegister64 dst, AssemblerRegister64 src) => Cmov(cc, W, N(dst), N(src));
+
+    /// <summary>CMOVcc by condition-code number, 32-bit (zero-extends).</summary>
+    public void Cmovcc(int cc, AssemblerRegister32 dst, AssemblerRegister32 src) => Cmov(cc, 0, N(dst), N(src));
     public void cmovne(AssemblerRegister64 dst, AssemblerRegister64 src) => Cmov(CcNe, W, N(dst), N(src));
     public void cmovne(AssemblerRegister32 dst, AssemblerRegister32 src) => Cmov(CcNe, 0, N(dst), N(src));
     public void cmove(AssemblerRegister64 dst, AssemblerRegister64 src) => Cmov(CcE, W, N(dst), N(src));
