@@ -63,6 +63,9 @@ internal sealed partial class X86BlockCompiler
     private readonly int[] _regLive = new int[PoolSize], _regBound = new int[PoolSize];
     private readonly int[] _slotReg = new int[MaxSlots];
     private readonly bool[] _slotDirty = new bool[MaxSlots];
+    // The slot's cached register holds a 4-byte IR value, so its upper half is zero (every 4-byte value is kept
+    // zero-extended in its register: SetReg.8 of one stores the whole register). A W read can then share it.
+    private readonly bool[] _slotZext = new bool[MaxSlots];
     private readonly List<int> _touched = new(); // slots cached this block
     private readonly List<(int Rel32At, ulong Target)> _links = new(); // unresolved direct branches: offset of the rel32 field
     private SlowPath[] _slowPaths = new SlowPath[16]; // the integer code's out-of-line paths, emitted after the block
@@ -343,6 +346,23 @@ internal sealed partial class X86BlockCompiler
             }
         }
 
+        // A left shift by 1–3 used only by an addition becomes that addition's scaled index (one LEA).
+        for (int i = 0; i < n; i++)
+        {
+            ref readonly var x = ref insts[i];
+            if (x.Opcode != IrOpcode.Add || x.Size is not (4 or 8)) continue;
+            foreach (int s in (ReadOnlySpan<int>)[x.B, x.A])
+            {
+                if (s < 0 || _uses[s] != 1 || _deferred[s]) continue;
+                ref readonly var sh = ref insts[s];
+                if (sh.Opcode != IrOpcode.Shl || sh.Size != x.Size || !IsConst(sh.B) || ConstValue(sh.B) is < 1 or > 3) continue;
+                if (x.A == x.B) continue;
+                _deferred[s] = true;
+                _lastUse[sh.A] = Math.Max(_lastUse[sh.A], i);
+                break;
+            }
+        }
+
         // A condition used only by one Select, with no flag write in between, becomes that Select's CMOVcc.
         for (int i = 0; i < n; i++)
         {
@@ -568,6 +588,7 @@ internal sealed partial class X86BlockCompiler
 
     private void BindSlot(int s, int r, bool dirty)
     {
+        _slotZext[s] = false;
         if (_slotReg[s] < 0 && _slotX[s] < 0) _touched.Add(s);
         else if (_slotReg[s] >= 0) _regBound[_slotReg[s]]--;
         else { _xBound[_slotX[s]]--; _slotX[s] = -1; }
@@ -694,6 +715,20 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private bool EmitAdd(int i, in IrInstruction x)
     {
+        int shifted = _deferred[x.B] ? x.B : _deferred[x.A] ? x.A : -1;
+        if (shifted >= 0)
+        {
+            // A + (B << 1..3), the shift deferred to here (Analyse): one LEA with a scaled index.
+            ref readonly var sh = ref _block.Instructions[shifted];
+            int other = shifted == x.B ? x.A : x.B;
+            int rb = Use(other), rs = Use(sh.A);
+            int scale = 1 << (int)ConstValue(sh.B);
+            int d = Alloc();
+            var m = __qword_ptr[_r64[rb] + _r64[rs] * scale];
+            if (x.Size == 8) _a.lea(_r64[d], m); else _a.lea(_r32[d], __dword_ptr[_r64[rb] + _r64[rs] * scale]);
+            Define(i, d);
+            return true;
+        }
         if (CanTakeOver(i, x.A, x.B) || x.Size is not (4 or 8)) { Binary(i, x, Alu.Add); return false; }
         int ra = Use(x.A);
         if (IsImm(x.B, x.Size, out int imm))
@@ -890,6 +925,7 @@ internal sealed partial class X86BlockCompiler
                 _a.mov(_r64[r], __qword_ptr[r15 + off]);
                 BindSlot(s, r, dirty: false);
             }
+            if (_slotZext[s]) { Define(i, r); return; }
             _pinned |= 1 << r;
             int w = Alloc();
             _a.mov(_r32[w], _r32[r]);
@@ -930,6 +966,7 @@ internal sealed partial class X86BlockCompiler
             _immPending[s] = false;
             if (_loc[x.A] < 0 && _xloc[x.A] >= 0 && _block.Instructions[x.A].Size == 8) { BindSlotX(s, XUse(x.A), dirty: true); return; }
             BindSlot(s, Use(x.A), dirty: true);
+            _slotZext[s] = _block.Instructions[x.A].Size == 4;
             return;
         }
         EvictSlots(off, x.Size);
