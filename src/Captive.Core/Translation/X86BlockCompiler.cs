@@ -294,7 +294,7 @@ internal sealed partial class X86BlockCompiler
         {
             int size = Math.Max(n + 1, _loc.Length * 2);
             _loc = new int[size]; _lastUse = new int[size]; _uses = new int[size];
-            _deferred = new bool[size]; _flagsNeeded = new bool[size]; _spill = new int[size];
+            _deferred = new bool[size]; _flagsNeeded = new bool[size]; _spill = new int[size]; _noSave = new bool[size];
         }
         _spillSlots = 0;
         var insts = block.Instructions;
@@ -384,13 +384,27 @@ internal sealed partial class X86BlockCompiler
                 or IrOpcode.AdcFlags or IrOpcode.SbcFlags or IrOpcode.SetLogicFlags)
         {
             bool quiet = true;
-            for (int i = lastFlagWriter + 1; i < n && quiet; i++)
-                quiet = _deferred[i] || (insts[i].Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg
-                    && !(_layout.FpsrOffset >= 0 && insts[i].Opcode != IrOpcode.Const
-                         && Overlaps((int)insts[i].Immediate, insts[i].Size, _layout.FpsrOffset, 8))); // FPSR accesses fold MXCSR (x86 flags)
+            for (int i = lastFlagWriter + 1; i < n && quiet; i++) quiet = _deferred[i] || Quiet(insts[i]);
             if (quiet) _deferSaveAt = lastFlagWriter;
         }
+
+        // Flags that only a CCMP right after reads (through the x86 flags) need no save: CCMP replaces them all
+        // before anything else can see them.
+        Array.Clear(_noSave, 0, n);
+        for (int i = 0; i < n; i++)
+        {
+            if (!insts[i].WritesFlags || insts[i].Opcode == IrOpcode.SetNzcv) continue;
+            int j = i + 1;
+            while (j < n && (_deferred[j] || Quiet(insts[j]))) j++;
+            if (j < n && insts[j].Opcode == IrOpcode.CondCompare && _flagsNeeded[j]) _noSave[i] = true;
+        }
     }
+
+    /// <summary>Instructions whose code leaves the x86 flags alone (FPSR accesses fold MXCSR, which clobbers them).</summary>
+    private bool Quiet(in IrInstruction x) => x.Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg
+        && !(_layout.FpsrOffset >= 0 && x.Opcode != IrOpcode.Const && Overlaps((int)x.Immediate, x.Size, _layout.FpsrOffset, 8));
+
+    private bool[] _noSave = new bool[256]; // per instruction: its flags need not be stored (see Analyse)
 
     /// <summary>
     /// True when the block's first access to NZCV writes all four flags, before anything that could
@@ -648,6 +662,7 @@ internal sealed partial class X86BlockCompiler
     private void SaveFlagsAt(int writer)
     {
         if (writer == _deferSaveAt) { _flagsInX86 = true; _savePending = true; }
+        else if (_noSave[writer]) _flagsInX86 = true;
         else SaveFlags();
     }
 
