@@ -159,6 +159,16 @@ int main(void)
     kprintf("smc -> x0 0x%lx\n", TAKE("smc #0x6", 5, 0xf0000000));
     kprintf("msr midr -> x0 0x%lx\n", TAKE("msr midr_el1, x0", 6, 0x20000000));
 
+    /* CPACR_EL1.FPEN = 0: SIMD&FP instructions and FPCR/FPSR accesses trap with EC 0x07 (the handler steps over).
+     * build.sh: SIMD&FP in inline assembly on purpose (the compiler itself still emits none). */
+    uint64_t cpacr;
+    __asm__ volatile("mrs %0, cpacr_el1" : "=r"(cpacr));
+    __asm__ volatile("msr cpacr_el1, %0; isb" :: "r"(cpacr & ~(3ul << 20)));
+    kprintf("fmov -> x0 0x%lx\n", TAKE("fmov d0, x0", 8, 0));
+    kprintf("mrs fpcr -> x0 0x%lx\n", TAKE("mrs x1, fpcr", 9, 0));
+    kprintf("add v -> x0 0x%lx\n", TAKE("add v1.4s, v2.4s, v3.4s", 10, 0));
+    __asm__ volatile("msr cpacr_el1, %0; isb" :: "r"(cpacr));
+
     /* From EL1t (SP_EL0 in use): the exception takes the current-EL SP_EL0 vector and switches to SP_EL1. */
     uint64_t saved_sp0;
     __asm__ volatile("mrs %0, sp_el0" : "=r"(saved_sp0));

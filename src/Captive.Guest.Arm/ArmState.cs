@@ -158,9 +158,10 @@ public static class ArmState
     public const int MdscrEl1 = 496;
 
     /// <summary>
-    /// The translation context (<see cref="Captive.Core.IR.IrBlock.Context"/>): SCTLR_EL1 in bits 31:0 and CNTKCTL_EL1's
-    /// EL0PCTEN/EL0VCTEN in bits 33:32, the controls that decide which instructions EL0 may execute. The machine
-    /// keeps it in step with those registers and drops every translation when it changes.
+    /// The translation context (<see cref="Captive.Core.IR.IrBlock.Context"/>): SCTLR_EL1 in bits 31:0, CNTKCTL_EL1's
+    /// EL0PCTEN/EL0VCTEN in bits 33:32 and CPACR_EL1.FPEN inverted in bits 35:34 (0: SIMD&amp;FP enabled at EL0 and
+    /// EL1), the controls that decide which instructions trap. The machine keeps it in step with those registers and
+    /// drops every translation when it changes.
     /// </summary>
     public const int TranslationContext = 504;
 

@@ -58,7 +58,7 @@ internal static class SystemRegisterTable
         // System control and memory management
         [A64SystemRegisters.Encode(3, 0, 1, 0, 0)] = new("sctlr_el1", SysRegAccess.SlotWriteTraps, ArmState.SctlrEl1),
         [A64SystemRegisters.Encode(3, 0, 1, 0, 1)] = new("actlr_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 1, 0, 2)] = new("cpacr_el1", SysRegAccess.Slot, ArmState.CpacrEl1),
+        [A64SystemRegisters.Encode(3, 0, 1, 0, 2)] = new("cpacr_el1", SysRegAccess.SlotWriteTraps, ArmState.CpacrEl1),
         [A64SystemRegisters.Encode(3, 0, 2, 0, 0)] = new("ttbr0_el1", SysRegAccess.Slot, ArmState.Ttbr0El1),
         [A64SystemRegisters.Encode(3, 0, 2, 0, 1)] = new("ttbr1_el1", SysRegAccess.Slot, ArmState.Ttbr1El1),
         [A64SystemRegisters.Encode(3, 0, 2, 0, 2)] = new("tcr_el1", SysRegAccess.Slot, ArmState.TcrEl1),

@@ -18,6 +18,30 @@ internal sealed partial class A64Lowerer
 
     private bool Allows(int bit) => (_context >> bit & 1) != 0;
 
+    /// <summary>ESR_ELx.EC of an access to SIMD&amp;FP that CPACR_EL1.FPEN traps.</summary>
+    private const ulong EcSimdFpAccess = 0x07;
+
+    /// <summary>
+    /// CPACR_EL1.FPEN (kept inverted in context bits 35:34): 0b11 traps nothing, 0b01 traps EL0 only, 0b00 and 0b10
+    /// trap EL0 and EL1 (ARM DDI 0487 D13.2.30).
+    /// </summary>
+    private bool SimdFpTrapped()
+    {
+        int fpen = (int)(_context >> 34 & 3) ^ 3;
+        return fpen switch { 3 => false, 1 => _el == 0, _ => true };
+    }
+
+    /// <summary>Instructions CPACR_EL1.FPEN traps: every SIMD&amp;FP and crypto instruction, and MRS/MSR of FPCR and FPSR.</summary>
+    private static bool UsesSimdFp(in A64Instruction i)
+    {
+        const A64Feature simdFp = A64Feature.FP | A64Feature.AdvSimd | A64Feature.Aes | A64Feature.Pmull | A64Feature.Sha1 | A64Feature.Sha256;
+        if ((A64Features.Of(i.Op) & simdFp) != 0) return true;
+        if ((i.Word & 0x0A00_0000) == 0x0800_0000 && (i.Word >> 26 & 1) == 1) return true; // loads and stores with V = 1
+        if (i.Op is not (A64Op.Mrs or A64Op.MsrReg)) return false;
+        int encoding = (int)(i.Word >> 5) & 0xFFFF;
+        return encoding == A64SystemRegisters.Encode(3, 3, 4, 4, 0) || encoding == A64SystemRegisters.Encode(3, 3, 4, 4, 1);
+    }
+
     /// <summary>At EL0: takes the exception <paramref name="i"/> causes there instead of executing, and returns true; false when EL0 may execute it.</summary>
     private bool El0Exception(in A64Instruction i)
     {

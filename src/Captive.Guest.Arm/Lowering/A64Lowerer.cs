@@ -50,6 +50,11 @@ internal sealed partial class A64Lowerer
     {
         if (_el == 0 && El0Exception(i))
             return;
+        if (SimdFpTrapped() && UsesSimdFp(i))
+        {
+            TakeException(EcSimdFpAccess, 1u << 24 | 0xEu << 20, _pc); // CV = 1, COND = AL
+            return;
+        }
         switch (i.Op)
         {
             case A64Op.Undefined: Undefined(); return;

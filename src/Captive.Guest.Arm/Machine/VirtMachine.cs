@@ -141,7 +141,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
         regs.Write(ArmState.Daif, 0x3C0);     // D, A, I, F masked
         regs.Write(ArmState.SpSel, 1);        // EL1h
         regs.Write(ArmState.CurrentEl, 1);
-        regs.Write(ArmState.TranslationContext, SctlrResetValue);
+        regs.Write(ArmState.TranslationContext, SctlrResetValue | 3ul << 34); // CPACR_EL1.FPEN = 0: SIMD&FP trap
         Engine.WriteNzcv(0);
     }
 
@@ -208,9 +208,12 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
             UpdateTranslationContext(registers);
             return TrapResult.Continue(trap.NextPc);
         }
-        if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 14, 1, 0)) // CNTKCTL_EL1
+        int offset = -1;
+        if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 14, 1, 0)) offset = ArmState.CntkctlEl1;
+        else if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 1, 0, 2)) offset = ArmState.CpacrEl1;
+        if (offset >= 0) // registers the translation context follows
         {
-            registers.Write(ArmState.CntkctlEl1, trap.Value);
+            registers.Write(offset, trap.Value);
             UpdateTranslationContext(registers);
             return TrapResult.Continue(trap.NextPc);
         }
@@ -223,7 +226,8 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
     /// </summary>
     private void UpdateTranslationContext(GuestRegisters registers)
     {
-        ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (registers.Read(ArmState.CntkctlEl1) & 3) << 32;
+        ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (registers.Read(ArmState.CntkctlEl1) & 3) << 32
+            | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34;
         if (context == registers.Read(ArmState.TranslationContext)) return;
         registers.Write(ArmState.TranslationContext, context);
         Engine.InvalidateTranslations();

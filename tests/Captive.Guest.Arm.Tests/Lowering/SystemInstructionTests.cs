@@ -20,7 +20,6 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("mrs x3, ctr_el0", "", "x3=0x8444c004")]
     [InlineData("mrs x0, sctlr_el1", "$SctlrEl1=0x30d00800", "x0=0x30d00800")]
     [InlineData("msr vbar_el1, x1; mrs x0, vbar_el1", "x1=0x40001000", "x0=0x40001000 $VbarEl1=0x40001000")]
-    [InlineData("msr cpacr_el1, x1", "x1=0x300000", "$CpacrEl1=0x300000")]
     [InlineData("msr tpidr_el0, x1; mrs x0, tpidr_el0", "x1=7", "x0=7 $TpidrEl0=7")]
     [InlineData("msr tpidr_el1, x1; msr tpidrro_el0, x2", "x1=7 x2=8", "$TpidrEl1=7 $TpidrroEl0=8")]
     [InlineData("msr elr_el1, x1; msr spsr_el1, x2; msr esr_el1, x3; msr far_el1, x4", "x1=1 x2=2 x3=3 x4=4", "$ElrEl1=1 $SpsrEl1=2 $EsrEl1=3 $FarEl1=4")]
@@ -69,6 +68,16 @@ public sealed class SystemInstructionTests : InstructionTestBase
         Assert.Equal(info, outcome.TrapInfo);
         Assert.Equal(0x4000_0004ul, outcome.TrapPc);
         Assert.Equal(0x4000_0008ul, outcome.NextPc);
+    }
+
+    [Fact]
+    public void Msr_cpacr_el1_traps_for_the_host_which_keeps_the_translation_context()
+    {
+        var m = Prepare("msr cpacr_el1, x1", "x1=0x300000");
+        var outcome = m.RunToTrap();
+        Assert.Equal(IrTrapKind.SystemRegisterWrite, outcome.Trap);
+        Assert.Equal((ulong)A64SystemRegisters.Encode(3, 0, 1, 0, 2), outcome.TrapInfo);
+        Assert.Equal(0x30_0000ul, outcome.TrapValue);
     }
 
     [Fact]
@@ -260,5 +269,36 @@ public sealed class SystemInstructionTests : InstructionTestBase
         Assert.Equal(0x8010_0005ul, m.Read(ArmState.SpsrEl1));              // NZCV, DAIF from SPSR; IL; EL1h
         Assert.Equal(1ul, m.Read(ArmState.CurrentEl));
         Assert.Equal(0x3C0ul, m.Read(ArmState.Daif));
+    }
+
+    // CPACR_EL1.FPEN (ARM DDI 0487 D13.2.30): 0b00 traps SIMD&FP at EL0 and EL1, 0b01 at EL0 only, with EC 0x07 and
+    // ISS CV = 1, COND = 0xE. The translation context keeps FPEN inverted in bits 35:34.
+
+    [Theory]
+    [InlineData("fmov d0, x1", 1, 0xC_0000_0000ul, 0x200ul)]              // FPEN 00, EL1
+    [InlineData("add v1.4s, v2.4s, v3.4s", 1, 0xC_0000_0000ul, 0x200ul)]
+    [InlineData("ldr q0, [x1]", 1, 0xC_0000_0000ul, 0x200ul)]
+    [InlineData("aese v0.16b, v1.16b", 1, 0xC_0000_0000ul, 0x200ul)]
+    [InlineData("mrs x0, fpsr", 1, 0xC_0000_0000ul, 0x200ul)]
+    [InlineData("msr fpcr, x0", 1, 0xC_0000_0000ul, 0x200ul)]
+    [InlineData("fadd s0, s1, s2", 0, 0x8_0000_0000ul, 0x400ul)]          // FPEN 01: EL0 only
+    public void Simd_and_fp_trap_as_CPACR_EL1_FPEN_says(string asm, int el, ulong context, ulong vector)
+    {
+        var m = Prepare("nop; " + asm, $"$CurrentEl={el} $SpSel={el} $TranslationContext=0x{context:x} x1=D");
+        m.RunToTrap();
+        Assert.Equal(A64TestMachine.VectorBase + vector, m.Pc);
+        Assert.Equal(0x1FE0_0000ul, m.Read(ArmState.EsrEl1)); // EC 0x07, IL, CV, COND AL
+        Assert.Equal(0x4000_0004ul, m.Read(ArmState.ElrEl1));
+    }
+
+    [Theory]
+    [InlineData("fmov d0, x1", "$TranslationContext=0x800000000")]        // FPEN 01 at EL1
+    [InlineData("crc32b w0, w1, w2", "$TranslationContext=0xC00000000")]  // not SIMD&FP
+    [InlineData("mrs x0, tpidr_el0", "$TranslationContext=0xC00000000")]
+    public void What_FPEN_does_not_trap_executes(string asm, string setup)
+    {
+        var m = Prepare(asm, setup);
+        m.RunToEnd();
+        Assert.Equal(0ul, m.Read(ArmState.EsrEl1));
     }
 }
