@@ -374,16 +374,23 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
     {
         uint reason = Control<uint>(ControlBlock.Arg0);
         Statistics.CountRequest(InterpretReasons[Math.Min(reason, (uint)InterpretReasons.Length - 1)]);
+        return InterpretCurrentBlock();
+    }
+
+    /// <summary>Runs the block at the guest's PC with the host's IR interpreter (an unaligned PC's block is never cached: it has no key).</summary>
+    private ChannelAction InterpretCurrentBlock()
+    {
         var regs = new GuestRegisters(RegisterFile);
         ulong pc = regs.Read(Layout.PcOffset);
         int mode = CurrentMode(RegisterFile);
-        ulong key = IrBlock.KeyOf(pc, mode); // interpret stubs exist for aligned PCs only
-        if (!_interpreted.TryGetValue(key, out var block))
+        bool aligned = (pc & 3) == 0;
+        ulong key = IrBlock.KeyOf(pc, mode);
+        if (!aligned || !_interpreted.TryGetValue(key, out var block))
         {
             block = new IrBlock();
             block.Reset(pc, mode, CurrentContext(RegisterFile));
             Machine.FrontEnd.LowerBlock(pc, _access, block, Options.MaxBlockInstructions);
-            _interpreted[key] = block;
+            if (aligned) _interpreted[key] = block;
         }
         regs.Write(Layout.FlagsOffset, ReadNzcv());
         Interpreter.BlockOutcome outcome;
@@ -533,7 +540,11 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         var regs = new GuestRegisters(RegisterFile);
         ulong pc = regs.Read(Layout.PcOffset);
         if ((pc & 3) != 0)
-            return Stop(StopReason.Error, $"the PC 0x{pc:x} is not 4-byte aligned (PC alignment faults are not implemented yet)", "pc-alignment");
+        {
+            // No key, no translation: the front end's block for it (the PC alignment fault) runs on the host.
+            Statistics.CountFault("pc-alignment");
+            return InterpretCurrentBlock();
+        }
         _translator.Translate(IrBlock.KeyOf(pc, CurrentMode(RegisterFile)), CurrentContext(RegisterFile));
         return ChannelAction.Continue;
     }

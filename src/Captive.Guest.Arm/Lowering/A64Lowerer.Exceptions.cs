@@ -10,7 +10,7 @@ namespace Captive.Guest.Arm.Lowering;
 internal sealed partial class A64Lowerer
 {
     /// <summary>ESR_ELx.EC values (ARM DDI 0487 D17.2.37).</summary>
-    private const ulong EcUnknown = 0x00, EcSvc = 0x15, EcBrk = 0x3C;
+    private const ulong EcUnknown = 0x00, EcSvc = 0x15, EcPcAlignment = 0x22, EcBrk = 0x3C;
 
     /// <summary>ESR_ELx.IL: the trapped instruction was 32 bits long (always, in A64).</summary>
     private const ulong EsrIl = 1ul << 25;

@@ -20,6 +20,15 @@ internal sealed partial class A64Lowerer
             _b = new IrBuilder(block);
         _el = block.Mode;
         _context = block.Context;
+        if ((address & 3) != 0)
+        {
+            // A branch or an exception return to a misaligned address: the PC alignment fault (EC 0x22), taken when
+            // the instruction there would execute, with FAR = the PC (ARM DDI 0487 D1.10.2).
+            _pc = address;
+            _b.SetReg(ArmState.FarEl1, K(address));
+            TakeException(EcPcAlignment, 0, address);
+            return;
+        }
         ulong pc = address;
         for (int count = 0; ; count++)
         {
