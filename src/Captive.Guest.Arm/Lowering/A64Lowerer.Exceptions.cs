@@ -49,10 +49,11 @@ internal sealed partial class A64Lowerer
 
     /// <summary>
     /// ERET at EL1: NZCV and DAIF from SPSR_EL1, EL and SPSel from SPSR_EL1.M (EL0t, EL1t or EL1h), SP switched to the
-    /// new stack, the local exclusive monitor cleared, PC from ELR_EL1. Any other SPSR.M (AArch32, EL2, EL3, reserved),
-    /// or SPSR.IL set, makes an illegal exception return: EL and SP stay, PSTATE.IL is set, and the instruction at ELR
-    /// takes the Illegal Execution state exception at once (EC 0x0E, to the current EL's vector). Selects, no branch:
-    /// the block ends with a jump through the dispatcher, which reads the new EL.
+    /// new stack, the local exclusive monitor cleared, PC from ELR_EL1. Any other SPSR.M (AArch32, EL2, EL3, reserved)
+    /// makes an illegal exception return: EL and SP stay, PSTATE.IL is set. SPSR.IL set with a legal M returns with
+    /// PSTATE.IL set. Either way the instruction at ELR then takes the Illegal Execution state exception at once (EC
+    /// 0x0E), from the EL it would have run at. Selects, no branch: the block ends with a jump through the dispatcher,
+    /// which reads the new EL.
     /// </summary>
     private void ExceptionReturn()
     {
@@ -66,9 +67,12 @@ internal sealed partial class A64Lowerer
         var newEl = _b.Select(ok, _b.Lsr(m, K(2)), K(1));
         var newSel = _b.Select(ok, _b.And(m, K(1)), oldSel);
         var onEl1 = _b.Select(ok, _b.And(newSel, newEl), K(1)); // the illegal path enters an EL1 vector: SP_EL1
-        // The Illegal Execution state exception's own state (ignored on a legal return).
-        var illegalSpsr = _b.Or(_b.And(spsr, K(0xF000_03C0)), _b.Or(K(SpsrIl | 0b0100), oldSel));
-        var illegalVector = _b.Add(_b.GetReg(ArmState.VbarEl1), _b.Select(oldSel, K(0x200), K(0)));
+        // The Illegal Execution state exception's own state (ignored on a legal return): PSTATE as the return left it
+        // (the SPSR itself when M was legal; EL1 with the old SP and IL set when it was not) and its vector.
+        var badModeSpsr = _b.Or(_b.And(spsr, K(0xF000_03C0)), _b.Or(K(SpsrIl | 0b0100), oldSel));
+        var illegalSpsr = _b.Select(legalMode, spsr, badModeSpsr);
+        var returnedOffset = _b.Select(_b.CmpEq(m, K(0)), K(0x400), _b.Select(_b.And(m, K(1)), K(0x200), K(0)));
+        var illegalVector = _b.Add(_b.GetReg(ArmState.VbarEl1), _b.Select(legalMode, returnedOffset, _b.Select(oldSel, K(0x200), K(0))));
 
         _b.SetNzcv(spsr);
         SwitchStack(oldSel, onEl1);

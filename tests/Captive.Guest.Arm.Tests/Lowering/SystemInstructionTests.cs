@@ -255,6 +255,20 @@ public sealed class SystemInstructionTests : InstructionTestBase
         Assert.Equal(0ul, m.Read(ArmState.ExclusiveArmed));
     }
 
+    [Fact]
+    public void Eret_to_EL0_with_IL_set_takes_the_illegal_execution_state_exception_from_EL0()
+    {
+        var m = Prepare("eret", "$SpsrEl1=0x80100000 $ElrEl1=0x40000100 $SpSel=1 sp=0x40009000 $SpEl0=0x2222 $Daif=0");
+        m.Step();
+        Assert.Equal(A64TestMachine.VectorBase + 0x400, m.Pc);   // lower EL, AArch64
+        Assert.Equal(0x3A00_0000ul, m.Read(ArmState.EsrEl1));
+        Assert.Equal(0x8010_0000ul, m.Read(ArmState.SpsrEl1));    // the returned PSTATE: EL0t with IL
+        Assert.Equal(0x4000_0100ul, m.Read(ArmState.ElrEl1));
+        Assert.Equal(0x4000_9000ul, m.Sp);                        // back on SP_EL1
+        Assert.Equal(0x2222ul, m.Read(ArmState.SpEl0));
+        Assert.Equal(1ul, m.Read(ArmState.CurrentEl));
+    }
+
     [Theory]
     [InlineData(0x8000_0008ul)]  // EL2h: not implemented
     [InlineData(0x8000_0010ul)]  // AArch32 User
