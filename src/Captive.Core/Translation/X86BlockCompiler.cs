@@ -301,12 +301,15 @@ internal sealed partial class X86BlockCompiler
         ResetVectorState(n);
         var info = OpInfos;
         int lastFp = -1;
+        bool peepholes = false, condCompares = false; // Select or Shl present; CondCompare present
         var loc = _loc; var lastUse = _lastUse; var uses = _uses; var deferred = _deferred; var flagsNeeded = _flagsNeeded; var spill = _spill;
         // One pass: operands name earlier values, so their entries are reset before this instruction counts them.
         for (int i = 0; i < n; i++)
         {
             ref readonly var x = ref insts[i];
             if ((info[(int)x.Opcode] & OpInfo.RaisesInexact) != 0) lastFp = i;
+            peepholes |= x.Opcode is IrOpcode.Select or IrOpcode.Shl;
+            condCompares |= x.Opcode == IrOpcode.CondCompare;
             loc[i] = -1; lastUse[i] = -1; uses[i] = 0; deferred[i] = false; flagsNeeded[i] = false; spill[i] = -1;
             if (x.A >= 0) { lastUse[x.A] = i; uses[x.A]++; }
             if (x.B >= 0) { lastUse[x.B] = i; uses[x.B]++; }
@@ -347,7 +350,7 @@ internal sealed partial class X86BlockCompiler
         }
 
         // A left shift by 1–3 used only by an addition becomes that addition's scaled index (one LEA).
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n && peepholes; i++)
         {
             ref readonly var x = ref insts[i];
             if (x.Opcode != IrOpcode.Add || x.Size is not (4 or 8)) continue;
@@ -364,7 +367,7 @@ internal sealed partial class X86BlockCompiler
         }
 
         // A condition used only by one Select, with no flag write in between, becomes that Select's CMOVcc.
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n && peepholes; i++)
         {
             if (insts[i].Opcode != IrOpcode.Select) continue;
             int h = insts[i].A;
@@ -390,8 +393,9 @@ internal sealed partial class X86BlockCompiler
 
         // Flags that only a CCMP right after reads (through the x86 flags) need no save: CCMP replaces them all
         // before anything else can see them.
-        Array.Clear(_noSave, 0, n);
-        for (int i = 0; i < n; i++)
+        _anyNoSave = condCompares;
+        if (condCompares) Array.Clear(_noSave, 0, n);
+        for (int i = 0; i < n && condCompares; i++)
         {
             if (!insts[i].WritesFlags || insts[i].Opcode == IrOpcode.SetNzcv) continue;
             int j = i + 1;
@@ -405,6 +409,7 @@ internal sealed partial class X86BlockCompiler
         && !(_layout.FpsrOffset >= 0 && x.Opcode != IrOpcode.Const && Overlaps((int)x.Immediate, x.Size, _layout.FpsrOffset, 8));
 
     private bool[] _noSave = new bool[256]; // per instruction: its flags need not be stored (see Analyse)
+    private bool _anyNoSave;
 
     /// <summary>
     /// True when the block's first access to NZCV writes all four flags, before anything that could
@@ -662,7 +667,7 @@ internal sealed partial class X86BlockCompiler
     private void SaveFlagsAt(int writer)
     {
         if (writer == _deferSaveAt) { _flagsInX86 = true; _savePending = true; }
-        else if (_noSave[writer]) _flagsInX86 = true;
+        else if (_anyNoSave && _noSave[writer]) _flagsInX86 = true;
         else SaveFlags();
     }
 
