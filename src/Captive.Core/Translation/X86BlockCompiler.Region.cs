@@ -135,11 +135,7 @@ internal sealed partial class X86BlockCompiler
         for (int i = 0; i < _regionSlotCount; i++) BindSlot(_regionSlot[i], i, _regionWritten[i]);
     }
 
-    private bool IsRegionSlot(int s)
-    {
-        for (int i = 0; i < _regionSlotCount; i++) if (_regionSlot[i] == s) return true;
-        return false;
-    }
+    private bool IsRegionSlot(int s) => RegionRegister(s) >= 0;
 
     private void EmitRegionTerminal(IrBlock block)
     {

@@ -838,7 +838,8 @@ internal sealed partial class X86BlockCompiler
                 int d = Alloc();
                 if (x.Size == 8) _a.mov(_r64[d], _r64[f]); else _a.mov(_r32[d], _r32[f]);
                 LoadFlags();
-                X86CondEmitter.Cmovcc(_a, X86CondEmitter.FromArm((int)_block.Instructions[x.A].Immediate), x.Size, _r64[d], _r64[t]);
+                var cc = X86CondEmitter.FromArm((int)_block.Instructions[x.A].Immediate);
+                if (x.Size == 8) X86CondEmitter.Cmovcc(_a, cc, _r64[d], _r64[t]); else X86CondEmitter.Cmovcc(_a, cc, _r32[d], _r32[t]);
                 Define(i, d);
                 keepFlags = true;
                 break;

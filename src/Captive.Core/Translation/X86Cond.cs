@@ -34,12 +34,16 @@ internal static class X86CondEmitter
 
     public static void Jcc(X86Emitter a, X86Cond c, Label target) => a.Jcc(Cc(c), target);
 
-    /// <summary>CMOVcc at 64 or 32 bits (<paramref name="size"/> 8 or 4); <see cref="X86Cond.Always"/> is a MOV.</summary>
-    public static void Cmovcc(X86Emitter a, X86Cond c, int size, AssemblerRegister64 dst, AssemblerRegister64 src)
+    /// <summary>CMOVcc; <see cref="X86Cond.Always"/> is a MOV.</summary>
+    public static void Cmovcc(X86Emitter a, X86Cond c, AssemblerRegister64 dst, AssemblerRegister64 src)
     {
-        if (c == X86Cond.Always) { if (size == 8) a.mov(dst, src); else a.mov(new AssemblerRegister32(dst.Value - Register.RAX + Register.EAX), new AssemblerRegister32(src.Value - Register.RAX + Register.EAX)); return; }
-        if (size == 8) a.Cmovcc(Cc(c), dst, src);
-        else a.Cmovcc(Cc(c), new AssemblerRegister32(dst.Value - Register.RAX + Register.EAX), new AssemblerRegister32(src.Value - Register.RAX + Register.EAX));
+        if (c == X86Cond.Always) a.mov(dst, src); else a.Cmovcc(Cc(c), dst, src);
+    }
+
+    /// <summary>CMOVcc at 32 bits (zero-extends); <see cref="X86Cond.Always"/> is a MOV.</summary>
+    public static void Cmovcc(X86Emitter a, X86Cond c, AssemblerRegister32 dst, AssemblerRegister32 src)
+    {
+        if (c == X86Cond.Always) a.mov(dst, src); else a.Cmovcc(Cc(c), dst, src);
     }
 
     public static void Setcc(X86Emitter a, X86Cond c, AssemblerRegister8 r)

@@ -178,7 +178,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
                 return TrapResult.Halt(StopReason.Error, $"unsupported instruction {Describe(trap)}");
             default:
                 return TrapResult.Halt(StopReason.Error,
-                    $"{trap.Kind.ToString().ToUpperInvariant()} #0x{trap.Info:x} {Describe(trap)}: exception entry to EL1 is not implemented yet");
+                    $"unexpected {trap.Kind} trap (info 0x{trap.Info:x}) {Describe(trap)}: this front end takes such exceptions in translated code");
         }
     }
 
