@@ -7,16 +7,13 @@
  */
 #include "support.h"
 
-struct frame { uint64_t x[31]; uint64_t pad; };
+#include "vectors.h"
 
-extern char vectors[];
 extern char el0_code[], el1_resume[];
 static uint64_t el0_stack[64] __attribute__((aligned(16)));
 uint64_t run_el0(uint64_t *stack_top);
 static volatile uint64_t expect_base; /* the address of the instruction that took the exception */
 static volatile unsigned taken;
-
-void handle(struct frame *f, uint64_t offset);
 
 void handle(struct frame *f, uint64_t offset)
 {
@@ -53,44 +50,6 @@ void handle(struct frame *f, uint64_t offset)
     taken++;
 }
 
-/*
- * The vector table: 16 entries of 0x80 bytes. Each saves x0-x30 on the current stack (SP_EL1: the exception
- * switched to it), calls handle(frame, offset), restores and returns with ERET.
- */
-#define VECTOR(off)                                   \
-    ".balign 0x80\n"                                  \
-    "sub sp, sp, #256\n"                              \
-    "stp x0, x1, [sp, #0]\n"                          \
-    "stp x2, x3, [sp, #16]\n"                         \
-    "mov x1, #" #off "\n"                             \
-    "b common_entry\n"
-
-__asm__(
-    ".section .text.vectors, \"ax\"\n"
-    ".balign 0x800\n"
-    ".global vectors\n"
-    "vectors:\n"
-    VECTOR(0x000) VECTOR(0x080) VECTOR(0x100) VECTOR(0x180)
-    VECTOR(0x200) VECTOR(0x280) VECTOR(0x300) VECTOR(0x380)
-    VECTOR(0x400) VECTOR(0x480) VECTOR(0x500) VECTOR(0x580)
-    VECTOR(0x600) VECTOR(0x680) VECTOR(0x700) VECTOR(0x780)
-    "common_entry:\n"
-    "stp x4, x5, [sp, #32]\n"   "stp x6, x7, [sp, #48]\n"   "stp x8, x9, [sp, #64]\n"
-    "stp x10, x11, [sp, #80]\n" "stp x12, x13, [sp, #96]\n" "stp x14, x15, [sp, #112]\n"
-    "stp x16, x17, [sp, #128]\n" "stp x18, x19, [sp, #144]\n" "stp x20, x21, [sp, #160]\n"
-    "stp x22, x23, [sp, #176]\n" "stp x24, x25, [sp, #192]\n" "stp x26, x27, [sp, #208]\n"
-    "stp x28, x29, [sp, #224]\n" "str x30, [sp, #240]\n"
-    "mov x0, sp\n"
-    "bl handle\n"
-    "ldp x2, x3, [sp, #16]\n"   "ldp x4, x5, [sp, #32]\n"   "ldp x6, x7, [sp, #48]\n"
-    "ldp x8, x9, [sp, #64]\n"   "ldp x10, x11, [sp, #80]\n" "ldp x12, x13, [sp, #96]\n"
-    "ldp x14, x15, [sp, #112]\n" "ldp x16, x17, [sp, #128]\n" "ldp x18, x19, [sp, #144]\n"
-    "ldp x20, x21, [sp, #160]\n" "ldp x22, x23, [sp, #176]\n" "ldp x24, x25, [sp, #192]\n"
-    "ldp x26, x27, [sp, #208]\n" "ldp x28, x29, [sp, #224]\n" "ldr x30, [sp, #240]\n"
-    "ldp x0, x1, [sp, #0]\n"
-    "add sp, sp, #256\n"
-    "eret\n"
-    ".text\n");
 
 /*
  * run_el0: saves the callee-saved registers and drops to EL0 at el0_code with SP_EL0 = stack_top (SPSR 0x3c0:

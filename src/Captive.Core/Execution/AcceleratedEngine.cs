@@ -35,6 +35,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
     private readonly IAcceleratedVm _vm;
     private readonly IdentityMemoryVirtualizer _memory;
     private readonly PhysicalMemoryAccess _access;
+    private readonly VirtualMemoryAccess? _virtual; // host-side accesses with the guest MMU on
     private readonly Interpreter.IrInterpreter _interpreter;
     private readonly Dictionary<ulong, IrBlock> _interpreted = new();
     private readonly long _started0 = Stopwatch.GetTimestamp();
@@ -76,13 +77,14 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             // Host-side execution cannot read the VM's TSC; it approximates CNTVCT from the host clock.
             _access = new PhysicalMemoryAccess(_memory, system.Bus,
                 () => (ulong)((Stopwatch.GetTimestamp() - _started0) * ((double)_counterFrequency / Stopwatch.Frequency)));
+            if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
             _interpreter = new Interpreter.IrInterpreter(Layout);
 
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
             var compiler = new X86BlockCompiler(Layout,
                 new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase, options.RamSize,
-                    UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported),
+                    UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported, MmuEnabled: system.Mmu is { } mmu ? mmu.IsEnabled : null),
                 new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall));
             _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks);
 
@@ -385,26 +387,46 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         int mode = CurrentMode(RegisterFile);
         bool aligned = (pc & 3) == 0;
         ulong key = IrBlock.KeyOf(pc, mode);
+        ulong context = CurrentContext(RegisterFile);
+        var (memory, fetcher) = AccessFor(context, mode);
         if (!aligned || !_interpreted.TryGetValue(key, out var block))
         {
             block = new IrBlock();
-            block.Reset(pc, mode, CurrentContext(RegisterFile));
-            Machine.FrontEnd.LowerBlock(pc, _access, block, Options.MaxBlockInstructions);
-            if (aligned) _interpreted[key] = block;
+            block.Reset(pc, mode, context);
+            Machine.FrontEnd.LowerBlock(pc, fetcher, block, Options.MaxBlockInstructions);
+            // A block that could not fetch its first instruction is not kept: the guest may map the page next.
+            if (aligned && block.GuestInstructionCount > 0) _interpreted[key] = block;
         }
         regs.Write(Layout.FlagsOffset, ReadNzcv());
         Interpreter.BlockOutcome outcome;
+        ulong abortAddress = 0, abortInfo = 0;
+        bool aborted = false;
         try
         {
-            outcome = _interpreter.Execute(block, RegisterFile, _access);
+            outcome = _interpreter.Execute(block, RegisterFile, memory);
         }
         catch (GuestMemoryFault fault)
         {
             return Stop(StopReason.Error, $"{fault.Message} in the block at {DescribeInstruction(pc)}", "guest-memory");
         }
+        catch (GuestAbortException abort)
+        {
+            outcome = default;
+            aborted = true;
+            abortAddress = abort.VirtualAddress;
+            abortInfo = abort.FaultInfo;
+        }
         finally
         {
             WriteNzcv((uint)regs.Read(Layout.FlagsOffset) & 0xF000_0000);
+        }
+        if (aborted)
+        {
+            // A precise abort: the instructions before the access are complete, the access's own is not.
+            Statistics.CountRequest("trap:memoryabort");
+            ulong at = _interpreter.AccessPc;
+            regs.Write(Layout.PcOffset, at);
+            return Dispatch(new GuestTrap(IrTrapKind.MemoryAbort, at, at, abortInfo, abortAddress));
         }
         if (Options.CountInstructions)
         {
@@ -545,9 +567,28 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             Statistics.CountFault("pc-alignment");
             return InterpretCurrentBlock();
         }
-        _translator.Translate(IrBlock.KeyOf(pc, CurrentMode(RegisterFile)), CurrentContext(RegisterFile));
+        int mode = CurrentMode(RegisterFile);
+        ulong context = CurrentContext(RegisterFile);
+        var fetcher = AccessFor(context, mode).Fetcher;
+        if (!fetcher.TryFetch(pc, out _))
+        {
+            // Nothing to fetch (an instruction abort with the MMU on): the front end's block for it runs on the host, uncached.
+            return InterpretCurrentBlock();
+        }
+        _translator.Translate(IrBlock.KeyOf(pc, mode), context, fetcher);
         return ChannelAction.Continue;
     }
+
+    /// <summary>How host code reaches guest memory in translation context <paramref name="context"/> and mode <paramref name="mode"/>.</summary>
+    private (Interpreter.IGuestMemoryAccess Memory, IInstructionFetcher Fetcher) AccessFor(ulong context, int mode)
+    {
+        if (_virtual is null || !Machine.Mmu!.IsEnabled(context)) return (_access, _access);
+        _virtual.Mode = mode;
+        return (_virtual, _virtual);
+    }
+
+    /// <inheritdoc/>
+    public override void FlushTlb() => _virtual?.Flush();
 
     private ChannelAction HandleTrap()
     {

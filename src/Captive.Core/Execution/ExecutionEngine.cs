@@ -71,6 +71,12 @@ public abstract class ExecutionEngine : IDisposable
     /// </summary>
     public abstract void InvalidateTranslations();
 
+    /// <summary>
+    /// Drops every cached guest address translation (the guest MMU's registers or page tables changed in a way its
+    /// TLB maintenance announced). Call it only while the guest is stopped in a trap or not running.
+    /// </summary>
+    public abstract void FlushTlb();
+
     /// <summary>The engine's logger.</summary>
     protected Microsoft.Extensions.Logging.ILogger Logger { get; }
 

@@ -56,6 +56,9 @@ public interface IGuestSystem
     /// <summary>The device bus for MMIO.</summary>
     IDeviceBus Bus { get; }
 
+    /// <summary>The guest MMU, or null for a machine whose guest addresses are always physical.</summary>
+    Memory.IGuestMmu? Mmu => null;
+
     /// <summary>Handles a trap; <paramref name="registers"/> is the vCPU's register file.</summary>
     TrapResult HandleTrap(in GuestTrap trap, GuestRegisters registers);
 }

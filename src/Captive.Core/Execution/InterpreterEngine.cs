@@ -16,6 +16,7 @@ public sealed class InterpreterEngine : ExecutionEngine
 {
     private readonly HostMemoryVirtualizer _memory;
     private readonly PhysicalMemoryAccess _access;
+    private readonly VirtualMemoryAccess? _virtual; // with the guest MMU on
     private readonly byte[] _state;
     private readonly IrInterpreter _interpreter;
     private readonly Dictionary<ulong, IrBlock> _blocks = new();
@@ -29,6 +30,7 @@ public sealed class InterpreterEngine : ExecutionEngine
     {
         _memory = new HostMemoryVirtualizer(new GuestPhysicalAddress(options.RamBase), options.RamSize);
         _access = new PhysicalMemoryAccess(_memory, system.Bus, () => (ulong)(Stopwatch.GetTimestamp() - _counterStart));
+        if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
         _state = new byte[Layout.Size];
         _interpreter = new IrInterpreter(Layout);
         if (options.ProfileBlocks) _profile = new(ReferenceEqualityComparer.Instance);
@@ -93,24 +95,45 @@ public sealed class InterpreterEngine : ExecutionEngine
                 int mode = CurrentMode(_state);
                 // An unaligned PC has no key (and no instruction: the fetch fails); it is never cached.
                 ulong key = (pc & 3) == 0 ? IrBlock.KeyOf(pc, mode) : ulong.MaxValue;
+                ulong context = CurrentContext(_state);
+                IGuestMemoryAccess memory = _access;
+                IInstructionFetcher fetcher = _access;
+                if (_virtual is not null && Machine.Mmu!.IsEnabled(context))
+                {
+                    _virtual.Mode = mode;
+                    memory = _virtual;
+                    fetcher = _virtual;
+                }
                 if (key == ulong.MaxValue || !_blocks.TryGetValue(key, out var block))
                 {
                     long t0 = Stopwatch.GetTimestamp();
                     block = new IrBlock();
-                    block.Reset(pc, mode, CurrentContext(_state));
-                    Machine.FrontEnd.LowerBlock(pc, _access, block, Options.MaxBlockInstructions);
-                    if (key != ulong.MaxValue) _blocks[key] = block;
+                    block.Reset(pc, mode, context);
+                    Machine.FrontEnd.LowerBlock(pc, fetcher, block, Options.MaxBlockInstructions);
+                    // A block that could not fetch its first instruction is not kept: the guest may map the page next.
+                    if (key != ulong.MaxValue && block.GuestInstructionCount > 0) _blocks[key] = block;
                     Statistics.CountTranslation(1, block.GuestInstructionCount, Stopwatch.GetTimestamp() - t0, 0);
                 }
                 BlockOutcome outcome;
                 try
                 {
-                    outcome = _interpreter.Execute(block, _state, _access);
+                    outcome = _interpreter.Execute(block, _state, memory);
                 }
                 catch (GuestMemoryFault fault)
                 {
                     Statistics.CountFault("guest-memory");
                     return new RunResult(StopReason.Error, $"{fault.Message} in the block at {DescribeInstruction(pc)}");
+                }
+                catch (GuestAbortException abort)
+                {
+                    // A precise abort: the instructions before the access are complete, the access's own is not.
+                    Statistics.CountRequest("trap:memoryabort");
+                    ulong at = _interpreter.AccessPc;
+                    BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), at);
+                    var abortResult = Machine.HandleTrap(new GuestTrap(IrTrapKind.MemoryAbort, at, at, abort.FaultInfo, abort.VirtualAddress), new GuestRegisters(_state));
+                    if (abortResult.Stop) return new RunResult(abortResult.Reason, abortResult.Message);
+                    BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), abortResult.NextPc);
+                    continue;
                 }
                 blocks++;
                 instructions += block.GuestInstructionCount;
@@ -135,6 +158,9 @@ public sealed class InterpreterEngine : ExecutionEngine
 
     /// <inheritdoc/>
     public override void InvalidateTranslations() => _blocks.Clear();
+
+    /// <inheritdoc/>
+    public override void FlushTlb() => _virtual?.Flush();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

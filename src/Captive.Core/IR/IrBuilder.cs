@@ -21,6 +21,13 @@ public sealed partial class IrBuilder
     /// <summary>The block being built.</summary>
     public IrBlock Block { get; }
 
+    /// <summary>
+    /// The guest address of the instruction being lowered. Memory accesses record it in their
+    /// <see cref="IrInstruction.Immediate"/>, so that an access the guest MMU faults can be reported at its
+    /// instruction (a precise abort) by the interpreter and the code generator alike.
+    /// </summary>
+    public ulong GuestPc { get; set; }
+
     private IrValue Emit(IrOpcode op, int size, int a = -1, int b = -1, int c = -1, long imm = 0)
         => new(Block.Append(new IrInstruction { Opcode = op, Size = (byte)size, A = a, B = b, C = c, Immediate = imm }));
 
@@ -78,8 +85,8 @@ public sealed partial class IrBuilder
     public void SetLogicFlags(IrValue a, int size = 8) => Emit(IrOpcode.SetLogicFlags, W(size), a.Index);
     public IrValue GetNzcv() => Emit(IrOpcode.GetNzcv, 8);
     public void SetNzcv(IrValue a) => Emit(IrOpcode.SetNzcv, 8, a.Index);
-    public IrValue Load(IrValue address, int size) => Emit(IrOpcode.Load, M(size), address.Index);
-    public void Store(IrValue address, IrValue value, int size) => Emit(IrOpcode.Store, M(size), address.Index, value.Index);
+    public IrValue Load(IrValue address, int size) => Emit(IrOpcode.Load, M(size), address.Index, imm: (long)GuestPc);
+    public void Store(IrValue address, IrValue value, int size) => Emit(IrOpcode.Store, M(size), address.Index, value.Index, imm: (long)GuestPc);
     public IrValue ReadCounter() => Emit(IrOpcode.ReadCounter, 8);
     public IrValue FpAdd(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpAdd, F(format), a.Index, b.Index);
     public IrValue FpSub(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpSub, F(format), a.Index, b.Index);
@@ -100,8 +107,8 @@ public sealed partial class IrBuilder
     // Vectors (see IrVec for the immediate; esize is the element size in bytes, dataSize 8 or 16)
     public IrValue GetVec(int offset) => Emit(IrOpcode.GetVec, 16, imm: offset);
     public void SetVec(int offset, IrValue vector) => Emit(IrOpcode.SetVec, 16, vector.Index, imm: offset);
-    public IrValue LoadVec(IrValue address) => Emit(IrOpcode.LoadVec, 16, address.Index);
-    public void StoreVec(IrValue address, IrValue vector) => Emit(IrOpcode.StoreVec, 16, address.Index, vector.Index);
+    public IrValue LoadVec(IrValue address) => Emit(IrOpcode.LoadVec, 16, address.Index, imm: (long)GuestPc);
+    public void StoreVec(IrValue address, IrValue vector) => Emit(IrOpcode.StoreVec, 16, address.Index, vector.Index, imm: (long)GuestPc);
     public IrValue VecFromHalves(IrValue lo, IrValue hi) => Emit(IrOpcode.VecFromHalves, 16, lo.Index, hi.Index);
     public IrValue VecExtractLane(IrValue vector, int lane, int esize) => Emit(IrOpcode.VecExtractLane, 8, vector.Index, imm: IrVec.Pack(E(esize), Lane(lane, esize)));
     public IrValue VecInsertLane(IrValue vector, int lane, int esize, IrValue scalar) => Emit(IrOpcode.VecInsertLane, 16, vector.Index, scalar.Index, imm: IrVec.Pack(E(esize), Lane(lane, esize)));

@@ -103,9 +103,12 @@ public enum IrOpcode : byte
     /// </summary>
     CondCompare,
 
-    /// <summary>Value = Size bytes (1, 2, 4 or 8) loaded from guest address A, zero-extended to 64 bits.</summary>
+    /// <summary>
+    /// Value = Size bytes (1, 2, 4 or 8) loaded from guest address A, zero-extended to 64 bits. Immediate is the guest
+    /// PC of the instruction the access belongs to (every memory access carries it: a fault is reported there).
+    /// </summary>
     Load,
-    /// <summary>Stores the low Size bytes (1, 2, 4 or 8) of B at guest address A. No value.</summary>
+    /// <summary>Stores the low Size bytes (1, 2, 4 or 8) of B at guest address A. No value. Immediate: the guest PC, as for <see cref="Load"/>.</summary>
     Store,
 
     /// <summary>Value = the guest's virtual counter (CNTVCT_EL0).</summary>
@@ -163,9 +166,9 @@ public enum IrOpcode : byte
     GetVec,
     /// <summary>Guest state at offset Immediate (16 bytes) = vector A. No value.</summary>
     SetVec,
-    /// <summary>Value = 16 bytes loaded from guest address A (scalar).</summary>
+    /// <summary>Value = 16 bytes loaded from guest address A (scalar). Immediate: the guest PC, as for <see cref="Load"/>.</summary>
     LoadVec,
-    /// <summary>Stores vector B at guest address A (scalar), 16 bytes. No value.</summary>
+    /// <summary>Stores vector B at guest address A (scalar), 16 bytes. No value. Immediate: the guest PC, as for <see cref="Load"/>.</summary>
     StoreVec,
     /// <summary>Vector whose low 64 bits are scalar A and high 64 bits scalar B.</summary>
     VecFromHalves,

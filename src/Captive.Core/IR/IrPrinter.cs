@@ -13,7 +13,7 @@ public static class IrPrinter
         if (i.A >= 0) sb.Append(" v").Append(i.A);
         if (i.B >= 0) sb.Append(", v").Append(i.B);
         if (i.C >= 0) sb.Append(", v").Append(i.C);
-        if (i.Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg or IrOpcode.CondHolds or IrOpcode.SignExtend or IrOpcode.ZeroExtend || i.IsVectorOp)
+        if (i.Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg or IrOpcode.CondHolds or IrOpcode.SignExtend or IrOpcode.ZeroExtend || (i.IsVectorOp && i.Opcode is not (IrOpcode.LoadVec or IrOpcode.StoreVec)))
             sb.Append(" #0x").Append(i.Immediate.ToString("x"));
         return sb.ToString();
     }

@@ -51,6 +51,17 @@ public enum IrTrapKind : byte
     SystemRegisterWrite,
     /// <summary>No instruction could be fetched at the block's address (Info = 0).</summary>
     FetchFault,
+    /// <summary>
+    /// A system instruction the host carries out (TLB maintenance, address translation): Info = its op1:CRn:CRm:op2
+    /// encoding, <see cref="IrTerminal.Value"/> = Xt (0 when it takes none).
+    /// </summary>
+    SystemInstruction,
+    /// <summary>
+    /// Raised by an engine, never by lowered IR: a memory access the guest MMU refused (Info = the MMU's fault
+    /// information, <see cref="Captive.Core.Memory.GuestTranslation.FaultInfo"/>; Value = the virtual address; the trap's
+    /// PC = the accessing instruction, whose register writes have not happened).
+    /// </summary>
+    MemoryAbort,
 }
 
 /// <summary>The terminal of a block.</summary>

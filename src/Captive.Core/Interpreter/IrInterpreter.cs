@@ -32,6 +32,12 @@ public sealed partial class IrInterpreter
     private readonly GuestStateLayout _layout;
     private ulong[] _values = new ulong[256];
 
+    /// <summary>
+    /// The guest PC of the memory access executed last (<see cref="IrInstruction.Immediate"/> of Load, Store, LoadVec,
+    /// StoreVec): when the memory throws, the instruction whose access faulted.
+    /// </summary>
+    public ulong AccessPc { get; private set; }
+
     /// <summary>Creates an interpreter for register files laid out as <paramref name="layout"/>.</summary>
     public IrInterpreter(GuestStateLayout layout)
     {
@@ -171,10 +177,12 @@ public sealed partial class IrInterpreter
 
                 case IrOpcode.Load:
                     CheckAccessSize(size);
+                    AccessPc = (ulong)i.Immediate;
                     r = Trunc(memory.Read(v[i.A], size), size);
                     break;
                 case IrOpcode.Store:
                     CheckAccessSize(size);
+                    AccessPc = (ulong)i.Immediate;
                     memory.Write(v[i.A], size, Trunc(v[i.B], size));
                     r = 0;
                     break;

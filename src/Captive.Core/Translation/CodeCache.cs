@@ -147,7 +147,8 @@ internal sealed unsafe class BlockTranslator
     private readonly IGuestFrontEnd _frontEnd;
     private readonly X86BlockCompiler _compiler;
     private readonly CodeCache _cache;
-    private readonly IInstructionFetcher _fetcher;
+    private readonly IInstructionFetcher _physicalFetcher;
+    private IInstructionFetcher _fetcher; // the request's: guest virtual addresses with the MMU on
     private readonly ExecutionStatistics _stats;
     private readonly int _maxInstructions;
     private readonly IrBlock _block = new();
@@ -167,7 +168,7 @@ internal sealed unsafe class BlockTranslator
         _interpretAll = interpretAll;
         _log = log;
         _logger = logger;
-        _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = fetcher; _stats = stats;
+        _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = _physicalFetcher = fetcher; _stats = stats;
         _maxInstructions = maxInstructions;
         _resolve = cache.Resolve;
         _killsFlags = KillsFlags;
@@ -200,13 +201,15 @@ internal sealed unsafe class BlockTranslator
 
     /// <summary>
     /// Makes sure the block of <paramref name="key"/> (<see cref="IrBlock.KeyOf"/>) is translated and published; translates
-    /// static successors too.
+    /// static successors too. <paramref name="fetcher"/> reads the guest's instructions (by default, the one given at
+    /// construction: physical addresses).
     /// </summary>
-    public void Translate(ulong key, ulong context = 0)
+    public void Translate(ulong key, ulong context = 0, IInstructionFetcher? fetcher = null)
     {
         lock (_cache.Gate)
         {
             _context = context;
+            _fetcher = fetcher ?? _physicalFetcher;
             ulong known = _cache.Resolve(key);
             if (known != 0) { _cache.Publish(key, known); return; }
             long start = Stopwatch.GetTimestamp();

@@ -22,7 +22,9 @@ internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarge
 /// <param name="RamBase">Guest-physical base of RAM: accesses inside RAM are plain x86 accesses.</param>
 /// <param name="RamSize">RAM size in bytes.</param>
 /// <param name="UseFma">The host executes FMA3 (VFMADD231SD): FpMulAdd gets a fast path.</param>
-internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt, ulong RamBase, ulong RamSize, bool UseFma = false);
+/// <param name="MmuEnabled">Whether a block's translation context (<see cref="IrBlock.Context"/>) has the guest MMU on; null: never.</param>
+internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt, ulong RamBase, ulong RamSize, bool UseFma = false,
+    Func<ulong, bool>? MmuEnabled = null);
 
 /// <summary>
 /// Compiles one IR block to x86-64 that runs at CPL3 in the VM. Conventions: R15 points at the
@@ -130,9 +132,11 @@ internal sealed partial class X86BlockCompiler
     public bool CanCompile(IrBlock block, out int reason)
     {
         bool fp = false, writesFpcr = false;
+        bool mmu = _options.MmuEnabled is { } enabled && enabled(block.Context);
         foreach (ref readonly var i in block.Instructions)
         {
             reason = (int)i.Opcode;
+            if (mmu && i.Opcode is IrOpcode.Load or IrOpcode.Store or IrOpcode.LoadVec or IrOpcode.StoreVec) return false;
             if (i.IsFloatingPoint)
             {
                 if (!FpSupported(i)) return false;

@@ -99,7 +99,7 @@ internal static class A64Decoder
             case A64Op.Sys:
                 if (!A64SystemInstructions.TryGet(e.Field(w, 'o'), e.Field(w, 'n'), e.Field(w, 'm'), e.Field(w, 'p'), out var sys))
                     return A64Op.Undefined;
-                return sys.Kind == SysInstructionKind.Unsupported ? A64Op.Unsupported : op;
+                return sys.Kind == SysInstructionKind.Absent ? A64Op.Undefined : op;
             case A64Op.LdrLitSimd:
                 return e.Field(w, 'o') == 3 ? A64Op.Undefined : op;
             case A64Op.LdStPair:

@@ -168,6 +168,13 @@ internal sealed partial class A64Lowerer
     {
         // The decoder has turned unknown and unsupported SYS encodings into Undefined and Unsupported.
         A64SystemInstructions.TryGet(i['o'], i['n'], i['m'], i['p'], out var sys);
+        if (sys.Kind == SysInstructionKind.HostOperation)
+        {
+            // TLB maintenance and AT: the host's MMU model and TLBs (and the translations they validate) are its own.
+            _b.Trap(IrTrapKind.SystemInstruction, _pc, _pc + 4, (ulong)A64SystemInstructions.Key(i['o'], i['n'], i['m'], i['p']),
+                sys.HasRegister ? X(i['t']) : K(0));
+            return;
+        }
         if (sys.Kind != SysInstructionKind.ZeroBlock)
             return; // cache maintenance: nothing to do
         var block = _b.And(X(i['t']), K(~(ulong)(A64SystemRegisters.ZvaBlockBytes - 1)));

@@ -25,6 +25,7 @@ internal sealed partial class A64Lowerer
             // A branch or an exception return to a misaligned address: the PC alignment fault (EC 0x22), taken when
             // the instruction there would execute, with FAR = the PC (ARM DDI 0487 D1.10.2).
             _pc = address;
+            _b.GuestPc = address;
             _b.SetReg(ArmState.FarEl1, K(address));
             TakeException(EcPcAlignment, 0, address);
             return;
@@ -46,6 +47,7 @@ internal sealed partial class A64Lowerer
                 return;
             }
             _pc = pc;
+            _b.GuestPc = pc;
             block.GuestInstructionCount = count + 1;
             Lower(A64Decoder.Decode(word));
             if (block.IsTerminated)

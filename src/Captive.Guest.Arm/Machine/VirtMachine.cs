@@ -56,7 +56,7 @@ public sealed record VirtMachineOptions
 /// MMU off and DAIF masked. Runs on a hardware accelerator when one is given, else on the IR
 /// interpreter.
 /// </summary>
-public sealed class VirtMachine : IGuestSystem, IDisposable
+public sealed partial class VirtMachine : IGuestSystem, IDisposable
 {
     private readonly A64FrontEnd _frontEnd = new();
     private readonly DeviceBus _bus = new();
@@ -173,7 +173,11 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
             case IrTrapKind.SystemRegisterWrite:
                 return WriteSystemRegister(trap, registers);
             case IrTrapKind.FetchFault:
-                return TrapResult.Halt(StopReason.Error, FetchFaultMessage(trap.Pc, registers));
+                return FetchFault(trap.Pc, registers);
+            case IrTrapKind.MemoryAbort:
+                return TakeAbort(trap.Info, trap.Value, trap.Pc, registers);
+            case IrTrapKind.SystemInstruction:
+                return SystemInstruction(trap, registers);
             case IrTrapKind.Unsupported:
                 return TrapResult.Halt(StopReason.Error, $"unsupported instruction {Describe(trap)}");
             default:
@@ -188,7 +192,7 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
     /// </summary>
     private string FetchFaultMessage(ulong pc, GuestRegisters registers)
     {
-        string message = $"no instruction to fetch at 0x{pc:x} (no RAM there; instruction aborts are not implemented yet)";
+        string message = $"no instruction to fetch at 0x{pc:x} (no RAM there)";
         ulong vbar = registers.Read(ArmState.VbarEl1);
         if (pc - vbar >= 0x800) return message;
         ulong esr = registers.Read(ArmState.EsrEl1), elr = registers.Read(ArmState.ElrEl1);
@@ -200,14 +204,18 @@ public sealed class VirtMachine : IGuestSystem, IDisposable
     {
         if (trap.Info == A64SystemRegisters.SctlrEl1)
         {
-            const ulong mmuAndAlignment = 0b11; // M, A
-            if ((trap.Value & mmuAndAlignment) != 0)
+            const ulong alignment = 1UL << 1, bigEndian = 1UL << 25 | 1UL << 24; // A; EE, E0E
+            if ((trap.Value & (alignment | bigEndian)) != 0)
                 return TrapResult.Halt(StopReason.Error,
-                    $"SCTLR_EL1 := 0x{trap.Value:x} {Describe(trap)}: enabling the MMU or alignment checks is not implemented yet");
+                    $"SCTLR_EL1 := 0x{trap.Value:x} {Describe(trap)}: alignment checks and big-endian data are not implemented yet");
+            bool changed = registers.Read(ArmState.SctlrEl1) != trap.Value;
             registers.Write(ArmState.SctlrEl1, trap.Value);
             UpdateTranslationContext(registers);
+            if (changed) { _regimeValid = false; Engine.FlushTlb(); } // M, WXN and EE change translations
             return TrapResult.Continue(trap.NextPc);
         }
+        if (TryWriteMmuRegister(trap.Info, trap.Value, registers))
+            return TrapResult.Continue(trap.NextPc);
         int offset = -1;
         if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 14, 1, 0)) offset = ArmState.CntkctlEl1;
         else if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 1, 0, 2)) offset = ArmState.CpacrEl1;

@@ -37,8 +37,8 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("msr spsel, #0; add sp, sp, #8; msr spsel, #1", "sp=0x1111 $SpEl0=0x2222", "$SpEl0=0x222a $SpEl1=0x1111")]
     [InlineData("msr spsel, x1", "x1=3 sp=0x1111", "$SpEl1=0x1111")]
     [InlineData("mrs xzr, midr_el1", "", "")]
-    [InlineData("msr ttbr0_el1, x1; msr ttbr1_el1, x2; msr tcr_el1, x3; msr mair_el1, x4; mrs x5, tcr_el1", "x1=0x40001000 x2=0x40002000 x3=0x35103510 x4=0xff04",
-        "x5=0x35103510 $Ttbr0El1=0x40001000 $Ttbr1El1=0x40002000 $TcrEl1=0x35103510 $MairEl1=0xff04")]
+    [InlineData("msr mair_el1, x4; mrs x5, tcr_el1; mrs x6, ttbr1_el1", "x4=0xff04 $TcrEl1=0x35103510 $Ttbr1El1=0x40002000",
+        "x5=0x35103510 x6=0x40002000 $MairEl1=0xff04")]
     public void System_registers(string asm, string setup, string expect) => Check(asm, setup, expect);
 
     [Theory]
@@ -80,6 +80,37 @@ public sealed class SystemInstructionTests : InstructionTestBase
         Assert.Equal(0x30_0000ul, outcome.TrapValue);
     }
 
+    // The MMU's registers: the machine decodes them once per change and must see every write.
+    [Theory]
+    [InlineData("msr ttbr0_el1, x1", 3, 0, 2, 0, 0)]
+    [InlineData("msr ttbr1_el1, x1", 3, 0, 2, 0, 1)]
+    [InlineData("msr tcr_el1, x1", 3, 0, 2, 0, 2)]
+    public void Mmu_register_writes_trap_with_the_encoding_and_value(string asm, int op0, int op1, int crn, int crm, int op2)
+    {
+        var m = Prepare(asm, "x1=0x1234000");
+        var outcome = m.RunToTrap();
+        Assert.Equal(IrTrapKind.SystemRegisterWrite, outcome.Trap);
+        Assert.Equal((ulong)A64SystemRegisters.Encode(op0, op1, crn, crm, op2), outcome.TrapInfo);
+        Assert.Equal(0x123_4000ul, outcome.TrapValue);
+    }
+
+    // TLB maintenance and AT go to the host with op1:CRn:CRm:op2 (ARM DDI 0487 C5.3) and Xt.
+    [Theory]
+    [InlineData("tlbi vmalle1", 0, 8, 7, 0, 0ul)]
+    [InlineData("tlbi vae1is, x1", 0, 8, 3, 1, 0x1234000ul)]
+    [InlineData("tlbi aside1, x1", 0, 8, 7, 2, 0x1234000ul)]
+    [InlineData("at s1e0w, x1", 0, 7, 8, 3, 0x1234000ul)]
+    public void Tlb_maintenance_and_at_trap_to_the_host(string asm, int op1, int crn, int crm, int op2, ulong value)
+    {
+        var m = Prepare("nop; " + asm, "x1=0x1234000");
+        var outcome = m.RunToTrap();
+        Assert.Equal(IrTrapKind.SystemInstruction, outcome.Trap);
+        Assert.Equal((ulong)(op1 << 11 | crn << 7 | crm << 3 | op2), outcome.TrapInfo);
+        Assert.Equal(value, outcome.TrapValue);
+        Assert.Equal(0x4000_0004ul, outcome.TrapPc);
+        Assert.Equal(0x4000_0008ul, outcome.NextPc);
+    }
+
     [Fact]
     public void Instructions_before_a_trap_take_effect()
     {
@@ -111,8 +142,8 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData("mrs x0, pmccntr_el0", IrTrapKind.Unsupported)]       // PMU: not modelled yet
     [InlineData("msr ttbr0_el2, x0", IrTrapKind.Undefined)]           // no EL2
     [InlineData("mrs x0, scr_el3", IrTrapKind.Undefined)]             // no EL3
-    [InlineData("tlbi vmalle1", IrTrapKind.Unsupported)]
-    [InlineData("at s1e1r, x0", IrTrapKind.Unsupported)]
+    [InlineData("tlbi alle2", IrTrapKind.Undefined)]                 // no EL2
+    [InlineData("at s1e3r, x0", IrTrapKind.Undefined)]               // no EL3
     [InlineData("smc #0xffff", IrTrapKind.Undefined)]                 // no EL3
     [InlineData("hlt #0xf000", IrTrapKind.Undefined)]                 // halting debug is off
     [InlineData(".inst 0xd5180000", IrTrapKind.Undefined)]              // MSR MIDR_EL1: read-only register

@@ -1,0 +1,131 @@
+using Captive.Core.Interpreter;
+using Captive.Core.IR;
+using Captive.Core.Memory;
+
+namespace Captive.Core.Execution;
+
+/// <summary>
+/// Guest memory through the guest MMU, for host code: the interpreter, host-side interpretation of blocks and
+/// instruction fetch while the MMU is on. A direct-mapped TLB per translation mode caches successful translations
+/// with their permissions; a refused access throws <see cref="GuestAbortException"/>, which the engine turns into an
+/// <see cref="IrTrapKind.MemoryAbort"/> trap at the accessing instruction. An access that crosses a page is translated
+/// page by page, both before either is touched; a fault on the second page reports that page's first byte (as QEMU does).
+/// </summary>
+internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetcher
+{
+    private const int Entries = 256, Modes = 4, PageBits = 12;
+    private const ulong PageMask = (1UL << PageBits) - 1;
+
+    private readonly PhysicalMemoryAccess _physical;
+    private readonly IGuestMmu _mmu;
+    private readonly ulong[] _tag = new ulong[Entries * Modes];     // page address | 1 when valid
+    private readonly ulong[] _frame = new ulong[Entries * Modes];   // physical page address
+    private readonly byte[] _permissions = new byte[Entries * Modes];
+
+    public VirtualMemoryAccess(PhysicalMemoryAccess physical, IGuestMmu mmu)
+    {
+        _physical = physical;
+        _mmu = mmu;
+    }
+
+    /// <summary>The translation mode accesses are made in (for AArch64, the exception level).</summary>
+    public int Mode { get; set; }
+
+    /// <summary>Translations looked up in the MMU (TLB misses).</summary>
+    public long Walks { get; private set; }
+
+    /// <summary>Drops every cached translation.</summary>
+    public void Flush() => Array.Clear(_tag);
+
+    /// <summary>Translates <paramref name="address"/> or reports the fault.</summary>
+    public bool TryTranslate(ulong address, GuestAccessKind kind, out ulong physical, out ulong faultInfo)
+    {
+        var need = kind switch { GuestAccessKind.Read => GuestPagePermissions.Read, GuestAccessKind.Write => GuestPagePermissions.Write, _ => GuestPagePermissions.Execute };
+        int index = (Mode & (Modes - 1)) * Entries + (int)((address >> PageBits) & (Entries - 1));
+        ulong page = address & ~PageMask;
+        if (_tag[index] == (page | 1) && (_permissions[index] & (byte)need) != 0)
+        {
+            physical = _frame[index] | (address & PageMask);
+            faultInfo = 0;
+            return true;
+        }
+        Walks++;
+        var t = _mmu.Translate(address, kind, Mode);
+        if (t.IsFault)
+        {
+            physical = 0;
+            faultInfo = t.FaultInfo;
+            return false;
+        }
+        _tag[index] = page | 1;
+        _frame[index] = t.PhysicalAddress & ~PageMask;
+        _permissions[index] = (byte)t.Permissions;
+        physical = t.PhysicalAddress;
+        faultInfo = 0;
+        return true;
+    }
+
+    private ulong Translate(ulong address, GuestAccessKind kind)
+    {
+        if (!TryTranslate(address, kind, out ulong physical, out ulong fault)) throw new GuestAbortException(address, fault);
+        return physical;
+    }
+
+    public bool TryFetch(ulong address, out uint word)
+    {
+        word = 0;
+        return (address & 3) == 0 && TryTranslate(address, GuestAccessKind.Fetch, out ulong physical, out _) && _physical.TryFetch(physical, out word);
+    }
+
+    public ulong Read(ulong address, int size)
+    {
+        if ((address & PageMask) + (ulong)size <= PageMask + 1) return _physical.Read(Translate(address, GuestAccessKind.Read), size);
+        ulong first = Translate(address, GuestAccessKind.Read);
+        ulong second = Translate((address + (ulong)size - 1) & ~PageMask, GuestAccessKind.Read);
+        ulong value = 0;
+        for (int k = 0; k < size; k++)
+        {
+            ulong va = address + (ulong)k;
+            ulong pa = (va & ~PageMask) == (address & ~PageMask) ? first + (ulong)k : second | (va & PageMask);
+            value |= _physical.Read(pa, 1) << (8 * k);
+        }
+        return value;
+    }
+
+    public void Write(ulong address, int size, ulong value)
+    {
+        if ((address & PageMask) + (ulong)size <= PageMask + 1)
+        {
+            _physical.Write(Translate(address, GuestAccessKind.Write), size, value);
+            return;
+        }
+        ulong first = Translate(address, GuestAccessKind.Write);
+        ulong second = Translate((address + (ulong)size - 1) & ~PageMask, GuestAccessKind.Write);
+        for (int k = 0; k < size; k++)
+        {
+            ulong va = address + (ulong)k;
+            ulong pa = (va & ~PageMask) == (address & ~PageMask) ? first + (ulong)k : second | (va & PageMask);
+            _physical.Write(pa, 1, value >> (8 * k));
+        }
+    }
+
+    public ulong ReadCounter() => _physical.ReadCounter();
+}
+
+/// <summary>A guest memory access the guest MMU refused (host-side access paths; the engine reports it to the machine).</summary>
+public sealed class GuestAbortException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public GuestAbortException(ulong virtualAddress, ulong faultInfo)
+        : base($"guest MMU fault at virtual address 0x{virtualAddress:x} (fault information 0x{faultInfo:x})")
+    {
+        VirtualAddress = virtualAddress;
+        FaultInfo = faultInfo;
+    }
+
+    /// <summary>The faulting virtual address.</summary>
+    public ulong VirtualAddress { get; }
+
+    /// <summary>The MMU's description of the fault (<see cref="GuestTranslation.FaultInfo"/>).</summary>
+    public ulong FaultInfo { get; }
+}

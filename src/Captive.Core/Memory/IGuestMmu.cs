@@ -1,0 +1,65 @@
+namespace Captive.Core.Memory;
+
+/// <summary>What a guest memory access does, as the guest MMU checks it.</summary>
+public enum GuestAccessKind : byte
+{
+    /// <summary>A data read.</summary>
+    Read,
+    /// <summary>A data write.</summary>
+    Write,
+    /// <summary>An instruction fetch.</summary>
+    Fetch,
+}
+
+/// <summary>What the mode that asked may do with a translated page.</summary>
+[Flags]
+public enum GuestPagePermissions : byte
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+    /// <summary>Data reads.</summary>
+    Read = 1,
+    /// <summary>Data writes.</summary>
+    Write = 2,
+    /// <summary>Instruction fetches.</summary>
+    Execute = 4,
+}
+
+/// <summary>
+/// The outcome of a guest virtual-to-physical translation: the physical address and what the asking mode may do in
+/// the whole 4 KiB page around it (so that a TLB can cache the page), or a fault.
+/// </summary>
+/// <param name="PhysicalAddress">The physical address (when not a fault).</param>
+/// <param name="Permissions">The page's permissions for the translation mode that asked.</param>
+/// <param name="IsFault">The access faults.</param>
+/// <param name="FaultInfo">
+/// The fault in the guest architecture's own terms, opaque to the engines: they pass it back to the machine in an
+/// <see cref="IR.IrTrapKind.MemoryAbort"/> trap (for AArch64, the ESR value of the abort).
+/// </param>
+public readonly record struct GuestTranslation(ulong PhysicalAddress, GuestPagePermissions Permissions, bool IsFault, ulong FaultInfo)
+{
+    /// <summary>A successful translation.</summary>
+    public static GuestTranslation Mapped(ulong physicalAddress, GuestPagePermissions permissions) => new(physicalAddress, permissions, false, 0);
+
+    /// <summary>A fault.</summary>
+    public static GuestTranslation Fault(ulong faultInfo) => new(0, GuestPagePermissions.None, true, faultInfo);
+}
+
+/// <summary>
+/// The guest's memory management unit as the engines use it: whether it is on for a block's translation context,
+/// and the translation of one address. The guest machine owns it, keeps its decoded registers current (it sees every
+/// write to them as a trap), and tells the engine to drop its TLBs (<see cref="Execution.ExecutionEngine.FlushTlb"/>)
+/// whenever a cached translation may have changed. Engines cache translations per translation mode; permissions are
+/// checked on every cached access. Called on the vCPU's thread only.
+/// </summary>
+public interface IGuestMmu
+{
+    /// <summary>True when blocks lowered with <paramref name="translationContext"/> (see <see cref="IR.IrBlock.Context"/>) access memory through the MMU.</summary>
+    bool IsEnabled(ulong translationContext);
+
+    /// <summary>
+    /// Translates <paramref name="virtualAddress"/> for an access of <paramref name="kind"/> made in translation mode
+    /// <paramref name="mode"/> (for AArch64, the exception level).
+    /// </summary>
+    GuestTranslation Translate(ulong virtualAddress, GuestAccessKind kind, int mode);
+}

@@ -1,0 +1,161 @@
+using Captive.Core.Execution;
+using Captive.Core.IR;
+using Captive.Core.Memory;
+using Captive.Guest.Arm.Board;
+using Captive.Guest.Arm.Decoding;
+using Captive.Guest.Arm.Lowering;
+using Captive.Guest.Arm.Memory;
+
+namespace Captive.Guest.Arm.Machine;
+
+// The guest MMU as the machine runs it: the stage 1 walker over the engine's RAM with the registers decoded once per
+// change (every write to SCTLR_EL1, TCR_EL1, TTBR0_EL1 and TTBR1_EL1 traps to here), the aborts it raises taken as
+// exceptions, and TLB maintenance and AT carried out on the engine's TLBs.
+public sealed partial class VirtMachine : IGuestMmu
+{
+    private A64TranslationRegime _regime;
+    private bool _regimeValid;
+
+    /// <inheritdoc/>
+    IGuestMmu? IGuestSystem.Mmu => this;
+
+    /// <inheritdoc/>
+    bool IGuestMmu.IsEnabled(ulong translationContext) => (translationContext & 1) != 0; // SCTLR_EL1.M, bit 0 of the context
+
+    /// <inheritdoc/>
+    GuestTranslation IGuestMmu.Translate(ulong virtualAddress, GuestAccessKind kind, int mode)
+    {
+        var r = Walk(virtualAddress, kind switch
+        {
+            GuestAccessKind.Read => A64Access.Read(mode),
+            GuestAccessKind.Write => A64Access.Write(mode),
+            _ => A64Access.Fetch(mode),
+        });
+        if (r.IsFault) return GuestTranslation.Fault(r.Fault.Syndrome);
+        var p = mode == 0 ? r.El0 : r.El1;
+        var permissions = ((p & A64Permissions.Read) != 0 ? GuestPagePermissions.Read : 0)
+            | ((p & A64Permissions.Write) != 0 ? GuestPagePermissions.Write : 0)
+            | ((p & A64Permissions.Execute) != 0 ? GuestPagePermissions.Execute : 0);
+        return GuestTranslation.Mapped(r.PhysicalAddress, permissions);
+    }
+
+    private A64TranslationResult Walk(ulong virtualAddress, A64Access access)
+    {
+        if (!_regimeValid)
+        {
+            var regs = new Core.Execution.GuestRegisters(Engine.RegisterFile);
+            _regime = A64TranslationRegime.Decode(regs.Read(ArmState.SctlrEl1), regs.Read(ArmState.TcrEl1), regs.Read(ArmState.Ttbr0El1),
+                regs.Read(ArmState.Ttbr1El1), regs.Read(ArmState.MairEl1));
+            _regimeValid = true;
+        }
+        var reader = new A64RamDescriptorReader(Engine.Ram, VirtBoard.RamBase);
+        return A64PageTableWalker.Translate(_regime, virtualAddress, access, ref reader);
+    }
+
+    /// <summary>
+    /// The MMU's registers or the page tables changed in a way the guest announced (a register write, TLB maintenance):
+    /// the decoded registers, the engine's TLBs and — because translations are found by virtual address — the translated
+    /// code go.
+    /// </summary>
+    private void MmuChanged()
+    {
+        _regimeValid = false;
+        Engine.FlushTlb();
+        if (((IGuestMmu)this).IsEnabled(new GuestRegisters(Engine.RegisterFile).Read(ArmState.TranslationContext)))
+            Engine.InvalidateTranslations();
+    }
+
+    /// <summary>A data or instruction abort: FAR_EL1 = the address, the exception taken at the accessing instruction.</summary>
+    private TrapResult TakeAbort(ulong esr, ulong address, ulong pc, GuestRegisters registers)
+    {
+        registers.Write(ArmState.FarEl1, address);
+        return TrapResult.Continue(TakeException(registers, esr, pc, VectorSynchronous));
+    }
+
+    /// <summary>No instruction at <paramref name="pc"/>: with the MMU on, the instruction abort the fetch takes if it faults.</summary>
+    private TrapResult FetchFault(ulong pc, GuestRegisters registers)
+    {
+        if (((IGuestMmu)this).IsEnabled(registers.Read(ArmState.TranslationContext)))
+        {
+            int el = (int)registers.Read(ArmState.CurrentEl);
+            var r = Walk(pc, A64Access.Fetch(el));
+            if (r.IsFault) return TakeAbort(r.Fault.Syndrome, pc, pc, registers);
+        }
+        return TrapResult.Halt(StopReason.Error, FetchFaultMessage(pc, registers));
+    }
+
+    /// <summary>TLBI (every EL1 form) and AT S1E1R/W, S1E0R/W.</summary>
+    private TrapResult SystemInstruction(in GuestTrap trap, GuestRegisters registers)
+    {
+        int key = (int)trap.Info;
+        int crn = key >> 7 & 15, crm = key >> 3 & 15, op2 = key & 7;
+        if (crn == 8)
+        {
+            // Every TLBI form drops everything: correct for each (by VA, by ASID, all), and TLB maintenance is rare
+            // next to the accesses the TLBs serve.
+            MmuChanged();
+            return TrapResult.Continue(trap.NextPc);
+        }
+        if (crn == 7 && crm == 8 && op2 <= 3)
+        {
+            bool write = (op2 & 1) != 0;
+            int el = op2 >= 2 ? 0 : 1;
+            var r = Walk(trap.Value, write ? A64Access.Write(el) : A64Access.Read(el));
+            registers.Write(ArmState.ParEl1, ParValue(r));
+            return TrapResult.Continue(trap.NextPc);
+        }
+        return TrapResult.Halt(StopReason.Error, $"system instruction 0x{key:x} {Describe(trap)} is not implemented");
+    }
+
+    /// <summary>
+    /// PAR_EL1 after AT (ARM DDI 0487 D13.2.98): on success PA[47:12], the memory attributes in [63:56], SH in [8:7], NS
+    /// (bit 9) = 1 — this machine has no Secure state, so every access is Non-secure —, F = 0; on a fault F = 1 with FST =
+    /// the status code in [6:1] (S1PTW 0, stage 1: S = 0). Bit 11 is RES1 in both formats.
+    /// </summary>
+    private static ulong ParValue(in A64TranslationResult r)
+    {
+        const ulong res1 = 1UL << 11, ns = 1UL << 9;
+        if (r.IsFault) return res1 | 1UL | (ulong)(uint)r.Fault.StatusCode << 1;
+        return (r.PhysicalAddress & 0x0000_FFFF_FFFF_F000UL) | (ulong)r.MemoryAttributes << 56 | (ulong)(r.Shareability & 3) << 7 | ns | res1;
+    }
+
+    /// <summary>The vector offsets within a group of four (ARM DDI 0487 D1.10.2).</summary>
+    private const ulong VectorSynchronous = 0x000, VectorIrq = 0x080;
+
+    /// <summary>
+    /// Takes an exception to EL1 on the host, exactly as the lowered IR's exception entry does: SPSR_EL1 = PSTATE,
+    /// ELR_EL1 = <paramref name="preferredReturn"/>, ESR_EL1 = <paramref name="esr"/> (synchronous exceptions only),
+    /// SP_EL1 selected, DAIF masked. Returns the vector address.
+    /// </summary>
+    private ulong TakeException(GuestRegisters registers, ulong esr, ulong preferredReturn, ulong kind)
+    {
+        ulong el = registers.Read(ArmState.CurrentEl) & 3;
+        ulong onEl1 = registers.Read(ArmState.SpSel) & el & 1;
+        ulong spsr = Engine.ReadNzcv() | (registers.Read(ArmState.Daif) & 0x3C0) | el << 2 | onEl1;
+        ulong offset = (el == 0 ? 0x400UL : onEl1 != 0 ? 0x200UL : 0) + kind;
+        ulong sp = registers.Read(ArmState.Sp);
+        if (onEl1 != 0) registers.Write(ArmState.SpEl1, sp); else registers.Write(ArmState.SpEl0, sp);
+        registers.Write(ArmState.Sp, registers.Read(ArmState.SpEl1));
+        registers.Write(ArmState.SpsrEl1, spsr);
+        registers.Write(ArmState.ElrEl1, preferredReturn);
+        if (kind == VectorSynchronous) registers.Write(ArmState.EsrEl1, esr);
+        registers.Write(ArmState.Daif, 0x3C0);
+        registers.Write(ArmState.SpSel, 1);
+        registers.Write(ArmState.CurrentEl, 1);
+        return registers.Read(ArmState.VbarEl1) + offset;
+    }
+
+    /// <summary>Whether a write to <paramref name="encoding"/> is one of the MMU's registers (handled, with the change announced).</summary>
+    private bool TryWriteMmuRegister(ulong encoding, ulong value, GuestRegisters registers)
+    {
+        int offset;
+        if (encoding == (ulong)A64SystemRegisters.Encode(3, 0, 2, 0, 0)) offset = ArmState.Ttbr0El1;
+        else if (encoding == (ulong)A64SystemRegisters.Encode(3, 0, 2, 0, 1)) offset = ArmState.Ttbr1El1;
+        else if (encoding == (ulong)A64SystemRegisters.Encode(3, 0, 2, 0, 2)) offset = ArmState.TcrEl1;
+        else return false;
+        if (registers.Read(offset) == value) return true;
+        registers.Write(offset, value);
+        MmuChanged();
+        return true;
+    }
+}
