@@ -103,6 +103,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             while ((tsc >> _counterShift) > uint.MaxValue) _counterShift++;
             _counterFrequency = tsc >> _counterShift;
             Control<ulong>(ControlBlock.CounterShift) = (ulong)_counterShift;
+            ClearVmTlb();
             Control<uint>(ControlBlock.ServiceState) = 1;
             WriteNzcv(0);
         }
@@ -349,6 +350,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
                 ChannelRequest.Interpret => Interpret(),
                 ChannelRequest.DeviceAccess => DeviceAccess(),
                 ChannelRequest.FpOp => FpOp(),
+                ChannelRequest.MemoryAccess => MemoryAccess(),
                 _ => Stop(StopReason.Error, $"Unknown channel request {(uint)kind}.", "unknown"),
             };
         }
@@ -588,7 +590,83 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
     }
 
     /// <inheritdoc/>
-    public override void FlushTlb() => _virtual?.Flush();
+    public override void FlushTlb()
+    {
+        _virtual?.Flush();
+        ClearVmTlb();
+    }
+
+    /// <summary>Empties the in-VM software TLB: tag 1 matches no access (the compared value is page-aligned).</summary>
+    private void ClearVmTlb()
+    {
+        var tlb = new Span<ulong>(_area + X86BlockCompiler.TlbOffset, (int)VmLayout.TlbSize / 8);
+        for (int k = 0; k < tlb.Length; k += 2) tlb[k] = 1;
+    }
+
+    /// <summary>
+    /// A guest access from translated code with the MMU on that the TLB did not serve (see
+    /// <see cref="ChannelRequest.MemoryAccess"/>): translated and made on the host, the TLB entry filled when the page is
+    /// RAM, or the abort taken. No exit.
+    /// </summary>
+    private ChannelAction MemoryAccess()
+    {
+        ulong address = Control<ulong>(ControlBlock.Arg0);
+        uint info = Control<uint>(ControlBlock.Arg2);
+        int size = (int)(info & 0xFF), mode = (int)(info >> 16 & 3);
+        bool write = (info & 0x100) != 0;
+        var virt = _virtual ?? throw new InvalidOperationException("A memory access request without a guest MMU.");
+        virt.Mode = mode;
+        Control<uint>(ControlBlock.Arg3) = 0;
+        if (!virt.TryTranslate(address, write ? GuestAccessKind.Write : GuestAccessKind.Read, out ulong physical, out ulong fault))
+        {
+            Statistics.CountRequest(write ? "mmu-abort:write" : "mmu-abort:read");
+            var regs = new GuestRegisters(RegisterFile);
+            ulong pc = regs.Read(Layout.PcOffset);
+            Control<uint>(ControlBlock.Arg3) = 1;
+            return Dispatch(new GuestTrap(IrTrapKind.MemoryAbort, pc, pc, fault, address));
+        }
+        bool ram = ((IMemoryVirtualizer)_memory).IsRam(physical & ~0xFFFUL, 0x1000);
+        if (ram) Statistics.CountRequest(write ? "tlb-miss:write" : "tlb-miss:read");
+        else
+        {
+            var pa = new GuestPhysicalAddress(physical);
+            string device = Machine.Bus is DeviceBus bus && bus.TryFind(pa, out var m) ? m.Device.Name : "unmapped";
+            Statistics.CountRequest((write ? "mmio-write:" : "mmio-read:") + device);
+        }
+        try
+        {
+            // The whole access (both pages, if it crosses) through the host's translation; it may still abort on the second page.
+            if (write) virt.Write(address, size, Control<ulong>(ControlBlock.Arg1));
+            else Control<ulong>(ControlBlock.Arg1) = virt.Read(address, size);
+        }
+        catch (GuestAbortException abort)
+        {
+            var regs = new GuestRegisters(RegisterFile);
+            ulong pc = regs.Read(Layout.PcOffset);
+            Control<uint>(ControlBlock.Arg3) = 1;
+            return Dispatch(new GuestTrap(IrTrapKind.MemoryAbort, pc, pc, abort.FaultInfo, abort.VirtualAddress));
+        }
+        catch (GuestMemoryFault f)
+        {
+            return Stop(StopReason.Error, $"{f.Message}{BlockContextFromStack()}", "guest-memory");
+        }
+        if (ram) FillVmTlb(virt, address, mode);
+        return ChannelAction.Continue;
+    }
+
+    /// <summary>Enters the RAM page of <paramref name="address"/> in the in-VM TLB of <paramref name="mode"/>, for reads and for writes as its permissions allow.</summary>
+    private void FillVmTlb(VirtualMemoryAccess virt, ulong address, int mode)
+    {
+        ulong page = address & ~0xFFFUL;
+        int index = (int)((address >> 12) & (X86BlockCompiler.TlbEntries - 1)) * X86BlockCompiler.TlbEntrySize;
+        foreach (bool write in (ReadOnlySpan<bool>)[false, true])
+        {
+            if (!virt.TryTranslate(page, write ? GuestAccessKind.Write : GuestAccessKind.Read, out ulong physical, out _)) continue;
+            byte* entry = _area + X86BlockCompiler.TlbTable(mode, write) + index;
+            *(ulong*)(entry + 8) = (physical & ~0xFFFUL) - page; // x86 address = guest physical address (identity-mapped RAM)
+            *(ulong*)entry = page;
+        }
+    }
 
     private ChannelAction HandleTrap()
     {

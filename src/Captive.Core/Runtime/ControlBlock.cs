@@ -82,6 +82,13 @@ public enum ChannelRequest : uint
     /// 16-byte vectors at <see cref="ControlBlock.VectorArgs"/> (A, B, C; the answer replaces A).
     /// </summary>
     FpOp = 6,
+    /// <summary>
+    /// A guest access with the guest MMU on that missed the TLB (or reached a device, crossed a page, or may fault):
+    /// Arg0 = virtual address, Arg1 = value (writes; a read's result on return), Arg2 = size | write &lt;&lt; 8 | mode &lt;&lt; 16.
+    /// The guest state at the accessing instruction, PC included, is in the register file. On return Arg3 is 0, or 1
+    /// when the host took an abort instead (PC = the vector).
+    /// </summary>
+    MemoryAccess = 7,
 }
 
 /// <summary>What the vCPU does after the host answered.</summary>

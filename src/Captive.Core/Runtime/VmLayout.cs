@@ -76,6 +76,15 @@ public static class VmLayout
     /// <summary>Offset of the CPL3 (runtime) stack top inside a vCPU area.</summary>
     public const ulong Cpl3StackTop = 0x4_0000;
 
+    /// <summary>
+    /// The vCPU's software TLB for the guest MMU (at the bottom of the CPL3 stack's range, which translated code
+    /// uses only for a few return addresses): four tables of 256 16-byte entries (see X86BlockCompiler.Memory.cs).
+    /// </summary>
+    public const ulong TlbOffset = 0x1_0000;
+
+    /// <summary>Size of the software TLB.</summary>
+    public const ulong TlbSize = 0x4000;
+
     /// <summary>Offset of the runtime code.</summary>
     public const ulong RuntimeCodeOffset = 0x100_0000;
 

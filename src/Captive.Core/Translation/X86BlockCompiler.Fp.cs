@@ -285,20 +285,19 @@ internal sealed partial class X86BlockCompiler
         int d = XAlloc();
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
-        RangeCheck(ra, x.Size, slow);
-        if (x.Size == 8) _a.movq(X[d], __qword_ptr[_r64[ra]]); else _a.movd(X[d], __dword_ptr[_r64[ra]]);
+        AccessCheck(ra, x.Size, write: false, slow);
+        if (x.Size == 8) _a.movq(X[d], Address(__qword_ptr, ra)); else _a.movd(X[d], Address(__dword_ptr, ra));
         Bind(ref back);
         var address = _r64[ra];
         var xd = X[d];
         int size = x.Size;
+        var access = MmuAccess((ulong)x.Immediate);
         _outOfLine.Add(() =>
         {
             var l = slow;
             _a.Label(ref l);
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
-            _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size);
-            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
-            _a.call(_entry.ChannelCall);
+            EmitAccessRequest(access, size, write: false);
             _a.movq(xd, __qword_ptr[r15 + ControlBlock.Arg1]);
             _a.jmp(back);
         });
@@ -312,12 +311,13 @@ internal sealed partial class X86BlockCompiler
         int rv = XScalar(x.B);
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
-        RangeCheck(ra, x.Size, slow);
-        if (x.Size == 8) _a.movq(__qword_ptr[_r64[ra]], X[rv]); else _a.movd(__dword_ptr[_r64[ra]], X[rv]);
+        AccessCheck(ra, x.Size, write: true, slow);
+        if (x.Size == 8) _a.movq(Address(__qword_ptr, ra), X[rv]); else _a.movd(Address(__dword_ptr, ra), X[rv]);
         Bind(ref back);
         var address = _r64[ra];
         var xv = X[rv];
         int size = x.Size;
+        var access = MmuAccess((ulong)x.Immediate);
         _outOfLine.Add(() =>
         {
             var l = slow;
@@ -325,9 +325,7 @@ internal sealed partial class X86BlockCompiler
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
             if (size == 8) _a.movq(rax, xv); else _a.movd(eax, xv);
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], rax);
-            _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | 0x100);
-            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
-            _a.call(_entry.ChannelCall);
+            EmitAccessRequest(access, size, write: true);
             _a.jmp(back);
         });
     }

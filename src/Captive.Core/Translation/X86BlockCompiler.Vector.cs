@@ -1165,23 +1165,22 @@ internal sealed partial class X86BlockCompiler
         int d = XAlloc();
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
-        RangeCheck(ra, 16, slow);
-        _a.movdqu(X[d], __xmmword_ptr[_r64[ra]]);
+        AccessCheck(ra, 16, write: false, slow);
+        _a.movdqu(X[d], Address(__xmmword_ptr, ra));
         Bind(ref back);
         var address = _r64[ra];
         var xd = X[d];
+        var access = MmuAccess((ulong)x.Immediate);
         _outOfLine.Add(() =>
         {
-            // Outside RAM: two 8-byte device reads, as the interpreter does.
+            // Outside RAM (or a TLB miss): two 8-byte reads, as the interpreter does.
             var l = slow;
             _a.Label(ref l);
             for (int half = 0; half < 2; half++)
             {
                 if (half == 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
                 else { _a.lea(rax, __qword_ptr[address + 8]); _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], rax); }
-                _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], 8);
-                _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
-                _a.call(_entry.ChannelCall);
+                EmitAccessRequest(access, 8, write: false);
                 _a.movq(half == 0 ? xd : xmm15, __qword_ptr[r15 + ControlBlock.Arg1]);
             }
             _a.punpcklqdq(xd, xmm15);
@@ -1196,11 +1195,12 @@ internal sealed partial class X86BlockCompiler
         int s = XUse(x.B);
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
-        RangeCheck(ra, 16, slow);
-        _a.movdqu(__xmmword_ptr[_r64[ra]], X[s]);
+        AccessCheck(ra, 16, write: true, slow);
+        _a.movdqu(Address(__xmmword_ptr, ra), X[s]);
         Bind(ref back);
         var address = _r64[ra];
         var xs = X[s];
+        var access = MmuAccess((ulong)x.Immediate);
         _outOfLine.Add(() =>
         {
             var l = slow;
@@ -1211,9 +1211,7 @@ internal sealed partial class X86BlockCompiler
                 else { _a.lea(rax, __qword_ptr[address + 8]); _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], rax); }
                 if (half == 0) _a.movq(rax, xs); else _a.pextrq(rax, xs, 1);
                 _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], rax);
-                _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], 8 | 0x100);
-                _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
-                _a.call(_entry.ChannelCall);
+                EmitAccessRequest(access, 8, write: true);
             }
             _a.jmp(back);
         });

@@ -132,11 +132,9 @@ internal sealed partial class X86BlockCompiler
     public bool CanCompile(IrBlock block, out int reason)
     {
         bool fp = false, writesFpcr = false;
-        bool mmu = _options.MmuEnabled is { } enabled && enabled(block.Context);
         foreach (ref readonly var i in block.Instructions)
         {
             reason = (int)i.Opcode;
-            if (mmu && i.Opcode is IrOpcode.Load or IrOpcode.Store or IrOpcode.LoadVec or IrOpcode.StoreVec) return false;
             if (i.IsFloatingPoint)
             {
                 if (!FpSupported(i)) return false;
@@ -202,6 +200,8 @@ internal sealed partial class X86BlockCompiler
         _slowPathCount = 0;
         _outOfLine.Clear();
         _constants.Clear();
+        _snapshotCount = 0;
+        _abortExitUsed = false;
     }
 
     /// <summary>Compiles one block's body and terminal into the current unit.</summary>
@@ -210,6 +210,7 @@ internal sealed partial class X86BlockCompiler
         _selfKills = KillsFlagsAtEntry(block);
         _selfPc = block.GuestAddress;
         _block = block;
+        _mmu = _options.MmuEnabled is { } mmuOn && mmuOn(block.Context);
         _touched.Clear();
         Array.Clear(_regLive);
         Array.Clear(_regBound);
@@ -244,6 +245,7 @@ internal sealed partial class X86BlockCompiler
     {
         EmitSlowPaths();
         foreach (var emit in _outOfLine) emit();
+        EmitAbortExit();
         EmitConstants();
 
         _a.Encode(rip, writer);
@@ -1280,14 +1282,24 @@ internal sealed partial class X86BlockCompiler
     /// The out-of-line half of a non-RAM access: a synchronous DeviceAccess request through the channel
     /// (the host answers from the device bus, or stops the run for an unmapped address), then back.
     /// </summary>
-    private void DeviceAccess(Label slow, Label back, int ra, int size, bool write, int valueReg, long valueImm, int dest) =>
-        AddSlowPath(new SlowPath
+    private void DeviceAccess(Label slow, Label back, int ra, int size, bool write, int valueReg, long valueImm, int dest, ulong pc)
+    {
+        var path = new SlowPath
         {
             Kind = SlowPathKind.DeviceAccess, At = slow, Back = back, Address = ra, Size = size, Write = write,
             ValueReg = valueReg, ValueImm = valueImm, Dest = dest,
-        });
+        };
+        if (_mmu)
+        {
+            // With the MMU on the same path serves TLB misses, devices and aborts: it needs the state at the access.
+            path.Kind = SlowPathKind.MemoryAccess;
+            path.Snapshot = TakeSnapshot(out path.SnapshotCount);
+            path.Target = pc;
+        }
+        AddSlowPath(path);
+    }
 
-    private enum SlowPathKind { DeviceAccess, LinkStub }
+    private enum SlowPathKind { DeviceAccess, LinkStub, MemoryAccess }
 
     /// <summary>An out-of-line path of the integer code: data, not a closure, so that recording one allocates nothing.</summary>
     private struct SlowPath
@@ -1297,7 +1309,8 @@ internal sealed partial class X86BlockCompiler
         public int Address, Size, ValueReg, Dest;
         public bool Write;
         public long ValueImm;
-        public ulong Target;
+        public ulong Target;                  // the link stub's guest target; the accessing instruction's PC (MemoryAccess)
+        public int Snapshot, SnapshotCount;   // MemoryAccess: the guest state to store first (see TakeSnapshot)
     }
 
     private void AddSlowPath(in SlowPath path)
@@ -1325,9 +1338,13 @@ internal sealed partial class X86BlockCompiler
                 if (p.ValueReg >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], _r64[p.ValueReg]);
                 else _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], (int)p.ValueImm);
             }
-            _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], p.Size | (p.Write ? 0x100 : 0));
-            _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
-            _a.call(_entry.ChannelCall);
+            if (p.Kind == SlowPathKind.MemoryAccess) EmitMmuRequest(p.Snapshot, p.SnapshotCount, p.Target, p.Size, p.Write);
+            else
+            {
+                _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], p.Size | (p.Write ? 0x100 : 0));
+                _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.DeviceAccess);
+                _a.call(_entry.ChannelCall);
+            }
             if (!p.Write)
             {
                 if (p.Size == 8) _a.mov(_r64[p.Dest], __qword_ptr[r15 + ControlBlock.Arg1]);
@@ -1347,17 +1364,16 @@ internal sealed partial class X86BlockCompiler
         int d = Alloc();
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
-        RangeCheck(ra, x.Size, slow);
-        var m = _r64[ra];
+        AccessCheck(ra, x.Size, write: false, slow);
         switch (x.Size)
         {
-            case 1: _a.movzx(_r32[d], __byte_ptr[m]); break;
-            case 2: _a.movzx(_r32[d], __word_ptr[m]); break;
-            case 4: _a.mov(_r32[d], __dword_ptr[m]); break;
-            default: _a.mov(_r64[d], __qword_ptr[m]); break;
+            case 1: _a.movzx(_r32[d], Address(__byte_ptr, ra)); break;
+            case 2: _a.movzx(_r32[d], Address(__word_ptr, ra)); break;
+            case 4: _a.mov(_r32[d], Address(__dword_ptr, ra)); break;
+            default: _a.mov(_r64[d], Address(__qword_ptr, ra)); break;
         }
         Bind(ref back);
-        DeviceAccess(slow, back, ra, x.Size, write: false, -1, 0, d);
+        DeviceAccess(slow, back, ra, x.Size, write: false, -1, 0, d, (ulong)x.Immediate);
         Define(i, d);
     }
 
@@ -1370,30 +1386,29 @@ internal sealed partial class X86BlockCompiler
         int rv = imm ? -1 : Use(x.B);
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
-        RangeCheck(ra, x.Size, slow);
-        var m = _r64[ra];
+        AccessCheck(ra, x.Size, write: true, slow);
         if (imm)
         {
             switch (x.Size)
             {
-                case 1: _a.mov(__byte_ptr[m], (byte)value); break;
-                case 2: _a.mov(__word_ptr[m], (short)value); break;
-                case 4: _a.mov(__dword_ptr[m], value); break;
-                default: _a.mov(__qword_ptr[m], value); break;
+                case 1: _a.mov(Address(__byte_ptr, ra), (byte)value); break;
+                case 2: _a.mov(Address(__word_ptr, ra), (short)value); break;
+                case 4: _a.mov(Address(__dword_ptr, ra), value); break;
+                default: _a.mov(Address(__qword_ptr, ra), value); break;
             }
         }
         else
         {
             switch (x.Size)
             {
-                case 1: _a.mov(__byte_ptr[m], _r8[rv]); break;
-                case 2: _a.mov(__word_ptr[m], _r16[rv]); break;
-                case 4: _a.mov(__dword_ptr[m], _r32[rv]); break;
-                default: _a.mov(__qword_ptr[m], _r64[rv]); break;
+                case 1: _a.mov(Address(__byte_ptr, ra), _r8[rv]); break;
+                case 2: _a.mov(Address(__word_ptr, ra), _r16[rv]); break;
+                case 4: _a.mov(Address(__dword_ptr, ra), _r32[rv]); break;
+                default: _a.mov(Address(__qword_ptr, ra), _r64[rv]); break;
             }
         }
         Bind(ref back);
-        DeviceAccess(slow, back, ra, x.Size, write: true, rv, value, -1);
+        DeviceAccess(slow, back, ra, x.Size, write: true, rv, value, -1, (ulong)x.Immediate);
     }
 
     // ───────────────────────────── terminals ─────────────────────────────
