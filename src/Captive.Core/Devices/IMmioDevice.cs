@@ -37,3 +37,18 @@ public interface IDeviceBus
     /// <summary>Writes to the device mapped at <paramref name="address"/>; false when nothing is mapped there.</summary>
     bool TryWrite(Memory.GuestPhysicalAddress address, ReadOnlySpan<byte> data);
 }
+
+/// <summary>
+/// A device some of whose registers translated code may read without asking the host (ARCHITECTURE §6, fast device
+/// paths): reading them has no side effect, and the device announces every change of their values that does not come
+/// from an access through the bus (input arriving, a timer). The engine keeps a copy of them in VM memory and
+/// refreshes it after each access the host makes to the device and on <see cref="MirroredRegistersChanged"/>.
+/// </summary>
+public interface IMmioReadMirror
+{
+    /// <summary>The 4-byte aligned offsets (within the device's first 4 KiB) of registers whose 32-bit reads have no side effect.</summary>
+    IReadOnlyList<int> MirroredRegisters { get; }
+
+    /// <summary>Raised, on any thread, when a mirrored register may have changed other than through an access on the bus.</summary>
+    event Action? MirroredRegistersChanged;
+}

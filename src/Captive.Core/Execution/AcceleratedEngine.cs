@@ -104,6 +104,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             _counterFrequency = tsc >> _counterShift;
             Control<ulong>(ControlBlock.CounterShift) = (ulong)_counterShift;
             ClearVmTlb();
+            ClearDeviceReadTable();
             Control<uint>(ControlBlock.ServiceState) = 1;
             WriteNzcv(0);
         }
@@ -177,6 +178,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         var wall = Stopwatch.StartNew();
         Statistics.StartRun();
         _serviceStop = false;
+        SetUpDeviceMirrors();
         var service = new Thread(ServiceLoop) { IsBackground = true, Name = "captive-service" };
         service.Start();
         try
@@ -464,6 +466,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             ok = Machine.Bus.TryRead(pa, data[..size]);
             Control<ulong>(ControlBlock.Arg1) = BinaryPrimitives.ReadUInt64LittleEndian(data);
         }
+        RefreshMirrorAt(address);
         if (ok) return ChannelAction.Continue;
         return Stop(StopReason.Error, $"guest {(write ? "write to" : "read from")} unmapped physical address 0x{address:x} ({size} bytes){BlockContextFromStack()}", "guest-memory");
     }
@@ -596,6 +599,63 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         ClearVmTlb();
     }
 
+    // ───────────────────────── fast device reads ─────────────────────────
+
+    private readonly (ulong Page, IMmioReadMirror Device, Action Refresh)?[] _mirrors = new (ulong, IMmioReadMirror, Action)?[VmLayout.DeviceMirrorEntries];
+
+    private void ClearDeviceReadTable()
+    {
+        for (int k = 0; k < VmLayout.DeviceMirrorEntries; k++)
+            *(ulong*)(_area + (int)VmLayout.DeviceReadTableOffset + k * 2048) = 1; // matches no page
+    }
+
+    /// <summary>
+    /// Enters the first page of every mapped <see cref="IMmioReadMirror"/> device in the fast device-read table (one
+    /// device per entry; the entry is chosen by bits 13:12 of the page, so two devices may compete and the second one
+    /// keeps asking the host) and copies its registers.
+    /// </summary>
+    private void SetUpDeviceMirrors()
+    {
+        if (Machine.Bus is not DeviceBus bus) return;
+        foreach (var m in bus.Mappings)
+        {
+            if (m.Device is not IMmioReadMirror device || m.Size < 0x1000 || (m.Base.Value & 0xFFF) != 0) continue;
+            ulong page = m.Base.Value;
+            int k = (int)((page >> 12) & (VmLayout.DeviceMirrorEntries - 1));
+            if (_mirrors[k] is not null) continue;
+            byte* entry = _area + (int)VmLayout.DeviceReadTableOffset + k * 2048;
+            new Span<byte>(entry + 16, 1024).Clear();
+            foreach (int offset in device.MirroredRegisters)
+                if (offset >= 0 && offset < 0x1000 && (offset & 3) == 0) entry[16 + offset / 4] = 1;
+            var dev = m.Device;
+            byte* copy = _area + (int)VmLayout.DeviceMirrorOffset + k * 4096;
+            Action refresh = () => RefreshMirror(dev, device, copy);
+            _mirrors[k] = (page, device, refresh);
+            device.MirroredRegistersChanged += refresh;
+            refresh();
+            Volatile.Write(ref *(ulong*)entry, page);
+        }
+    }
+
+    /// <summary>Copies the device's fast registers (reads without side effects) into the page translated code reads.</summary>
+    private static void RefreshMirror(IMmioDevice device, IMmioReadMirror mirror, byte* copy)
+    {
+        Span<byte> value = stackalloc byte[4];
+        foreach (int offset in mirror.MirroredRegisters)
+        {
+            if (offset < 0 || offset >= 0x1000 || (offset & 3) != 0) continue;
+            device.Read((ulong)offset, value);
+            Volatile.Write(ref *(uint*)(copy + offset), BinaryPrimitives.ReadUInt32LittleEndian(value)); // one aligned store: never torn
+        }
+    }
+
+    /// <summary>After the host accessed a device: its copy follows whatever the access changed.</summary>
+    private void RefreshMirrorAt(ulong physical)
+    {
+        var mirror = _mirrors[(int)((physical >> 12) & (VmLayout.DeviceMirrorEntries - 1))];
+        if (mirror is { } m && m.Page == (physical & ~0xFFFUL)) m.Refresh();
+    }
+
     /// <summary>Empties the in-VM software TLB: tag 1 matches no access (the compared value is page-aligned).</summary>
     private void ClearVmTlb()
     {
@@ -651,6 +711,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             return Stop(StopReason.Error, $"{f.Message}{BlockContextFromStack()}", "guest-memory");
         }
         if (ram) FillVmTlb(virt, address, mode);
+        else RefreshMirrorAt(physical);
         return ChannelAction.Continue;
     }
 
@@ -693,6 +754,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         _disposed = true;
         if (disposing)
         {
+            foreach (var m in _mirrors) if (m is { } mirror) mirror.Device.MirroredRegistersChanged -= mirror.Refresh;
             _vcpu.Dispose();
             _memory.Dispose();
             _vm.Dispose();

@@ -85,6 +85,19 @@ public static class VmLayout
     /// <summary>Size of the software TLB.</summary>
     public const ulong TlbSize = 0x4000;
 
+    /// <summary>
+    /// The fast device-read table (after the TLB): four 2 KiB entries, each a device page's guest-physical address (the
+    /// tag; 1 when empty) and one byte per 4-byte register, non-zero when translated code may read the register from
+    /// the copy at <see cref="DeviceMirrorOffset"/> + entry × 4 KiB instead of asking the host.
+    /// </summary>
+    public const ulong DeviceReadTableOffset = 0x1_4000;
+
+    /// <summary>The copies of the fast device registers: one 4 KiB page per entry of the table.</summary>
+    public const ulong DeviceMirrorOffset = 0x1_6000;
+
+    /// <summary>Entries of the fast device-read table.</summary>
+    public const int DeviceMirrorEntries = 4;
+
     /// <summary>Offset of the runtime code.</summary>
     public const ulong RuntimeCodeOffset = 0x100_0000;
 

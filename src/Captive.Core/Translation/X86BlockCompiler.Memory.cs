@@ -141,6 +141,40 @@ internal sealed partial class X86BlockCompiler
         _a.call(_entry.ChannelCall);
     }
 
+    /// <summary>
+    /// The front of a 4-byte device read's out-of-line path (MMU off): when the address is a register of a device page in
+    /// the fast device-read table (<see cref="VmLayout.DeviceReadTableOffset"/>) the value comes from the engine's copy,
+    /// no request; otherwise it falls through to the request. Clobbers RAX, RCX, RDX.
+    /// </summary>
+    private void EmitFastDeviceRead(int ra, int dest, Label back)
+    {
+        const int table = (int)VmLayout.DeviceReadTableOffset, mirror = (int)VmLayout.DeviceMirrorOffset;
+        var request = _a.CreateLabel();
+        var address = _r64[ra];
+        _a.mov(rdx, address);
+        _a.and(rdx, -4096);
+        _a.mov(rax, address);
+        _a.shr(rax, 1);
+        _a.and(eax, (VmLayout.DeviceMirrorEntries - 1) << 11); // ((address >> 12) & 3) * 2 KiB: the entry
+        _a.cmp(__qword_ptr[r15 + rax + table], rdx);
+        _a.jne(request);
+        _a.mov(edx, _r32[ra]);
+        _a.and(edx, 0xFFF);
+        _a.mov(ecx, edx);
+        _a.and(ecx, 3);
+        _a.jne(request);                                      // a misaligned register access: the device decides
+        _a.shr(edx, 2);
+        _a.lea(rcx, __qword_ptr[rax + rdx]);
+        _a.cmp(__byte_ptr[r15 + rcx + (table + 16)], 0);
+        _a.je(request);
+        _a.shl(edx, 2);
+        _a.add(eax, eax);                                     // the entry's mirror page: entry index * 4 KiB
+        _a.add(rax, rdx);
+        _a.mov(_r32[dest], __dword_ptr[r15 + rax + mirror]);
+        _a.jmp(back);
+        _a.Label(ref request);
+    }
+
     /// <summary>The unit's abort exit: the host has entered the exception (PC = the vector); on to the dispatcher.</summary>
     private void EmitAbortExit()
     {

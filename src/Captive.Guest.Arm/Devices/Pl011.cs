@@ -41,7 +41,7 @@ namespace Captive.Guest.Arm.Devices;
 /// device's lock, so its <see cref="IInterruptLine.Set"/> must not call back into this device.
 /// </para>
 /// </remarks>
-public sealed class Pl011 : IMmioDevice
+public sealed class Pl011 : IMmioDevice, IMmioReadMirror
 {
     /// <summary>Size of the register window.</summary>
     public const ulong WindowSize = 0x1000;
@@ -111,6 +111,28 @@ public sealed class Pl011 : IMmioDevice
     /// <inheritdoc/>
     public string Name => "pl011";
 
+    /// <summary>
+    /// Every implemented register but UARTDR (a read pops the receive FIFO) and the write-only UARTICR: their reads have
+    /// no side effects, so translated code polling UARTFR reads the engine's copy instead of asking the host.
+    /// </summary>
+    public IReadOnlyList<int> MirroredRegisters { get; } = MirroredOffsets();
+
+    /// <inheritdoc/>
+    public event Action? MirroredRegistersChanged;
+
+    private static int[] MirroredOffsets()
+    {
+        var offsets = new List<int>
+        {
+            (int)Pl011Registers.ReceiveStatus, (int)Pl011Registers.Flags, (int)Pl011Registers.IrdaLowPowerCounter,
+            (int)Pl011Registers.IntegerBaudRate, (int)Pl011Registers.FractionalBaudRate, (int)Pl011Registers.LineControl,
+            (int)Pl011Registers.Control, (int)Pl011Registers.FifoLevelSelect, (int)Pl011Registers.InterruptMask,
+            (int)Pl011Registers.RawInterruptStatus, (int)Pl011Registers.MaskedInterruptStatus, (int)Pl011Registers.DmaControl,
+        };
+        for (ulong r = Pl011Registers.PeripheralId0; r < WindowSize; r += 4) offsets.Add((int)r);
+        return [.. offsets];
+    }
+
     /// <summary>Bytes handed to the pipe writer.</summary>
     public long BytesTransmitted => Interlocked.Read(ref _bytesTransmitted);
 
@@ -143,6 +165,7 @@ public sealed class Pl011 : IMmioDevice
             _inputCount = 0;
             UpdateInterrupt();
         }
+        MirroredRegistersChanged?.Invoke();
     }
 
     /// <summary>
@@ -157,9 +180,10 @@ public sealed class Pl011 : IMmioDevice
 
     private int EnqueueInputCore(ReadOnlySpan<byte> data, bool countRefused)
     {
+        int accepted;
         lock (_gate)
         {
-            int accepted = Math.Min(data.Length, _input.Length - _inputCount);
+            accepted = Math.Min(data.Length, _input.Length - _inputCount);
             for (int i = 0; i < accepted; i++)
                 _input[(_inputHead + _inputCount + i) % _input.Length] = data[i];
             _inputCount += accepted;
@@ -170,8 +194,9 @@ public sealed class Pl011 : IMmioDevice
                 UpdateReceiveInterrupts(arrived: true);
                 UpdateInterrupt();
             }
-            return accepted;
         }
+        if (accepted > 0) MirroredRegistersChanged?.Invoke(); // UARTFR, UARTRIS, UARTMIS changed
+        return accepted;
     }
 
     /// <inheritdoc/>
@@ -279,6 +304,7 @@ public sealed class Pl011 : IMmioDevice
             _inputCount = input.Length;
             UpdateInterrupt();
         }
+        MirroredRegistersChanged?.Invoke();
     }
 
     private void ResetRegisters()

@@ -465,4 +465,30 @@ public sealed class Pl011Tests
         Assert.Equal("abcdefghij", got.ToString());
         Assert.Equal(0, uart.InputBytesDropped);
     }
+
+    [Fact]
+    public void The_registers_translated_code_may_read_directly_exclude_the_ones_with_side_effects()
+    {
+        var uart = new Pl011(new Pipe().Writer);
+        Assert.DoesNotContain(0x000, uart.MirroredRegisters); // UARTDR: a read pops the receive FIFO
+        Assert.DoesNotContain(0x044, uart.MirroredRegisters); // UARTICR: write-only
+        Assert.Contains(0x018, uart.MirroredRegisters);       // UARTFR
+        Assert.Contains(0xFE0, uart.MirroredRegisters);       // UARTPeriphID0
+        Assert.All(uart.MirroredRegisters, r => Assert.Equal(0, r & 3));
+    }
+
+    [Fact]
+    public void Input_arriving_announces_that_UARTFR_changed()
+    {
+        var uart = new Pl011(new Pipe().Writer);
+        int changes = 0;
+        uart.MirroredRegistersChanged += () => changes++;
+        Span<byte> fr = stackalloc byte[4];
+        uart.Read(0x18, fr);
+        Assert.NotEqual(0, fr[0] & 0x10);                     // RXFE
+        uart.EnqueueInput("x"u8);
+        Assert.Equal(1, changes);
+        uart.Read(0x18, fr);
+        Assert.Equal(0, fr[0] & 0x10);
+    }
 }
