@@ -36,7 +36,9 @@ namespace Captive.Guest.Arm;
 ///     512  16×32 V0 … V31        V[n] at 512 + 16·n: low 8 bytes, then high 8 bytes
 ///    1024     8  FPCR
 ///    1032     8  FPSR
-///    1040    48  reserved
+///    1040     8  fault syndrome  an abort the in-VM TLB walker found: its ESR_EL1 value (read by the fault entry)
+///    1048     8  fault address   its virtual address
+///    1056    32  reserved
 ///    1088        size (a multiple of 64)
 /// </code>
 /// <para>
@@ -174,11 +176,17 @@ public static class ArmState
     /// <summary>Offset of FPSR.</summary>
     public const int Fpsr = 1032;
 
+    /// <summary>An abort found by the in-VM TLB walker: the ESR_EL1 value the fault entry takes it with.</summary>
+    public const int FaultSyndrome = 1040;
+
+    /// <summary>An abort found by the in-VM TLB walker: the faulting virtual address (FAR_EL1).</summary>
+    public const int FaultAddress = 1048;
+
     /// <summary>Size of the register file in bytes.</summary>
     public const int Size = 1088;
 
     /// <summary>The layout as the engines see it.</summary>
-    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext);
+    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext, FaultSyndrome, FaultAddress);
 
     /// <summary>Offset of X[<paramref name="n"/>] (0–30).</summary>
     public static int X(int n) => (uint)n <= 30 ? X0 + 8 * n : throw new ArgumentOutOfRangeException(nameof(n));

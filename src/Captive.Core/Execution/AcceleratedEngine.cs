@@ -69,7 +69,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
 
             _code = RuntimeCode.Generate(VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset, rt + VmLayout.RuntimeCodeOffset,
                 (int)VmLayout.RuntimeCodeSize, VmLayout.RuntimeVirtualBase + VmLayout.LookupTableOffset, VmLayout.LookupEntries, Layout.PcOffset,
-                Layout.FpsrOffset, Layout.ModeOffset);
+                Layout.FpsrOffset, Layout.ModeOffset, Layout.FaultInfoOffset, Layout.FaultAddressOffset);
             X86SystemTables.Write(new Span<byte>(rt, (int)VmLayout.SystemTablesSize), _code.Stubs,
                 VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
             var tables = BuildPageTables(rt);
@@ -82,10 +82,11 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
 
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
-            var compiler = new X86BlockCompiler(Layout,
-                new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase, options.RamSize,
-                    UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported, MmuEnabled: system.Mmu is { } mmu ? mmu.IsEnabled : null),
-                new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall));
+            var compilerOptions = new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase,
+                options.RamSize, UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported, MmuEnabled: system.Mmu is { } mmu ? mmu.IsEnabled : null);
+            var entryPoints = new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall, _code.TlbWalk);
+            entryPoints = entryPoints with { FaultEntry = CompileFaultEntry(rt, new X86BlockCompiler(Layout, compilerOptions, entryPoints)) };
+            var compiler = new X86BlockCompiler(Layout, compilerOptions, entryPoints);
             _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks);
 
             _vcpu = _vm.CreateVirtualCpu(0);
@@ -113,6 +114,24 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
             _vm.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Compiles the front end's fault entry (<see cref="IGuestFrontEnd.LowerFaultEntry"/>) after the runtime code, where
+    /// code-cache flushes do not reach it; returns its address, or 0 when the front end has none or the layout lacks the
+    /// fault slots (then the in-VM walker leaves every fault to the host).
+    /// </summary>
+    private ulong CompileFaultEntry(byte* rt, X86BlockCompiler compiler)
+    {
+        if (Layout.FaultInfoOffset < 0 || Layout.FaultAddressOffset < 0) return 0;
+        var block = new IrBlock();
+        block.Reset(0);
+        if (!Machine.FrontEnd.LowerFaultEntry(block) || !compiler.CanCompile(block)) return 0;
+        int offset = (_code.Size + 63) & ~63;
+        ulong rip = VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset + (ulong)offset;
+        var writer = new SpanCodeWriter(rt + VmLayout.RuntimeCodeOffset + offset, (int)VmLayout.RuntimeCodeSize - offset);
+        compiler.Compile(block, rip, writer, _ => 0);
+        return rip;
     }
 
     private X86PageTables BuildPageTables(byte* rt)
@@ -597,6 +616,27 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
     {
         _virtual?.Flush();
         ClearVmTlb();
+        DescribeTablesForTheWalker();
+    }
+
+    /// <summary>Tells the in-VM walker (<see cref="RuntimeCode.TlbWalk"/>) the tables now in force, or turns it off.</summary>
+    private void DescribeTablesForTheWalker()
+    {
+        Control<uint>(ControlBlock.WalkEnabled) = 0;
+        if (Machine.Mmu is not { } mmu || !mmu.TryDescribeTables(out var walk) || walk.Format != GuestTableFormat.Vmsav8Granule4K) return;
+        void Half(int at, in GuestTableHalf h)
+        {
+            Control<ulong>(at + ControlBlock.WalkHalfBase) = h.TableBase;
+            Control<uint>(at + ControlBlock.WalkHalfLevel) = (uint)h.StartLevel;
+            Control<uint>(at + ControlBlock.WalkHalfBits) = (uint)h.InputBits;
+            Control<uint>(at + ControlBlock.WalkHalfTbi) = h.TopByteIgnored ? 1u : 0;
+            Control<uint>(at + ControlBlock.WalkHalfEnabled) = h.Enabled && h.StartLevel is >= 0 and <= 3 && h.InputBits is > 12 and < 64 ? 1u : 0;
+        }
+        Half(ControlBlock.WalkLower, walk.Lower);
+        Half(ControlBlock.WalkUpper, walk.Upper);
+        Control<ulong>(ControlBlock.WalkRamBase) = Options.RamBase;
+        Control<ulong>(ControlBlock.WalkRamLimit) = Options.RamSize - 0x1000;
+        Control<uint>(ControlBlock.WalkEnabled) = 1;
     }
 
     // ───────────────────────── fast device reads ─────────────────────────

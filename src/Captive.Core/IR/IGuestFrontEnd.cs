@@ -18,8 +18,13 @@ namespace Captive.Core.IR;
 /// Byte offset of the 64-bit translation context slot (<see cref="IrBlock.Context"/>), or -1 when lowering depends on
 /// nothing but the mode.
 /// </param>
+/// <param name="FaultInfoOffset">
+/// Byte offset of the 64-bit slot where an in-VM walker leaves the guest's description of an abort it found (for
+/// AArch64, the ESR value), for the front end's fault entry (<see cref="IGuestFrontEnd.LowerFaultEntry"/>); -1 when none.
+/// </param>
+/// <param name="FaultAddressOffset">Byte offset of the 64-bit slot where the walker leaves the faulting virtual address; -1 when none.</param>
 public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset, int FpcrOffset = -1, int FpsrOffset = -1,
-    int ModeOffset = -1, int ContextOffset = -1);
+    int ModeOffset = -1, int ContextOffset = -1, int FaultInfoOffset = -1, int FaultAddressOffset = -1);
 
 /// <summary>Reads guest instruction words for a front end.</summary>
 public interface IInstructionFetcher
@@ -43,4 +48,13 @@ public interface IGuestFrontEnd
 
     /// <summary>Disassembles one instruction word, or returns null when the disassembler does not know it.</summary>
     string? Disassemble(uint word, ulong address);
+
+    /// <summary>
+    /// Lowers the fault entry into <paramref name="block"/> (reset, empty): the IR that takes the abort an in-VM walker
+    /// found — described in the layout's <see cref="GuestStateLayout.FaultInfoOffset"/> and
+    /// <see cref="GuestStateLayout.FaultAddressOffset"/> slots — at the instruction whose PC is in the PC slot, and
+    /// continues at the exception's handler through an indirect jump. False when the front end has none (aborts then
+    /// go through the host).
+    /// </summary>
+    bool LowerFaultEntry(IrBlock block) => false;
 }

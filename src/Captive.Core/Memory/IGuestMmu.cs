@@ -62,4 +62,38 @@ public interface IGuestMmu
     /// <paramref name="mode"/> (for AArch64, the exception level).
     /// </summary>
     GuestTranslation Translate(ulong virtualAddress, GuestAccessKind kind, int mode);
+
+    /// <summary>
+    /// The current translation tables as an in-VM walker follows them, or false when only <see cref="Translate"/> can
+    /// (the MMU is off, or the regime uses something the walker does not: another granule, big-endian tables...).
+    /// Engines ask after every <see cref="Execution.ExecutionEngine.FlushTlb"/>.
+    /// </summary>
+    bool TryDescribeTables(out GuestTableWalk walk) { walk = default; return false; }
 }
+
+/// <summary>The descriptor formats an in-VM walker knows.</summary>
+public enum GuestTableFormat : byte
+{
+    /// <summary>No walk in the VM.</summary>
+    None,
+    /// <summary>
+    /// ARMv8-A VMSAv8-64 stage 1 with the 4 KiB granule: levels 0–3 of 512 descriptors, table descriptors 0b11 at
+    /// levels 0–2 (APTable in bits 62:61), blocks 0b01 at levels 1–2, pages 0b11 at level 3, AF bit 10, AP[2:1] bits 7:6;
+    /// output address bits 47:12.
+    /// </summary>
+    Vmsav8Granule4K,
+}
+
+/// <summary>One half of the input address space (for AArch64, TTBR0's or TTBR1's) as an in-VM walker follows it.</summary>
+/// <param name="Enabled">Walks are allowed (for AArch64: EPD clear).</param>
+/// <param name="TableBase">The physical address of the first table.</param>
+/// <param name="StartLevel">The level of the first table.</param>
+/// <param name="InputBits">The size of this half's input addresses, in bits.</param>
+/// <param name="TopByteIgnored">Bits 63:56 take no part in translation.</param>
+public readonly record struct GuestTableHalf(bool Enabled, ulong TableBase, int StartLevel, int InputBits, bool TopByteIgnored);
+
+/// <summary>The translation tables in force, for an in-VM walker: the format and the two halves (selected by address bit 55).</summary>
+/// <param name="Format">The descriptor format.</param>
+/// <param name="Lower">Addresses with bit 55 clear.</param>
+/// <param name="Upper">Addresses with bit 55 set.</param>
+public readonly record struct GuestTableWalk(GuestTableFormat Format, GuestTableHalf Lower, GuestTableHalf Upper);

@@ -21,6 +21,10 @@ namespace Captive.Core.Runtime;
 ///  +0x80 ChannelRequests[8] u64 per <see cref="ChannelRequest"/>, counted by the VM
 ///  +0xC0 MxcsrScratch      u32  translated FP code's stmxcsr/ldmxcsr slot
 ///  +0x100 VectorArgs       3 × 16 bytes: vector operands A, B, C of a FpOp request; the answer replaces A
+///  +0x200 WalkEnabled      u32  1 when the in-VM walker may refill the TLB (the host writes the fields below)
+///  +0x208 WalkLower        one half: +0 table base u64, +8 start level u32, +12 input bits u32, +16 top byte ignored u32, +20 enabled u32
+///  +0x220 WalkUpper        the other half, the same fields
+///  +0x240 WalkRamBase      u64  RAM's first guest-physical address; +0x248 WalkRamLimit u64: RAM's size minus 4 KiB
 /// </code>
 /// </summary>
 public static class ControlBlock
@@ -50,6 +54,12 @@ public static class ControlBlock
     public const int ChannelRequestCounts = Base + 0x80;
     public const int MxcsrScratch = Base + 0xC0;
     public const int VectorArgs = Base + 0x100;
+    public const int WalkEnabled = Base + 0x200;
+    public const int WalkLower = Base + 0x208;
+    public const int WalkUpper = Base + 0x220;
+    public const int WalkHalfBase = 0, WalkHalfLevel = 8, WalkHalfBits = 12, WalkHalfTbi = 16, WalkHalfEnabled = 20, WalkHalfSize = 0x18;
+    public const int WalkRamBase = Base + 0x240;
+    public const int WalkRamLimit = Base + 0x248;
 #pragma warning restore CS1591
 }
 

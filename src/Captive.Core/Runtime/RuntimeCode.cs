@@ -20,10 +20,21 @@ internal sealed class RuntimeCode
     /// <summary>Iterations the channel spins before ringing the doorbell anyway (a safety net; the service thread normally answers first).</summary>
     public const int SpinLimit = 1 << 24;
 
-    private RuntimeCode(ulong entry, ulong dispatch, ulong channel, ulong channelCall, ulong[] stubs, int size)
+    private RuntimeCode(ulong entry, ulong dispatch, ulong channel, ulong channelCall, ulong tlbWalk, ulong[] stubs, int size)
     {
-        Entry = entry; Dispatch = dispatch; Channel = channel; ChannelCall = channelCall; Stubs = stubs; Size = size;
+        Entry = entry; Dispatch = dispatch; Channel = channel; ChannelCall = channelCall; TlbWalk = tlbWalk; Stubs = stubs; Size = size;
     }
+
+    /// <summary>
+    /// The in-VM TLB refill, a subroutine for the out-of-line path of an MMU-on access (X86BlockCompiler.Memory.cs):
+    /// Arg0 = the virtual address, Arg2 = size | write &lt;&lt; 8 | mode &lt;&lt; 16. It walks the guest's tables as described
+    /// in the control block (<see cref="ControlBlock.WalkEnabled"/>) and, when the access's page is RAM the mode may access
+    /// that way, fills the TLB entries (read, and write where allowed) and returns EAX = 1: the access then hits. Anything
+    /// else — a device, an access that crosses a page, a walk it cannot follow — returns 0 and the host decides; a
+    /// translation, access flag or permission fault it finds returns 2 with the fault in the layout's fault slots.
+    /// Keeps every register but RAX, RCX, RDX and the flags.
+    /// </summary>
+    public ulong TlbWalk { get; }
 
     /// <summary>The channel as a subroutine: posts, waits, returns (for synchronous requests such as device accesses).</summary>
     public ulong ChannelCall { get; }
@@ -45,7 +56,7 @@ internal sealed class RuntimeCode
 
     /// <summary>Generates the runtime for execution at <paramref name="rip"/> and writes it to <paramref name="target"/>.</summary>
     public static unsafe RuntimeCode Generate(ulong rip, byte* target, int capacity, ulong lookupTable, int lookupEntries, int pcOffset,
-        int fpsrOffset = -1, int modeOffset = -1)
+        int fpsrOffset = -1, int modeOffset = -1, int faultInfoOffset = -1, int faultAddressOffset = -1)
     {
         var a = new Assembler(64) { PreferShortBranch = false };
         var stubLabels = new Label[32];
@@ -159,12 +170,231 @@ internal sealed class RuntimeCode
         a.mov(__dword_ptr[rdx], eax);
         a.jmp(stop); // a stopped vCPU is only resumed from a fresh entry
 
+        var tlbWalk = EmitTlbWalk(a, faultInfoOffset, faultAddressOffset);
+
         var writer = new SpanCodeWriter(target, capacity);
         var result = a.Assemble(writer, rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
         var stubs = new ulong[32];
         for (int v = 0; v < 32; v++) stubs[v] = result.GetLabelRIP(stubLabels[v]);
         return new RuntimeCode(result.GetLabelRIP(entry), result.GetLabelRIP(dispatch), result.GetLabelRIP(channel),
-            result.GetLabelRIP(channelCall), stubs, writer.Position);
+            result.GetLabelRIP(channelCall), result.GetLabelRIP(tlbWalk), stubs, writer.Position);
+    }
+
+    /// <summary>The in-VM walker for <see cref="Memory.GuestTableFormat.Vmsav8Granule4K"/> tables (see <see cref="TlbWalk"/>).</summary>
+    private static Label EmitTlbWalk(Assembler a, int faultInfoOffset, int faultAddressOffset)
+    {
+        const int lower = ControlBlock.WalkLower;
+        const int tlb = (int)VmLayout.TlbOffset, table = Translation.X86BlockCompiler.TlbEntries * Translation.X86BlockCompiler.TlbEntrySize;
+        var walk = a.CreateLabel();
+        var fail = a.CreateLabel();
+        var done = a.CreateLabel();
+        // Faults the walk finds where the host would find the same (its order: descriptor validity level by level, then
+        // the output address, the access flag, permissions): the ESR goes to the fault slots and EAX = 2, for the front
+        // end's fault entry. Without fault slots every fault is the host's.
+        bool reports = faultInfoOffset >= 0 && faultAddressOffset >= 0;
+        var translationFault = reports ? a.CreateLabel() : fail;
+        var accessFlagFault = reports ? a.CreateLabel() : fail;
+        var permissionFault = reports ? a.CreateLabel() : fail;
+        a.Label(ref walk);
+        a.push(rbx); a.push(rsi); a.push(rdi); a.push(r8);
+        a.xor(ebx, ebx);                                       // restrictions from APTable: bit 0 no EL0, bit 1 no writes
+        a.cmp(__dword_ptr[r15 + ControlBlock.WalkEnabled], 0);
+        a.je(fail);
+        a.mov(rsi, __qword_ptr[r15 + ControlBlock.Arg0]);       // the virtual address
+        a.mov(eax, esi);
+        a.and(eax, 0xFFF);
+        a.movzx(edx, __byte_ptr[r15 + ControlBlock.Arg2]);
+        a.add(eax, edx);
+        a.cmp(eax, 0x1000);
+        a.ja(fail);                                            // it crosses a page: the retried access would miss again
+
+        // The half: address bit 55. Its range check: the bits above its input size (above bit 55 too unless the top byte
+        // is ignored) all equal bit 55.
+        var lowerHalf = a.CreateLabel();
+        a.xor(r8d, r8d);
+        a.bt(rsi, 55);
+        a.jae(lowerHalf);
+        a.mov(r8d, ControlBlock.WalkHalfSize);
+        a.Label(ref lowerHalf);
+        a.cmp(__dword_ptr[r15 + r8 + (lower + ControlBlock.WalkHalfEnabled)], 0);
+        a.je(fail);
+        a.mov(rax, rsi);
+        var noTbi = a.CreateLabel();
+        a.cmp(__dword_ptr[r15 + r8 + (lower + ControlBlock.WalkHalfTbi)], 0);
+        a.je(noTbi);
+        a.shl(rax, 8);
+        a.sar(rax, 8);
+        a.Label(ref noTbi);
+        a.mov(ecx, __dword_ptr[r15 + r8 + (lower + ControlBlock.WalkHalfBits)]);
+        a.sar(rax, cl);
+        var ranged = a.CreateLabel();
+        a.test(r8d, r8d);
+        a.je(ranged);
+        a.not(rax);                                            // the upper half wants all ones
+        a.Label(ref ranged);
+        a.test(rax, rax);
+        a.jne(fail);
+        a.mov(rdi, __qword_ptr[r15 + r8 + (lower + ControlBlock.WalkHalfBase)]);
+        a.mov(r8d, __dword_ptr[r15 + r8 + (lower + ControlBlock.WalkHalfLevel)]);
+
+        // One level: index = (va >> (39 - 9 * level)) & 511; the table must be in RAM (the x86 address of RAM is its
+        // guest-physical address).
+        var loop = a.CreateLabel();
+        var leaf = a.CreateLabel();
+        var block = a.CreateLabel();
+        var mapping = a.CreateLabel();
+        a.Label(ref loop);
+        a.lea(ecx, __[r8 + r8 * 8]);
+        a.neg(ecx);
+        a.add(ecx, 39);
+        a.mov(rax, rsi);
+        a.shr(rax, cl);
+        a.and(eax, 511);
+        a.mov(rdx, rdi);
+        a.sub(rdx, __qword_ptr[r15 + ControlBlock.WalkRamBase]);
+        a.cmp(rdx, __qword_ptr[r15 + ControlBlock.WalkRamLimit]);
+        a.ja(fail);
+        a.mov(rax, __qword_ptr[rdi + rax * 8]);
+        a.test(al, 1);
+        a.je(translationFault);                                // invalid
+        a.cmp(r8d, 3);
+        a.je(leaf);
+        a.test(al, 2);
+        a.je(block);
+        a.mov(rdx, rax);                                       // a table: APTable (bits 62:61) restricts what lies below
+        a.shr(rdx, 61);
+        a.and(edx, 3);
+        a.or(ebx, edx);
+        a.mov(rdi, rax);                                       // next table: bits 47:12
+        a.shl(rdi, 16);
+        a.shr(rdi, 28);
+        a.shl(rdi, 12);
+        a.add(r8d, 1);
+        a.jmp(loop);
+        a.Label(ref block);
+        a.test(r8d, r8d);
+        a.je(translationFault);                                // no level 0 blocks with 4 KiB pages
+        a.jmp(mapping);
+        a.Label(ref leaf);
+        a.test(al, 2);
+        a.je(translationFault);                                // 0b01 at level 3 is reserved
+        a.Label(ref mapping);
+
+        // The physical page, in RDI: output address bits 47:shift, then the address's own bits below the block size.
+        // Anything but RAM (a device, nothing, an address size fault) is the host's.
+        a.lea(ecx, __[r8 + r8 * 8]);
+        a.neg(ecx);
+        a.add(ecx, 39);
+        a.mov(rdi, rax);
+        a.shl(rdi, 16);
+        a.shr(rdi, 16);
+        a.shr(rdi, cl);
+        a.shl(rdi, cl);
+        a.mov(rdx, -1L);
+        a.shl(rdx, cl);
+        a.not(rdx);
+        a.and(rdx, rsi);
+        a.or(rdi, rdx);
+        a.and(rdi, -4096);
+        a.mov(rdx, rdi);
+        a.sub(rdx, __qword_ptr[r15 + ControlBlock.WalkRamBase]);
+        a.cmp(rdx, __qword_ptr[r15 + ControlBlock.WalkRamLimit]);
+        a.ja(fail);
+        a.bt(rax, 10);
+        a.jae(accessFlagFault);                                // AF = 0
+
+        // Permissions for the mode, in EDX: bit 0 read, bit 1 write. AP[2:1] = bits 7:6.
+        var el0 = a.CreateLabel();
+        var permitted = a.CreateLabel();
+        a.mov(ecx, eax);
+        a.shr(ecx, 6);
+        a.and(ecx, 3);
+        a.movzx(edx, __byte_ptr[r15 + (ControlBlock.Arg2 + 2)]);
+        a.test(edx, 1);
+        a.je(el0);
+        a.mov(edx, 1);                                         // EL1 reads always; writes unless AP[2] or APTable[1]
+        a.test(ecx, 2);
+        a.jne(permitted);
+        a.test(ebx, 2);
+        a.jne(permitted);
+        a.or(edx, 2);
+        a.jmp(permitted);
+        a.Label(ref el0);
+        a.xor(edx, edx);                                       // EL0: AP[1] and not APTable[0]; writes only with AP = 01
+        a.test(ebx, 1);
+        a.jne(permitted);
+        a.test(ecx, 1);
+        a.je(permitted);
+        a.mov(edx, 1);
+        a.cmp(ecx, 1);
+        a.jne(permitted);
+        a.test(ebx, 2);
+        a.jne(permitted);
+        a.or(edx, 2);
+        a.Label(ref permitted);
+        a.movzx(ecx, __byte_ptr[r15 + (ControlBlock.Arg2 + 1)]);
+        a.and(ecx, 1);
+        a.add(ecx, 1);                                         // what the access needs: 1 read, 2 write
+        a.test(edx, ecx);
+        a.je(permissionFault);
+        a.mov(rax, rdi);                                       // the physical page
+
+        // Fill: entry ((va >> 12) & 255) of the mode's read table, and of its write table when writes are allowed.
+        a.mov(rcx, rsi);
+        a.shr(rcx, 8);
+        a.and(ecx, (Translation.X86BlockCompiler.TlbEntries - 1) * Translation.X86BlockCompiler.TlbEntrySize);
+        a.movzx(r8d, __byte_ptr[r15 + (ControlBlock.Arg2 + 2)]);
+        a.and(r8d, 1);
+        a.shl(r8d, 13);                                        // the mode's pair of tables
+        a.add(rcx, r8);
+        a.mov(rdi, rsi);
+        a.and(rdi, -4096);
+        a.sub(rax, rdi);                                       // the addend: x86 address - virtual address
+        var noWrite = a.CreateLabel();
+        a.mov(__qword_ptr[r15 + rcx + (tlb + 8)], rax);
+        a.mov(__qword_ptr[r15 + rcx + tlb], rdi);
+        a.test(edx, 2);
+        a.je(noWrite);
+        a.mov(__qword_ptr[r15 + rcx + (tlb + table + 8)], rax);
+        a.mov(__qword_ptr[r15 + rcx + (tlb + table)], rdi);
+        a.Label(ref noWrite);
+        a.mov(eax, 1);
+        a.jmp(done);
+        if (reports)
+        {
+            // ESR = EC (0x24 from EL0, 0x25 from EL1) | IL | WnR | DFSC (the fault's kind | its level).
+            var report = a.CreateLabel();
+            a.Label(ref translationFault);
+            a.mov(eax, 0b000100);
+            a.jmp(report);
+            a.Label(ref accessFlagFault);
+            a.mov(eax, 0b001000);
+            a.jmp(report);
+            a.Label(ref permissionFault);
+            a.mov(eax, 0b001100);
+            a.Label(ref report);
+            a.or(eax, r8d);
+            a.movzx(ecx, __byte_ptr[r15 + (ControlBlock.Arg2 + 1)]);
+            a.and(ecx, 1);
+            a.shl(ecx, 6);
+            a.or(eax, ecx);
+            a.movzx(ecx, __byte_ptr[r15 + (ControlBlock.Arg2 + 2)]);
+            a.and(ecx, 1);
+            a.add(ecx, 0x24);
+            a.shl(ecx, 26);
+            a.or(eax, ecx);
+            a.or(eax, 1 << 25);
+            a.mov(__qword_ptr[r15 + faultInfoOffset], rax);
+            a.mov(__qword_ptr[r15 + faultAddressOffset], rsi);
+            a.mov(eax, 2);
+            a.jmp(done);
+        }
+        a.Label(ref fail);
+        a.xor(eax, eax);
+        a.Label(ref done);
+        a.pop(r8); a.pop(rdi); a.pop(rsi); a.pop(rbx);
+        a.ret();
+        return walk;
     }
 }
 

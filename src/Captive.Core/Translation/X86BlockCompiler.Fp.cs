@@ -297,6 +297,7 @@ internal sealed partial class X86BlockCompiler
             var l = slow;
             _a.Label(ref l);
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
+            EmitTlbWalk(access, size, write: false);
             EmitAccessRequest(access, size, write: false);
             _a.movq(xd, __qword_ptr[r15 + ControlBlock.Arg1]);
             _a.jmp(back);
@@ -323,6 +324,7 @@ internal sealed partial class X86BlockCompiler
             var l = slow;
             _a.Label(ref l);
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
+            EmitTlbWalk(access, size, write: true);
             if (size == 8) _a.movq(rax, xv); else _a.movd(eax, xv);
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], rax);
             EmitAccessRequest(access, size, write: true);

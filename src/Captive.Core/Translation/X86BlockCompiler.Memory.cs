@@ -30,6 +30,7 @@ internal sealed partial class X86BlockCompiler
     public static int TlbTable(int mode, bool write) => TlbOffset + ((mode & 1) * 2 + (write ? 1 : 0)) * TlbEntries * TlbEntrySize;
 
     private bool _mmu;              // the block being compiled accesses memory through the guest MMU
+    private Label _retry;           // the TLB lookup of the access being compiled
     private Label _abortExit;       // the unit's exit for an aborted access (created when first needed)
     private bool _abortExitUsed;
 
@@ -53,6 +54,8 @@ internal sealed partial class X86BlockCompiler
     private void AccessCheck(int ra, int size, bool write, Label slow)
     {
         if (!_mmu) { RangeCheck(ra, size, slow); return; }
+        _retry = _a.CreateLabel();
+        _a.Label(ref _retry);
         var va = _r64[ra];
         int table = TlbTable(_block.Mode, write);
         _a.mov(rax, va);
@@ -96,17 +99,7 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private void EmitMmuRequest(int snapshot, int count, ulong pc, int size, bool write)
     {
-        for (int k = snapshot; k < snapshot + count; k++)
-        {
-            ref readonly var e = ref _snapshot[k];
-            switch (e.Kind)
-            {
-                case SnapshotKind.Register: _a.mov(__qword_ptr[r15 + e.Slot * 8], _r64[e.Value]); break;
-                case SnapshotKind.Immediate: _a.mov(__qword_ptr[r15 + e.Slot * 8], e.Value); break;
-                case SnapshotKind.Xmm64: _a.movq(__qword_ptr[r15 + e.Slot * 8], X[e.Value]); break;
-                default: _a.movdqu(__xmmword_ptr[r15 + e.Slot * 8], X[e.Value]); break;
-            }
-        }
+        EmitSnapshotStores(snapshot, count);
         _a.mov(rax, (long)pc);
         _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
         _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0) | _block.Mode << 16);
@@ -118,14 +111,59 @@ internal sealed partial class X86BlockCompiler
     }
 
     /// <summary>What an out-of-line access path of the FP and vector code needs for its request (recorded at the access).</summary>
-    private readonly record struct PendingAccess(bool Mmu, int Snapshot, int SnapshotCount, ulong Pc);
+    private readonly record struct PendingAccess(bool Mmu, int Snapshot, int SnapshotCount, ulong Pc, Label Retry);
 
     /// <summary>Records the state at the current access when the MMU is on (the FP and vector out-of-line paths run later).</summary>
     private PendingAccess MmuAccess(ulong pc)
     {
         if (!_mmu) return default;
         int start = TakeSnapshot(out int count);
-        return new PendingAccess(true, start, count, pc);
+        return new PendingAccess(true, start, count, pc, _retry);
+    }
+
+    /// <summary>
+    /// The first step of an MMU-on out-of-line path, with Arg0 = the virtual address: the in-VM TLB refill; when it
+    /// filled the entry the access needs, the access's lookup runs again (and hits). Clobbers RAX, RCX, RDX.
+    /// </summary>
+    private void EmitTlbWalk(int size, bool write, Label retry, int snapshot, int count, ulong pc)
+    {
+        if (_entry.TlbWalk == 0) return;
+        _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0) | _block.Mode << 16);
+        _a.call(_entry.TlbWalk);
+        _a.cmp(eax, 1);
+        _a.je(retry);
+        if (_entry.FaultEntry == 0) return;
+        // The walker found the abort: the guest state as it is at the access, then the front end's fault entry.
+        var host = _a.CreateLabel();
+        _a.cmp(eax, 2);
+        _a.jne(host);
+        EmitSnapshotStores(snapshot, count);
+        _a.mov(rcx, (long)pc);
+        _a.mov(__qword_ptr[r15 + _layout.PcOffset], rcx);
+        _a.jmp(_entry.FaultEntry);
+        _a.Label(ref host);
+    }
+
+    /// <summary>The walk step of an FP or vector access's out-of-line path (see <see cref="EmitTlbWalk(int, bool, Label, int, int, ulong)"/>).</summary>
+    private void EmitTlbWalk(in PendingAccess access, int size, bool write)
+    {
+        if (access.Mmu) EmitTlbWalk(size, write, access.Retry, access.Snapshot, access.SnapshotCount, access.Pc);
+    }
+
+    /// <summary>Stores the snapshotted guest state (see <see cref="TakeSnapshot"/>). Uses no scratch register.</summary>
+    private void EmitSnapshotStores(int snapshot, int count)
+    {
+        for (int k = snapshot; k < snapshot + count; k++)
+        {
+            ref readonly var e = ref _snapshot[k];
+            switch (e.Kind)
+            {
+                case SnapshotKind.Register: _a.mov(__qword_ptr[r15 + e.Slot * 8], _r64[e.Value]); break;
+                case SnapshotKind.Immediate: _a.mov(__qword_ptr[r15 + e.Slot * 8], e.Value); break;
+                case SnapshotKind.Xmm64: _a.movq(__qword_ptr[r15 + e.Slot * 8], X[e.Value]); break;
+                default: _a.movdqu(__xmmword_ptr[r15 + e.Slot * 8], X[e.Value]); break;
+            }
+        }
     }
 
     /// <summary>The request of an out-of-line access path, Arg0 (and Arg1 for a write) set: a device access, or with the MMU on a memory access.</summary>

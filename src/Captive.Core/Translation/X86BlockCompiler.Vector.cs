@@ -1176,6 +1176,11 @@ internal sealed partial class X86BlockCompiler
             // Outside RAM (or a TLB miss): two 8-byte reads, as the interpreter does.
             var l = slow;
             _a.Label(ref l);
+            if (access.Mmu)
+            {
+                _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
+                EmitTlbWalk(access, 16, write: false);
+            }
             for (int half = 0; half < 2; half++)
             {
                 if (half == 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
@@ -1205,6 +1210,11 @@ internal sealed partial class X86BlockCompiler
         {
             var l = slow;
             _a.Label(ref l);
+            if (access.Mmu)
+            {
+                _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);
+                EmitTlbWalk(access, 16, write: true);
+            }
             for (int half = 0; half < 2; half++)
             {
                 if (half == 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], address);

@@ -9,7 +9,9 @@ namespace Captive.Core.Translation;
 /// <param name="Dispatch">The dispatcher: looks up the PC in the register file and jumps to its block.</param>
 /// <param name="Channel">Posts the request already written in the control block and acts on the answer.</param>
 /// <param name="ChannelCall">Posts the request already written and returns once it is answered (stops the vCPU if the host says so).</param>
-internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel, ulong ChannelCall);
+/// <param name="TlbWalk">The in-VM TLB refill (<see cref="Runtime.RuntimeCode.TlbWalk"/>), or 0.</param>
+/// <param name="FaultEntry">The compiled fault entry of the front end (an abort the walker found), or 0.</param>
+internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel, ulong ChannelCall, ulong TlbWalk = 0, ulong FaultEntry = 0);
 
 /// <summary>A direct branch of a compiled block whose target was not translated yet.</summary>
 /// <param name="Rel32Address">x86 address of the rel32 field of the <c>jmp</c> to patch.</param>
@@ -1295,6 +1297,7 @@ internal sealed partial class X86BlockCompiler
             path.Kind = SlowPathKind.MemoryAccess;
             path.Snapshot = TakeSnapshot(out path.SnapshotCount);
             path.Target = pc;
+            path.Retry = _retry;
         }
         AddSlowPath(path);
     }
@@ -1311,6 +1314,7 @@ internal sealed partial class X86BlockCompiler
         public long ValueImm;
         public ulong Target;                  // the link stub's guest target; the accessing instruction's PC (MemoryAccess)
         public int Snapshot, SnapshotCount;   // MemoryAccess: the guest state to store first (see TakeSnapshot)
+        public Label Retry;                   // MemoryAccess: the access's TLB lookup, to run again after an in-VM refill
     }
 
     private void AddSlowPath(in SlowPath path)
@@ -1339,7 +1343,11 @@ internal sealed partial class X86BlockCompiler
                 if (p.ValueReg >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], _r64[p.ValueReg]);
                 else _a.mov(__qword_ptr[r15 + ControlBlock.Arg1], (int)p.ValueImm);
             }
-            if (p.Kind == SlowPathKind.MemoryAccess) EmitMmuRequest(p.Snapshot, p.SnapshotCount, p.Target, p.Size, p.Write);
+            if (p.Kind == SlowPathKind.MemoryAccess)
+            {
+                EmitTlbWalk(p.Size, p.Write, p.Retry, p.Snapshot, p.SnapshotCount, p.Target);
+                EmitMmuRequest(p.Snapshot, p.SnapshotCount, p.Target, p.Size, p.Write);
+            }
             else
             {
                 _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], p.Size | (p.Write ? 0x100 : 0));

@@ -41,6 +41,16 @@ public sealed class A64FrontEnd : IGuestFrontEnd
     public GuestStateLayout StateLayout => ArmState.Layout;
 
     /// <inheritdoc/>
+    public bool LowerFaultEntry(IrBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (block.IsTerminated || block.Count != 0)
+            throw new ArgumentException("The block must be empty (reset it first).", nameof(block));
+        (t_lowerer ??= new A64Lowerer()).LowerFaultEntry(block);
+        return true;
+    }
+
+    /// <inheritdoc/>
     public void LowerBlock(ulong address, IInstructionFetcher fetcher, IrBlock block, int maxInstructions)
     {
         ArgumentNullException.ThrowIfNull(fetcher);

@@ -22,7 +22,10 @@ internal sealed partial class A64Lowerer
     /// Takes a synchronous exception to EL1 with syndrome <paramref name="ec"/>:<paramref name="iss"/> and preferred
     /// return address <paramref name="preferredReturn"/>; ends the block.
     /// </summary>
-    private void TakeException(ulong ec, ulong iss, ulong preferredReturn)
+    private void TakeException(ulong ec, ulong iss, ulong preferredReturn) => TakeException(K(ec << 26 | EsrIl | iss), K(preferredReturn));
+
+    /// <summary>Takes a synchronous exception to EL1 with ESR_EL1 = <paramref name="esr"/> and ELR_EL1 = <paramref name="preferredReturn"/>; ends the block.</summary>
+    private void TakeException(IrValue esr, IrValue preferredReturn)
     {
         var el = _b.GetReg(ArmState.CurrentEl);
         var onEl1 = OnEl1Stack();
@@ -33,12 +36,28 @@ internal sealed partial class A64Lowerer
         var vector = _b.Add(_b.GetReg(ArmState.VbarEl1), offset);
         SwitchStack(onEl1, K(1));
         _b.SetReg(ArmState.SpsrEl1, spsr);
-        _b.SetReg(ArmState.ElrEl1, K(preferredReturn));
-        _b.SetReg(ArmState.EsrEl1, K(ec << 26 | EsrIl | iss));
+        _b.SetReg(ArmState.ElrEl1, preferredReturn);
+        _b.SetReg(ArmState.EsrEl1, esr);
         _b.SetReg(ArmState.Daif, K(0x3C0));
         _b.SetReg(ArmState.SpSel, K(1));
         _b.SetReg(ArmState.CurrentEl, K(1));
         _b.JumpIndirectChangingMode(vector);
+    }
+
+    /// <summary>
+    /// The fault entry (<see cref="A64FrontEnd.LowerFaultEntry"/>): the data abort the in-VM TLB walker found, with its
+    /// ESR from <see cref="ArmState.FaultSyndrome"/>, FAR = <see cref="ArmState.FaultAddress"/> and ELR = the PC slot (the
+    /// accessing instruction), taken exactly as the IR takes every synchronous exception.
+    /// </summary>
+    internal void LowerFaultEntry(IrBlock block)
+    {
+        if (_b is null || _b.Block != block)
+            _b = new IrBuilder(block);
+        _el = block.Mode;
+        _context = block.Context;
+        _pc = block.GuestAddress;
+        _b.SetReg(ArmState.FarEl1, _b.GetReg(ArmState.FaultAddress));
+        TakeException(_b.GetReg(ArmState.FaultSyndrome), _b.GetReg(ArmState.Pc));
     }
 
     /// <summary>ESR_ELx.EC of the Illegal Execution state exception.</summary>

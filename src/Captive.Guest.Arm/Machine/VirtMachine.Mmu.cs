@@ -39,7 +39,30 @@ public sealed partial class VirtMachine : IGuestMmu
         return GuestTranslation.Mapped(r.PhysicalAddress, permissions);
     }
 
-    private A64TranslationResult Walk(ulong virtualAddress, A64Access access)
+    /// <inheritdoc/>
+    bool IGuestMmu.TryDescribeTables(out GuestTableWalk walk)
+    {
+        walk = default;
+        var regs = new GuestRegisters(Engine.RegisterFile);
+        if (!((IGuestMmu)this).IsEnabled(regs.Read(ArmState.TranslationContext))) return false;
+        EnsureRegime();
+        var r = _regime;
+        // The in-VM walker knows little-endian 4 KiB-granule tables, and checks output addresses only against RAM:
+        // RAM must lie within the output address size, so that no RAM address is an address size fault.
+        if (!r.MmuEnabled || r.BigEndianWalks || VirtBoard.RamBase + (ulong)Engine.Ram.Length > 1UL << r.OutputAddressBits) return false;
+        static GuestTableHalf Half(in A64TranslationTable t) => t.GranuleBits != 12 || t.TableBaseOutOfRange
+            ? new GuestTableHalf(false, 0, 0, 0, false)
+            : new GuestTableHalf(!t.WalkDisabled, t.TableBase, t.StartLevel, t.InputAddressBits, t.TopByteIgnored);
+        var lower = Half(r.Lower);
+        var upper = Half(r.Upper);
+        // A half with another granule or an out-of-range table base is the host's: its addresses fault or walk there.
+        if ((!lower.Enabled && !r.Lower.WalkDisabled && r.Lower.GranuleBits != 12) || (!upper.Enabled && !r.Upper.WalkDisabled && r.Upper.GranuleBits != 12))
+            return false;
+        walk = new GuestTableWalk(GuestTableFormat.Vmsav8Granule4K, lower, upper);
+        return true;
+    }
+
+    private void EnsureRegime()
     {
         if (!_regimeValid)
         {
@@ -48,6 +71,11 @@ public sealed partial class VirtMachine : IGuestMmu
                 regs.Read(ArmState.Ttbr1El1), regs.Read(ArmState.MairEl1));
             _regimeValid = true;
         }
+    }
+
+    private A64TranslationResult Walk(ulong virtualAddress, A64Access access)
+    {
+        EnsureRegime();
         var reader = new A64RamDescriptorReader(Engine.Ram, VirtBoard.RamBase);
         return A64PageTableWalker.Translate(_regime, virtualAddress, access, ref reader);
     }
