@@ -9,7 +9,7 @@ internal enum SysInstructionKind : byte
     CacheMaintenance,
     /// <summary>DC ZVA: zero the naturally aligned 64-byte block that contains the address.</summary>
     ZeroBlock,
-    /// <summary>EL1 TLB maintenance and address translation: the host carries them out (a <c>SystemInstruction</c> trap).</summary>
+    /// <summary>EL1 TLB maintenance, address translation and instruction cache maintenance: the host carries them out (a <c>SystemInstruction</c> trap).</summary>
     HostOperation,
     /// <summary>An EL2 or EL3 operation: UNDEFINED, because this machine has neither level.</summary>
     Absent,
@@ -34,9 +34,11 @@ internal static class A64SystemInstructions
         // The EL1 forms (op1 = 0) are carried out by the host; the EL2 and EL3 forms (op1 = 4, 6) do not exist here.
         static SysInstructionKind Tlb(int op1) => op1 == 0 ? SysInstructionKind.HostOperation : SysInstructionKind.Absent;
 
-        Add("ic ialluis", 0, 7, 1, 0, false, Cache);
-        Add("ic iallu", 0, 7, 5, 0, false, Cache);
-        Add("ic ivau", 3, 7, 5, 1, true, Cache);
+        // Instruction cache maintenance is how the architecture makes modified code visible (CTR_EL0.DIC = 0): the host
+        // drops the translations it may have made stale.
+        Add("ic ialluis", 0, 7, 1, 0, false, SysInstructionKind.HostOperation);
+        Add("ic iallu", 0, 7, 5, 0, false, SysInstructionKind.HostOperation);
+        Add("ic ivau", 3, 7, 5, 1, true, SysInstructionKind.HostOperation);
         Add("dc zva", 3, 7, 4, 1, true, SysInstructionKind.ZeroBlock);
         Add("dc ivac", 0, 7, 6, 1, true, Cache);
         Add("dc isw", 0, 7, 6, 2, true, Cache);

@@ -112,7 +112,7 @@ public sealed partial class VirtMachine : IGuestMmu
         return TrapResult.Halt(StopReason.Error, FetchFaultMessage(pc, registers));
     }
 
-    /// <summary>TLBI (every EL1 form) and AT S1E1R/W, S1E0R/W.</summary>
+    /// <summary>TLBI (every EL1 form), AT S1E1R/W, S1E0R/W, and instruction cache invalidation.</summary>
     private TrapResult SystemInstruction(in GuestTrap trap, GuestRegisters registers)
     {
         int key = (int)trap.Info;
@@ -122,6 +122,12 @@ public sealed partial class VirtMachine : IGuestMmu
             // Every TLBI form drops everything: correct for each (by VA, by ASID, all), and TLB maintenance is rare
             // next to the accesses the TLBs serve.
             MmuChanged();
+            return TrapResult.Continue(trap.NextPc);
+        }
+        if (crn == 7 && (crm == 1 || crm == 5))
+        {
+            // IC IALLUIS, IC IALLU, IC IVAU: the guest made modified instructions visible; its translations may be stale.
+            Engine.InvalidateTranslations();
             return TrapResult.Continue(trap.NextPc);
         }
         if (crn == 7 && crm == 8 && op2 <= 3)

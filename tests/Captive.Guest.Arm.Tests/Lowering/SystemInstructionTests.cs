@@ -43,7 +43,7 @@ public sealed class SystemInstructionTests : InstructionTestBase
 
     [Theory]
     [InlineData("nop; yield; wfe; sev; sevl; hint #0x19; hint #0x22; isb; dmb ish; dsb sy; dsb ishst", "", "")]
-    [InlineData("ic iallu; ic ialluis; ic ivau, x1; dc civac, x1; dc cvac, x1; dc cvau, x1; dc ivac, x1; dc isw, x1; dc csw, x1; dc cisw, x1", "x1=0", "")]
+    [InlineData("dc civac, x1; dc cvac, x1; dc cvau, x1; dc ivac, x1; dc isw, x1; dc csw, x1; dc cisw, x1", "x1=0", "")]
     [InlineData("clrex", "$ExclusiveArmed=1 $ExclusiveAddress=D", "$ExclusiveArmed=0")]
     [InlineData("dc zva, x1",
         "x1=D+0x47 m64@D+0x38=-1 m64@D+0x40=-1 m64@D+0x48=-1 m64@D+0x50=-1 m64@D+0x58=-1 m64@D+0x60=-1 m64@D+0x68=-1 m64@D+0x70=-1 m64@D+0x78=-1 m64@D+0x80=-1",
@@ -94,12 +94,15 @@ public sealed class SystemInstructionTests : InstructionTestBase
         Assert.Equal(0x123_4000ul, outcome.TrapValue);
     }
 
-    // TLB maintenance and AT go to the host with op1:CRn:CRm:op2 (ARM DDI 0487 C5.3) and Xt.
+    // TLB maintenance, AT and instruction cache maintenance go to the host with op1:CRn:CRm:op2 (ARM DDI 0487 C5.3) and Xt.
     [Theory]
     [InlineData("tlbi vmalle1", 0, 8, 7, 0, 0ul)]
     [InlineData("tlbi vae1is, x1", 0, 8, 3, 1, 0x1234000ul)]
     [InlineData("tlbi aside1, x1", 0, 8, 7, 2, 0x1234000ul)]
     [InlineData("at s1e0w, x1", 0, 7, 8, 3, 0x1234000ul)]
+    [InlineData("ic iallu", 0, 7, 5, 0, 0ul)]                      // instruction cache maintenance: translations may be stale
+    [InlineData("ic ialluis", 0, 7, 1, 0, 0ul)]
+    [InlineData("ic ivau, x1", 3, 7, 5, 1, 0x1234000ul)]
     public void Tlb_maintenance_and_at_trap_to_the_host(string asm, int op1, int crn, int crm, int op2, ulong value)
     {
         var m = Prepare("nop; " + asm, "x1=0x1234000");
@@ -245,7 +248,7 @@ public sealed class SystemInstructionTests : InstructionTestBase
 
     [Theory]
     [InlineData("mrs x0, tpidrro_el0; mrs x1, nzcv; mrs x2, tpidr_el0; msr tpidr_el0, x3", "$TranslationContext=0")]
-    [InlineData("dc civac, x1; ic ivau, x1; mrs x1, ctr_el0", "$TranslationContext=0x4008000")]       // UCI, UCT
+    [InlineData("dc civac, x1; dc cvau, x1; mrs x1, ctr_el0", "$TranslationContext=0x4008000")]       // UCI, UCT
     [InlineData("mrs x3, daif; msr daifset, #2", "$TranslationContext=0x200")]                       // UMA
     [InlineData("mrs x1, cntvct_el0; mrs x2, cntfrq_el0", "$TranslationContext=0x200000000")]        // EL0VCTEN
     [InlineData("wfe", "$TranslationContext=0x40000")]                                              // nTWE
@@ -253,6 +256,16 @@ public sealed class SystemInstructionTests : InstructionTestBase
     {
         var m = Prepare(asm, "$CurrentEl=0 $SpSel=0 " + setup);
         m.RunToEnd();
+        Assert.Equal(0ul, m.Read(ArmState.EsrEl1));
+    }
+
+    [Fact]
+    public void At_EL0_an_allowed_IC_IVAU_goes_to_the_host_like_at_EL1()
+    {
+        var m = Prepare("ic ivau, x1", "$CurrentEl=0 $SpSel=0 $TranslationContext=0x4000000 x1=0x40001000"); // UCI
+        var outcome = m.RunToTrap();
+        Assert.Equal(IrTrapKind.SystemInstruction, outcome.Trap);
+        Assert.Equal(0x40001000ul, outcome.TrapValue);
         Assert.Equal(0ul, m.Read(ArmState.EsrEl1));
     }
 
