@@ -18,8 +18,14 @@ namespace Captive.Core.IR;
 /// Byte offset of the 64-bit translation context slot (<see cref="IrBlock.Context"/>), or -1 when lowering depends on
 /// nothing but the mode.
 /// </param>
+/// <param name="InterruptMaskOffset">
+/// Byte offset of the 64-bit slot that holds the guest's interrupt mask (for AArch64, DAIF), or -1 when the guest takes no
+/// asynchronous interrupts: the engines take a pending interrupt at a block boundary only while
+/// <paramref name="InterruptMaskBit"/> is clear in it.
+/// </param>
+/// <param name="InterruptMaskBit">The mask bit in that slot (a value with one bit set below 256; AArch64: PSTATE.I, 0x80).</param>
 public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset, int FpcrOffset = -1, int FpsrOffset = -1,
-    int ModeOffset = -1, int ContextOffset = -1);
+    int ModeOffset = -1, int ContextOffset = -1, int InterruptMaskOffset = -1, int InterruptMaskBit = 0);
 
 /// <summary>Reads guest instruction words for a front end.</summary>
 public interface IInstructionFetcher
