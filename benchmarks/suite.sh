@@ -228,6 +228,21 @@ done
 echo "(vm ms: captive's own wall time for the run; exits and requests are whole-run totals per second of it,"
 echo " start-up and printing included; quiet%: the longest stretch without exits or requests, as a share of it)"
 
+# The interrupt microbenchmarks' kernel time is a sum over events: per event in microseconds.
+declare -A events=([sys-timer]=500 [sys-gic]=20000)
+declare -A event_what=([sys-timer]="timer interrupt latency (deadline to handler)" [sys-gic]="SGI + acknowledge + EOI")
+shown=0
+for n in "${names[@]}"; do
+    [[ -n "${events[$n]:-}" && -z "$suffix" ]] || continue
+    (( shown++ )) || { echo; echo "per event, microseconds (kernel time / events)"; }
+    printf '  %-10s %-46s' "$n" "${event_what[$n]}"
+    for e in qemu kvm interp; do
+        [[ -n "${kernel[$n,$e]:-}" ]] || continue
+        printf ' %s %8.1f' "$e" "$(echo "${kernel[$n,$e]} * 1000000 / ${events[$n]}" | bc -l)"
+    done
+    echo
+done
+
 if (( ${#failures[@]} > 0 )); then
     echo
     echo "FAILED: ${#failures[@]} run(s) did not compute QEMU's checksum or did not finish:"

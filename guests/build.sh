@@ -10,6 +10,9 @@
 # Both optimisation levels must print the same bytes, end with a line "DONE" and power off
 # through PSCI SYSTEM_OFF (QEMU then exits with status 0); otherwise the script fails.
 # demo/hello.c becomes prebuilt/hello.elf (-O2) and prebuilt/hello.expected.
+# A source may name more QEMU machines to run it on, each with a line
+#   build.sh: qemu-variant VARIANT MACHINE       (e.g. "build.sh: qemu-variant gicv3 virt,gic-version=3")
+# which records prebuilt/NAME-VARIANT.expected, the output of the same ELFs under -M MACHINE.
 #
 # Tools: gcc-aarch64-linux-gnu, qemu-system-arm (qemu-system-aarch64), binutils.
 set -euo pipefail
@@ -77,9 +80,9 @@ compile() { # compile OUTPUT.elf OPT SOURCE [fp]
     "$STRIP" --strip-all -R .comment "$BUILD/$(basename "$elf")" -o "$elf"
 }
 
-run_qemu() { # run_qemu ELF OUTPUT
+run_qemu() { # run_qemu ELF OUTPUT [MACHINE]
     local status=0
-    timeout "$QEMU_TIMEOUT" "$QEMU" -M virt -cpu cortex-a57 -m 128M -nographic -monitor none \
+    timeout "$QEMU_TIMEOUT" "$QEMU" -M "${3:-virt}" -cpu cortex-a57 -m 128M -nographic -monitor none \
         -kernel "$1" </dev/null >"$2" 2>"$2.err" || status=$?
     if (( status != 0 )); then
         cat "$2.err" >&2
@@ -88,9 +91,13 @@ run_qemu() { # run_qemu ELF OUTPUT
 }
 
 programs=()
+variants=() # "NAME VARIANT MACHINE"
 for src in tests/*.c; do
     name="$(basename "$src" .c)"
     programs+=("$name")
+    while read -r variant machine; do
+        variants+=("$name $variant $machine")
+    done < <(grep -o 'build.sh: qemu-variant [a-z0-9-]* [a-z0-9=,-]*' "$src" | cut -d' ' -f3-)
     for opt in O0 O2; do
         echo "  CC    $OUT/$name-$opt.elf"
         compile "$OUT/$name-$opt.elf" "-$opt" "$src"
@@ -127,6 +134,18 @@ for name in "${programs[@]}"; do
     fi
     [[ "$(tail -n 1 "$BUILD/$name-O0.out")" == "DONE" ]] || die "$name: output does not end with DONE"
     cp "$BUILD/$name-O0.out" "$OUT/$name.expected"
+done
+for v in "${variants[@]}"; do
+    read -r name variant machine <<<"$v"
+    echo "  QEMU  $name -M $machine"
+    run_qemu "$OUT/$name-O0.elf" "$BUILD/$name-$variant-O0.out" "$machine"
+    run_qemu "$OUT/$name-O2.elf" "$BUILD/$name-$variant-O2.out" "$machine"
+    if ! cmp -s "$BUILD/$name-$variant-O0.out" "$BUILD/$name-$variant-O2.out"; then
+        diff "$BUILD/$name-$variant-O0.out" "$BUILD/$name-$variant-O2.out" >&2 || true
+        die "$name -M $machine: -O0 and -O2 print different output"
+    fi
+    [[ "$(tail -n 1 "$BUILD/$name-$variant-O0.out")" == "DONE" ]] || die "$name -M $machine: output does not end with DONE"
+    cp "$BUILD/$name-$variant-O0.out" "$OUT/$name-$variant.expected"
 done
 echo "  QEMU  hello"
 run_qemu "$OUT/hello.elf" "$OUT/hello.expected"

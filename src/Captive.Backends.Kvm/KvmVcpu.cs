@@ -44,7 +44,7 @@ namespace Captive.Backends.Kvm;
 /// <c>immediate_exit</c> left by a late canceller only costs one extra KVM_RUN round trip.</para>
 /// </remarks>
 [SupportedOSPlatform("linux")]
-public sealed unsafe class KvmVcpu : IVirtualCpu, Captive.Core.Execution.ITimestampCounterInfo
+public sealed unsafe partial class KvmVcpu : IVirtualCpu, Captive.Core.Execution.ITimestampCounterInfo
 {
     private const int Running = 1 << 0;
     private const int CancelPending = 1 << 1;

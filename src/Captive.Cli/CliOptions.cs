@@ -139,8 +139,6 @@ internal sealed class CliOptions
             {
                 case "gic-version" when kv.Length == 2 && kv[1] is "2" or "3":
                     o.GicVersion = kv[1] == "2" ? 2 : 3;
-                    if (o.GicVersion == 3)
-                        throw new UsageException("gic-version=3: the interrupt controller is not implemented yet (GICv2/v3 are planned)");
                     break;
                 case "gic-version":
                     throw new UsageException($"invalid '{p}' (gic-version=2 or 3)");

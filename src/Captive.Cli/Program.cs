@@ -67,6 +67,7 @@ internal static class Program
             CountInstructions = options.CountInstructions || (options.Stats && backend is null),
             TranslationLog = options.TraceTranslation ? diagnostics : null,
             ProfileBlocks = options.Profile,
+            GicVersion = options.GicVersion,
         };
 
         RunResult result;

@@ -161,8 +161,8 @@ public static class ArmState
 
     /// <summary>
     /// The translation context (<see cref="Captive.Core.IR.IrBlock.Context"/>): SCTLR_EL1 in bits 31:0, CNTKCTL_EL1's
-    /// EL0PCTEN/EL0VCTEN in bits 33:32 and CPACR_EL1.FPEN inverted in bits 35:34 (0: SIMD&amp;FP enabled at EL0 and
-    /// EL1), the controls that decide which instructions trap. The machine keeps it in step with those registers and
+    /// EL0PCTEN/EL0VCTEN in bits 33:32, CPACR_EL1.FPEN inverted in bits 35:34 (0: SIMD&amp;FP enabled at EL0 and
+    /// EL1) and CNTKCTL_EL1's EL0VTEN/EL0PTEN in bits 37:36, the controls that decide which instructions trap. The machine keeps it in step with those registers and
     /// drops every translation when it changes.
     /// </summary>
     public const int TranslationContext = 504;
@@ -186,7 +186,7 @@ public static class ArmState
     public const int Size = 1088;
 
     /// <summary>The layout as the engines see it.</summary>
-    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext, FaultSyndrome, FaultAddress);
+    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext, FaultSyndrome, FaultAddress, Daif, 0x80);
 
     /// <summary>Offset of X[<paramref name="n"/>] (0–30).</summary>
     public static int X(int n) => (uint)n <= 30 ? X0 + 8 * n : throw new ArgumentOutOfRangeException(nameof(n));

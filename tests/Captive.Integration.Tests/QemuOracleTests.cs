@@ -8,7 +8,8 @@ public sealed class QemuOracleTests
 {
     public static TheoryData<string> Images() => new(
         "arith-O2.elf", "crc32-O0.elf", "divzero-O2.elf", "funcptr-O2.elf", "recursion-O0.elf",
-        "sieve-O2.elf", "sort-O0.elf", "strings-O2.elf", "float-O0.elf", "float-O2.elf", "hello.elf", "exceptions-O2.elf", "mmu-O0.elf", "mmu-O2.elf", "smc-O2.elf");
+        "sieve-O2.elf", "sort-O0.elf", "strings-O2.elf", "float-O0.elf", "float-O2.elf", "hello.elf", "exceptions-O2.elf", "mmu-O0.elf", "mmu-O2.elf",
+        "smc-O2.elf", "gic-O2.elf", "timer-O0.elf");
 
     [Theory]
     [MemberData(nameof(Images))]
@@ -22,5 +23,19 @@ public sealed class QemuOracleTests
         Assert.True(code == 0, stderr);
         string program = image.Split('-', '.')[0];
         Assert.Equal(TestEnvironment.Expected(program), stdout);
+    }
+
+    [Theory]
+    [InlineData("gic-O0.elf")]
+    [InlineData("timer-O2.elf")]
+    public void QEMU_with_GICv3_prints_the_recorded_output(string image)
+    {
+        var qemu = TestEnvironment.FindOnPath("qemu-system-aarch64");
+        if (qemu is null) Assert.Skip("qemu-system-aarch64 is not installed");
+        var (code, stdout, stderr) = TestEnvironment.RunProcess(qemu,
+            ["-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-nographic", "-monitor", "none", "-kernel", TestEnvironment.Prebuilt(image)],
+            TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(TestEnvironment.Expected(image.Split('-', '.')[0] + "-gicv3"), stdout);
     }
 }

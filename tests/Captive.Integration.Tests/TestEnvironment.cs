@@ -41,13 +41,13 @@ internal static class TestEnvironment
 
     /// <summary>Runs a guest on an engine and returns what it printed on the UART.</summary>
     public static (RunResult Result, string Output, ExecutionStatistics Stats) RunGuest(byte[] kernel, string engine,
-        bool count = false, ulong ram = 128UL << 20, bool interpretAll = false)
+        bool count = false, ulong ram = 128UL << 20, bool interpretAll = false, int gicVersion = 2)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
         using var backend = Backend(engine);
         RunResult result;
         ExecutionStatistics stats;
-        using (var machine = VirtMachine.Create(new VirtMachineOptions { Kernel = kernel, ConsoleOutput = pipe.Writer, CountInstructions = count, RamSize = ram, InterpretAllBlocks = interpretAll }, backend))
+        using (var machine = VirtMachine.Create(new VirtMachineOptions { Kernel = kernel, ConsoleOutput = pipe.Writer, CountInstructions = count, RamSize = ram, InterpretAllBlocks = interpretAll, GicVersion = gicVersion }, backend))
         {
             result = machine.Run();
             stats = machine.Statistics;

@@ -26,7 +26,7 @@ public interface ITimestampCounterInfo
 /// the VM only through the exit page: to ring the doorbell when the service thread sleeps, to stop,
 /// for MMIO to devices, or after an x86 exception.
 /// </summary>
-public sealed unsafe class AcceleratedEngine : ExecutionEngine
+public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
 {
     /// <summary>How long the service thread polls after its last request before it sleeps.</summary>
     public static readonly TimeSpan ServiceIdleSpin = TimeSpan.FromMilliseconds(2);
@@ -74,9 +74,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
                 VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
             var tables = BuildPageTables(rt);
             _memory = new IdentityMemoryVirtualizer(_vm, tables, new GuestPhysicalAddress(options.RamBase), options.RamSize);
-            // Host-side execution cannot read the VM's TSC; it approximates CNTVCT from the host clock.
-            _access = new PhysicalMemoryAccess(_memory, system.Bus,
-                () => (ulong)((Stopwatch.GetTimestamp() - _started0) * ((double)_counterFrequency / Stopwatch.Frequency)));
+            _access = new PhysicalMemoryAccess(_memory, system.Bus, ReadCounter);
             if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
             _interpreter = new Interpreter.IrInterpreter(Layout);
 
@@ -187,7 +185,11 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
     }
 
     /// <inheritdoc/>
-    public override void Cancel() => _vcpu.Cancel();
+    public override void Cancel()
+    {
+        _vcpu.Cancel();
+        WakeWaiters();
+    }
 
     /// <inheritdoc/>
     protected override RunResult RunCore()
@@ -198,6 +200,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         Statistics.StartRun();
         _serviceStop = false;
         SetUpDeviceMirrors();
+        _vcpuThreadId = Environment.CurrentManagedThreadId;
         var service = new Thread(ServiceLoop) { IsBackground = true, Name = "captive-service" };
         service.Start();
         try
@@ -244,6 +247,10 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
                         case ExitReason.Stop:
                             Statistics.CountExit("stop");
                             return _stopResult ?? new RunResult(StopReason.Error, "The vCPU stopped without a reason.");
+                        case ExitReason.Wait:
+                            Statistics.CountExit("wfi");
+                            WaitForInterrupt();
+                            continue;
                         case ExitReason.X86Exception:
                             Statistics.CountExit("x86-exception");
                             return X86ExceptionResult();
@@ -372,6 +379,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
                 ChannelRequest.DeviceAccess => DeviceAccess(),
                 ChannelRequest.FpOp => FpOp(),
                 ChannelRequest.MemoryAccess => MemoryAccess(),
+                ChannelRequest.Interrupt => TakeInterrupt(),
                 _ => Stop(StopReason.Error, $"Unknown channel request {(uint)kind}.", "unknown"),
             };
         }
@@ -409,6 +417,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         ulong pc = regs.Read(Layout.PcOffset);
         int mode = CurrentMode(RegisterFile);
         bool aligned = (pc & 3) == 0;
+        if (InterruptTakeable(RegisterFile)) return TakeInterrupt(); // the block's entry, as translated code checks it
         ulong key = IrBlock.KeyOf(pc, mode);
         ulong context = CurrentContext(RegisterFile);
         var (memory, fetcher) = AccessFor(context, mode);
@@ -784,7 +793,7 @@ public sealed unsafe class AcceleratedEngine : ExecutionEngine
         var result = Machine.HandleTrap(trap, regs);
         if (result.Stop) return Stop(result.Reason, result.Message);
         regs.Write(Layout.PcOffset, result.NextPc);
-        return ChannelAction.Continue;
+        return result.Wait ? Wait() : ChannelAction.Continue;
     }
 
     /// <inheritdoc/>

@@ -42,7 +42,7 @@ public sealed record EngineOptions
 /// or the IR interpreter (<see cref="InterpreterEngine"/>). One vCPU for now; the register file,
 /// control block and stacks are already per vCPU.
 /// </summary>
-public abstract class ExecutionEngine : IDisposable
+public abstract partial class ExecutionEngine : IDisposable
 {
     /// <summary>Creates the engine.</summary>
     protected ExecutionEngine(IGuestSystem system, EngineOptions options)
@@ -154,6 +154,7 @@ public abstract class ExecutionEngine : IDisposable
     /// <summary>Releases the engine's VM and memory.</summary>
     public void Dispose()
     {
+        _alarm?.Dispose();
         Dispose(true);
         GC.SuppressFinalize(this);
     }

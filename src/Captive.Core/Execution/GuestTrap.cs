@@ -29,10 +29,17 @@ public enum StopReason
 /// <param name="NextPc">Where to continue (when not stopping).</param>
 /// <param name="Reason">Why the run ends (when stopping).</param>
 /// <param name="Message">Diagnostic text (errors).</param>
-public readonly record struct TrapResult(bool Stop, ulong NextPc, StopReason Reason, string? Message)
+/// <param name="Wait">
+/// Continue at <see cref="NextPc"/> once an interrupt is pending (<see cref="ExecutionEngine.SetInterruptLine"/>), the
+/// engine's alarm (<see cref="ExecutionEngine.Alarm"/>) is due, or the run is cancelled: WFI.
+/// </param>
+public readonly record struct TrapResult(bool Stop, ulong NextPc, StopReason Reason, string? Message, bool Wait = false)
 {
     /// <summary>Continue at <paramref name="pc"/>.</summary>
     public static TrapResult Continue(ulong pc) => new(false, pc, default, null);
+
+    /// <summary>Wait for an interrupt or the alarm, then continue at <paramref name="pc"/> (WFI).</summary>
+    public static TrapResult WaitForInterrupt(ulong pc) => new(false, pc, default, null, Wait: true);
 
     /// <summary>End the run.</summary>
     public static TrapResult Halt(StopReason reason, string? message = null) => new(true, 0, reason, message);

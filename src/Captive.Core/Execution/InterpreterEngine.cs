@@ -56,7 +56,14 @@ public sealed class InterpreterEngine : ExecutionEngine
     public override void WriteNzcv(uint nzcv) => BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.FlagsOffset), nzcv & 0xF000_0000);
 
     /// <inheritdoc/>
-    public override void Cancel() => _cancel = true;
+    public override void Cancel()
+    {
+        _cancel = true;
+        WakeWaiters();
+    }
+
+    /// <inheritdoc/>
+    public override ulong ReadCounter() => (ulong)(Stopwatch.GetTimestamp() - _counterStart);
 
     /// <inheritdoc/>
     protected override RunResult RunCore()
@@ -90,8 +97,17 @@ public sealed class InterpreterEngine : ExecutionEngine
         {
             while (true)
             {
-                if (_cancel) { _cancel = false; return new RunResult(StopReason.Cancelled, null); }
+                if (_cancel) { _cancel = false; ResetWaiters(); return new RunResult(StopReason.Cancelled, null); }
                 ulong pc = BinaryPrimitives.ReadUInt64LittleEndian(_state.AsSpan(Layout.PcOffset));
+                if (InterruptTakeable(_state))
+                {
+                    // An interrupt at the block boundary, as translated code takes it at block entry.
+                    Statistics.CountRequest("interrupt");
+                    var taken = Machine.HandleTrap(new GuestTrap(IrTrapKind.Interrupt, pc, pc, 0, 0), new GuestRegisters(_state));
+                    if (taken.Stop) return new RunResult(taken.Reason, taken.Message);
+                    BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), taken.NextPc);
+                    continue;
+                }
                 int mode = CurrentMode(_state);
                 // An unaligned PC has no key (and no instruction: the fetch fails); it is never cached.
                 ulong key = (pc & 3) == 0 ? IrBlock.KeyOf(pc, mode) : ulong.MaxValue;
@@ -148,6 +164,7 @@ public sealed class InterpreterEngine : ExecutionEngine
                 var trap = new GuestTrap(outcome.Trap, outcome.TrapPc, outcome.NextPc, outcome.TrapInfo, outcome.TrapValue);
                 var result = Machine.HandleTrap(trap, new GuestRegisters(_state));
                 if (result.Stop) return new RunResult(result.Reason, result.Message);
+                if (result.Wait) WaitForInterrupt();
                 BinaryPrimitives.WriteUInt64LittleEndian(_state.AsSpan(Layout.PcOffset), result.NextPc);
             }
         }

@@ -23,8 +23,15 @@ namespace Captive.Core.IR;
 /// AArch64, the ESR value), for the front end's fault entry (<see cref="IGuestFrontEnd.LowerFaultEntry"/>); -1 when none.
 /// </param>
 /// <param name="FaultAddressOffset">Byte offset of the 64-bit slot where the walker leaves the faulting virtual address; -1 when none.</param>
+/// <param name="InterruptMaskOffset">
+/// Byte offset of the 64-bit slot that holds the guest's interrupt mask (for AArch64, DAIF), or -1 when the guest takes no
+/// asynchronous interrupts: the engines take a pending interrupt at a block boundary only while
+/// <paramref name="InterruptMaskBit"/> is clear in it.
+/// </param>
+/// <param name="InterruptMaskBit">The mask bit in that slot (a value with one bit set below 256; AArch64: PSTATE.I, 0x80).</param>
 public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset, int FpcrOffset = -1, int FpsrOffset = -1,
-    int ModeOffset = -1, int ContextOffset = -1, int FaultInfoOffset = -1, int FaultAddressOffset = -1);
+    int ModeOffset = -1, int ContextOffset = -1, int FaultInfoOffset = -1, int FaultAddressOffset = -1, int InterruptMaskOffset = -1,
+    int InterruptMaskBit = 0);
 
 /// <summary>Reads guest instruction words for a front end.</summary>
 public interface IInstructionFetcher

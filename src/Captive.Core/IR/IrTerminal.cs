@@ -62,6 +62,17 @@ public enum IrTrapKind : byte
     /// PC = the accessing instruction, whose register writes have not happened).
     /// </summary>
     MemoryAbort,
+    /// <summary>
+    /// A system-register read the host answers (Info = the op0:op1:CRn:CRm:op2 encoding | Rt &lt;&lt; 16): the host writes
+    /// the value to the destination register (nothing for Rt = 31) and continues after the instruction.
+    /// </summary>
+    SystemRegisterRead,
+    /// <summary>
+    /// Raised by an engine, never by lowered IR: the interrupt-pending flag was seen set at a block boundary with the
+    /// guest's interrupt mask clear (the trap's PC = NextPc = the block the guest was about to run). The host takes the
+    /// interrupt, or continues at the PC when it is no longer pending.
+    /// </summary>
+    Interrupt,
 }
 
 /// <summary>The terminal of a block.</summary>

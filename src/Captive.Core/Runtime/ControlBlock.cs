@@ -20,6 +20,8 @@ namespace Captive.Core.Runtime;
 ///  +0x78 InstructionsExecuted u64
 ///  +0x80 ChannelRequests[8] u64 per <see cref="ChannelRequest"/>, counted by the VM
 ///  +0xC0 MxcsrScratch      u32  translated FP code's stmxcsr/ldmxcsr slot
+///  +0xE0 InterruptPending  u32  non-zero while the guest's interrupt line is asserted (the host writes it, from any
+///                               thread); translated code tests it at every block entry
 ///  +0x100 VectorArgs       3 × 16 bytes: vector operands A, B, C of a FpOp request; the answer replaces A
 ///  +0x200 WalkEnabled      u32  1 when the in-VM walker may refill the TLB (the host writes the fields below)
 ///  +0x208 WalkLower        one half: +0 table base u64, +8 start level u32, +12 input bits u32, +16 top byte ignored u32, +20 enabled u32
@@ -53,6 +55,7 @@ public static class ControlBlock
     public const int InstructionsExecuted = Base + 0x78;
     public const int ChannelRequestCounts = Base + 0x80;
     public const int MxcsrScratch = Base + 0xC0;
+    public const int InterruptPending = Base + 0xE0;
     public const int VectorArgs = Base + 0x100;
     public const int WalkEnabled = Base + 0x200;
     public const int WalkLower = Base + 0x208;
@@ -99,6 +102,12 @@ public enum ChannelRequest : uint
     /// when the host took an abort instead (PC = the vector).
     /// </summary>
     MemoryAccess = 7,
+    /// <summary>
+    /// Translated code found <see cref="ControlBlock.InterruptPending"/> set at the entry of the block at the PC in the
+    /// register file, with the guest's interrupt mask clear: the host takes the interrupt (or continues at the PC when
+    /// it is no longer pending). Every guest register and the flags are in the register file.
+    /// </summary>
+    Interrupt = 8,
 }
 
 /// <summary>What the vCPU does after the host answered.</summary>
@@ -108,6 +117,11 @@ public enum ChannelAction : uint
     Continue = 0,
     /// <summary>Leave the VM: write the exit page with <see cref="ExitReason.Stop"/>.</summary>
     Stop = 1,
+    /// <summary>
+    /// Write the exit page with <see cref="ExitReason.Wait"/>, then continue at the dispatcher: the vCPU's host thread
+    /// blocks until an interrupt or the alarm (WFI) while the vCPU is out of the VM.
+    /// </summary>
+    Wait = 2,
 }
 
 /// <summary>Why the vCPU wrote the exit page.</summary>
@@ -121,4 +135,6 @@ public enum ExitReason : uint
     Stop = 2,
     /// <summary>A CPL0 stub caught an x86 exception; details in the control block.</summary>
     X86Exception = 3,
+    /// <summary>The host answered <see cref="ChannelAction.Wait"/>: block this vCPU's thread until an event, then resume.</summary>
+    Wait = 4,
 }

@@ -133,6 +133,7 @@ internal sealed class RuntimeCode
         var spin = a.CreateLabel();
         var answered = a.CreateLabel();
         var stop = a.CreateLabel();
+        var notContinue = a.CreateLabel();
         // Translated code leaves the FP exceptions it raised pending in MXCSR (X86BlockCompiler.Fp.cs): the host
         // may read FPSR while it answers, so they go to FPSR now.
         if (fpsrOffset >= 0) a.db(Translation.X86BlockCompiler.FpFlagsFoldCode(fpsrOffset));
@@ -162,7 +163,15 @@ internal sealed class RuntimeCode
         a.jne(doorbell);
         a.Label(ref answered);
         a.cmp(__dword_ptr[r15 + ControlBlock.ResponseAction], (int)ChannelAction.Continue);
+        a.jne(notContinue);
+        a.ret();
+        // Wait (WFI with nothing pending): leave the VM so the host can block this vCPU's thread; it resumes us here.
+        a.Label(ref notContinue);
+        a.cmp(__dword_ptr[r15 + ControlBlock.ResponseAction], (int)ChannelAction.Wait);
         a.jne(stop);
+        a.mov(__dword_ptr[r15 + ControlBlock.ExitReason], (int)ExitReason.Wait);
+        a.mov(rdx, (long)VmLayout.ExitPageVirtual);
+        a.mov(__dword_ptr[rdx], eax);
         a.ret();
         a.Label(ref stop);
         a.mov(__dword_ptr[r15 + ControlBlock.ExitReason], (int)ExitReason.Stop);

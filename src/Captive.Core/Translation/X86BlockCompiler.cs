@@ -200,6 +200,7 @@ internal sealed partial class X86BlockCompiler
         _a.Reset();
         _links.Clear();
         _slowPathCount = 0;
+        _irqCount = 0;
         _outOfLine.Clear();
         _constants.Clear();
         _snapshotCount = 0;
@@ -219,6 +220,7 @@ internal sealed partial class X86BlockCompiler
         _flagsInX86 = false;
         Analyse(block);
         if (_regionCount > 0) BindRegionSlots();
+        EmitInterruptCheck(block.GuestAddress);
         if (_hasFp) EmitFpGuard();
 
         if (_options.CountExecution)
@@ -246,6 +248,7 @@ internal sealed partial class X86BlockCompiler
     private List<PendingLink> EndUnit(ulong rip, Runtime.SpanCodeWriter writer)
     {
         EmitSlowPaths();
+        EmitInterruptStubs();
         foreach (var emit in _outOfLine) emit();
         EmitAbortExit();
         EmitConstants();

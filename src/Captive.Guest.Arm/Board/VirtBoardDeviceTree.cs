@@ -10,24 +10,23 @@ namespace Captive.Guest.Arm.Board;
 /// <param name="InitrdStart">Guest-physical start of the initrd, or null for none.</param>
 /// <param name="InitrdEnd">One past the last initrd byte; required with <paramref name="InitrdStart"/>.</param>
 /// <param name="CpuCount">Number of CPU nodes (cpu@0 … cpu@N-1, MPIDR Aff0 = N).</param>
+/// <param name="GicVersion">The interrupt controller the node describes: 2 (arm,cortex-a15-gic) or 3 (arm,gic-v3).</param>
 public sealed record VirtDeviceTreeOptions(
     ulong RamSize,
     string? BootArgs = null,
     GuestPhysicalAddress? InitrdStart = null,
     GuestPhysicalAddress? InitrdEnd = null,
-    int CpuCount = 1);
+    int CpuCount = 1,
+    int GicVersion = 2);
 
 /// <summary>
 /// Generates the device tree of the 'virt' board from its table (<see cref="VirtBoard.MemoryMap"/>)
-/// plus per-boot options, laid out like QEMU's: root, /memory, /cpus, /psci, /apb-pclk,
+/// plus per-boot options, laid out like QEMU's: root (with its interrupt-parent), /memory, /cpus, /psci,
+/// /intc@8000000 (GICv2 or GICv3), /timer (the architected timer's PPIs 13, 14, 11 and 10), /apb-pclk,
 /// /pl011@9000000 and /chosen.
 /// </summary>
 /// <remarks>
-/// Not yet described, because the devices do not exist yet: the interrupt controller
-/// (/intc@8000000 and the root's interrupt-parent — until then the UART's <c>interrupts</c>
-/// property has no parent to resolve against), the architected timer (/timer), the PL031 RTC and
-/// the virtio-mmio transports. Linux needs the GIC and timer nodes to boot; bare-metal programs
-/// need none of them.
+/// Not yet described, because the devices do not exist yet: the PL031 RTC and the virtio-mmio transports.
 /// </remarks>
 public static class VirtBoardDeviceTree
 {
@@ -65,7 +64,10 @@ public static class VirtBoardDeviceTree
         var uart = map[VirtBoard.Names.Uart];
         Validate(ram, options);
 
+        if (options.GicVersion is not (2 or 3))
+            throw new ArgumentException($"GIC version {options.GicVersion} must be 2 or 3.", nameof(options));
         var fdt = new FdtBuilder();
+        uint gicPhandle = fdt.AllocatePhandle();
         uint clockPhandle = fdt.AllocatePhandle();
         string uartNode = $"pl011@{uart.Base.Value:x}";
 
@@ -73,7 +75,8 @@ public static class VirtBoardDeviceTree
             .Property("#address-cells", 2u)
             .Property("#size-cells", 2u)
             .Property("compatible", Compatible)
-            .Property("model", Compatible);
+            .Property("model", Compatible)
+            .Property("interrupt-parent", gicPhandle);
 
         fdt.BeginNode($"memory@{ram.Base.Value:x}")
             .Property("device_type", "memory")
@@ -103,6 +106,8 @@ public static class VirtBoardDeviceTree
             .Property("cpu_on", PsciFunction.CpuOn64)
             .Property("migrate", PsciFunction.Migrate64)
             .EndNode();
+
+        WriteInterruptController(fdt, map, options, gicPhandle);
 
         // The PL011 binding wants its clocks; Linux will not probe the UART without them.
         fdt.BeginNode("apb-pclk")
@@ -135,6 +140,38 @@ public static class VirtBoardDeviceTree
 
         fdt.EndNode();
         return fdt.Build();
+    }
+
+    /// <summary>
+    /// /intc@8000000 and /timer as QEMU writes them (hw/arm/virt.c, create_gic and fdt_add_timer_nodes): GICv2's
+    /// distributor and CPU interface, or GICv3's distributor and redistributor region; the timer's secure, non-secure
+    /// physical, virtual and hypervisor PPIs (INTIDs 29, 30, 27, 26), level-high, GICv2's with the CPU mask in bits 15:8.
+    /// </summary>
+    private static void WriteInterruptController(FdtBuilder fdt, BoardMemoryMap map, VirtDeviceTreeOptions options, uint phandle)
+    {
+        var dist = map[VirtBoard.Names.GicDistributor];
+        bool v3 = options.GicVersion == 3;
+        var second = map[v3 ? VirtBoard.Names.GicRedistributor : VirtBoard.Names.GicCpuInterface];
+        fdt.BeginNode($"intc@{dist.Base.Value:x}")
+            .Property("phandle", phandle)
+            .Property("reg", [.. Reg(dist.Base.Value, dist.Size), .. Reg(second.Base.Value, second.Size)]);
+        if (v3)
+            fdt.Property("#redistributor-regions", 1u).Property("compatible", "arm,gic-v3");
+        else
+            fdt.Property("compatible", "arm,cortex-a15-gic");
+        fdt.Property("ranges")
+            .Property("#size-cells", 2u)
+            .Property("#address-cells", 2u)
+            .Property("interrupt-controller")
+            .Property("#interrupt-cells", 3u)
+            .EndNode();
+
+        uint flags = GicLevelHigh | (v3 ? 0 : ((1u << Math.Min(options.CpuCount, 8)) - 1) << 8);
+        fdt.BeginNode("timer")
+            .Property("interrupts", GicPpi, 13u, flags, GicPpi, 14u, flags, GicPpi, 11u, flags, GicPpi, 10u, flags)
+            .Property("always-on")
+            .Property("compatible", "arm,armv8-timer", "arm,armv7-timer")
+            .EndNode();
     }
 
     private static uint[] Reg(ulong address, ulong size) =>

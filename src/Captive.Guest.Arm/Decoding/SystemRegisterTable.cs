@@ -24,6 +24,11 @@ internal enum SysRegAccess : byte
     Counter,
     /// <summary>CurrentEL: PSTATE.EL (<see cref="ArmState.CurrentEl"/>) in bits 3:2; MSR is UNDEFINED.</summary>
     CurrentEl,
+    /// <summary>
+    /// A device's register the host implements (the generic timer, the GICv3 CPU interface): MRS ends the block with a
+    /// SystemRegisterRead trap, MSR with a SystemRegisterWrite trap.
+    /// </summary>
+    Host,
 }
 
 /// <summary>One system register: its GNU name, how MRS/MSR lower, and where it lives.</summary>
@@ -75,7 +80,7 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(3, 0, 5, 2, 0)] = new("esr_el1", SysRegAccess.Slot, ArmState.EsrEl1),
         [A64SystemRegisters.Encode(3, 0, 6, 0, 0)] = new("far_el1", SysRegAccess.Slot, ArmState.FarEl1),
         [A64SystemRegisters.Encode(3, 0, 12, 0, 0)] = new("vbar_el1", SysRegAccess.Slot, ArmState.VbarEl1),
-        [A64SystemRegisters.Encode(3, 0, 12, 1, 0)] = new("isr_el1", SysRegAccess.NameOnly),
+        [A64SystemRegisters.Encode(3, 0, 12, 1, 0)] = new("isr_el1", SysRegAccess.Host),
 
         // Processor state
         [A64SystemRegisters.Encode(3, 0, 4, 1, 0)] = new("sp_el0", SysRegAccess.Slot, ArmState.SpEl0),
@@ -93,14 +98,14 @@ internal static class SystemRegisterTable
 
         // Generic timer
         [A64SystemRegisters.Encode(3, 3, 14, 0, 0)] = new("cntfrq_el0", SysRegAccess.Slot, ArmState.CntfrqEl0),
-        [A64SystemRegisters.Encode(3, 3, 14, 0, 1)] = new("cntpct_el0", SysRegAccess.NameOnly),
+        [A64SystemRegisters.Encode(3, 3, 14, 0, 1)] = new("cntpct_el0", SysRegAccess.Counter),
         [A64SystemRegisters.Encode(3, 3, 14, 0, 2)] = new("cntvct_el0", SysRegAccess.Counter),
-        [A64SystemRegisters.Encode(3, 3, 14, 2, 0)] = new("cntp_tval_el0", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 3, 14, 2, 1)] = new("cntp_ctl_el0", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 3, 14, 2, 2)] = new("cntp_cval_el0", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 3, 14, 3, 0)] = new("cntv_tval_el0", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 3, 14, 3, 1)] = new("cntv_ctl_el0", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 3, 14, 3, 2)] = new("cntv_cval_el0", SysRegAccess.NameOnly),
+        [A64SystemRegisters.Encode(3, 3, 14, 2, 0)] = new("cntp_tval_el0", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 3, 14, 2, 1)] = new("cntp_ctl_el0", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 3, 14, 2, 2)] = new("cntp_cval_el0", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 3, 14, 3, 0)] = new("cntv_tval_el0", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 3, 14, 3, 1)] = new("cntv_ctl_el0", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 3, 14, 3, 2)] = new("cntv_cval_el0", SysRegAccess.Host),
         [A64SystemRegisters.Encode(3, 0, 14, 1, 0)] = new("cntkctl_el1", SysRegAccess.SlotWriteTraps, ArmState.CntkctlEl1),
 
         // Debug
@@ -153,23 +158,27 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(3, 6, 12, 0, 0)] = new("vbar_el3", SysRegAccess.NameOnly),
         [A64SystemRegisters.Encode(3, 6, 13, 0, 2)] = new("tpidr_el3", SysRegAccess.NameOnly),
 
-        // GIC CPU interface (by name only)
-        [A64SystemRegisters.Encode(3, 0, 4, 6, 0)] = new("icc_pmr_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 8, 0)] = new("icc_iar0_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 8, 1)] = new("icc_eoir0_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 8, 2)] = new("icc_hppir0_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 8, 3)] = new("icc_bpr0_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 11, 1)] = new("icc_dir_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 11, 3)] = new("icc_rpr_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 11, 5)] = new("icc_sgi1r_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 0)] = new("icc_iar1_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 1)] = new("icc_eoir1_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 2)] = new("icc_hppir1_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 3)] = new("icc_bpr1_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 4)] = new("icc_ctlr_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 5)] = new("icc_sre_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 6)] = new("icc_igrpen0_el1", SysRegAccess.NameOnly),
-        [A64SystemRegisters.Encode(3, 0, 12, 12, 7)] = new("icc_igrpen1_el1", SysRegAccess.NameOnly),
+        // GICv3 CPU interface (the host's GicV3CpuInterface; UNDEFINED on a machine with GICv2)
+        [A64SystemRegisters.Encode(3, 0, 4, 6, 0)] = new("icc_pmr_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 8, 0)] = new("icc_iar0_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 8, 1)] = new("icc_eoir0_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 8, 2)] = new("icc_hppir0_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 8, 3)] = new("icc_bpr0_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 11, 1)] = new("icc_dir_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 11, 3)] = new("icc_rpr_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 11, 5)] = new("icc_sgi1r_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 0)] = new("icc_iar1_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 1)] = new("icc_eoir1_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 2)] = new("icc_hppir1_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 3)] = new("icc_bpr1_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 4)] = new("icc_ctlr_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 5)] = new("icc_sre_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 6)] = new("icc_igrpen0_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 12, 7)] = new("icc_igrpen1_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 8, 4)] = new("icc_ap0r0_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 9, 0)] = new("icc_ap1r0_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 11, 6)] = new("icc_asgi1r_el1", SysRegAccess.Host),
+        [A64SystemRegisters.Encode(3, 0, 12, 11, 7)] = new("icc_sgi0r_el1", SysRegAccess.Host),
         [A64SystemRegisters.Encode(3, 4, 12, 9, 5)] = new("icc_sre_el2", SysRegAccess.NameOnly),
 
         // Performance monitors (by name only)

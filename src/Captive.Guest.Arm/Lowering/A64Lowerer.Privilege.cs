@@ -13,7 +13,7 @@ internal sealed partial class A64Lowerer
     private ulong _context; // IrBlock.Context of the block being lowered
 
     private const int SctlrUma = 9, SctlrDze = 14, SctlrUct = 15, SctlrNTwi = 16, SctlrNTwe = 18, SctlrUci = 26;
-    private const int CntkctlEl0Pcten = 32, CntkctlEl0Vcten = 33;
+    private const int CntkctlEl0Pcten = 32, CntkctlEl0Vcten = 33, CntkctlEl0Vten = 36, CntkctlEl0Pten = 37;
     private const ulong EcWfiWfe = 0x01, EcSystemTrap = 0x18;
 
     private bool Allows(int bit) => (_context >> bit & 1) != 0;
@@ -74,6 +74,9 @@ internal sealed partial class A64Lowerer
                 if (encoding == A64SystemRegisters.Encode(3, 3, 4, 2, 1)) return SystemTrapUnless(SctlrUma, w);          // DAIF
                 if (encoding == A64SystemRegisters.Encode(3, 3, 0, 0, 1)) return SystemTrapUnless(SctlrUct, w);          // CTR_EL0
                 if (encoding == A64SystemRegisters.Encode(3, 3, 14, 0, 2)) return SystemTrapUnless(CntkctlEl0Vcten, w);  // CNTVCT_EL0
+                if (encoding == A64SystemRegisters.Encode(3, 3, 14, 0, 1)) return SystemTrapUnless(CntkctlEl0Pcten, w);  // CNTPCT_EL0
+                if (encoding >> 3 == A64SystemRegisters.Encode(3, 3, 14, 2, 0) >> 3) return SystemTrapUnless(CntkctlEl0Pten, w); // CNTP_*
+                if (encoding >> 3 == A64SystemRegisters.Encode(3, 3, 14, 3, 0) >> 3) return SystemTrapUnless(CntkctlEl0Vten, w); // CNTV_*
                 if (encoding == A64SystemRegisters.Encode(3, 3, 14, 0, 0))                                             // CNTFRQ_EL0
                 {
                     if (!read) { Undefined(); return true; } // written only at the highest EL

@@ -117,6 +117,11 @@ internal sealed partial class A64Lowerer
             Trap(IrTrapKind.Unsupported, i.Word);
             return;
         }
+        if (reg.Access == SysRegAccess.Host)
+        {
+            _b.Trap(IrTrapKind.SystemRegisterRead, _pc, _pc + 4, (ulong)(SystemRegisterEncoding(i) | i['t'] << 16));
+            return;
+        }
         IrValue value = reg.Access switch
         {
             SysRegAccess.Constant when _el == 0 && SystemRegisterEncoding(i) == A64SystemRegisters.Encode(3, 3, 0, 0, 7) && !Allows(SctlrDze)
@@ -155,7 +160,7 @@ internal sealed partial class A64Lowerer
             case SysRegAccess.SpSel:
                 SwitchStackPointer(_b.And(X(t), K(1)));
                 return;
-            case SysRegAccess.SlotWriteTraps:
+            case SysRegAccess.SlotWriteTraps or SysRegAccess.Host:
                 _b.Trap(IrTrapKind.SystemRegisterWrite, _pc, _pc + 4, (ulong)encoding, X(t));
                 return;
             default:

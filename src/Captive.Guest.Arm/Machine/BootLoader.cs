@@ -31,7 +31,7 @@ internal static class BootLoader
 
         if (options.DeviceTree is { } given) CheckDeviceTree(given);
         byte[] dtb = options.DeviceTree ?? VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(
-            ramSize, options.BootArgs, initrd?.Start, initrd?.End));
+            ramSize, options.BootArgs, initrd?.Start, initrd?.End, GicVersion: options.GicVersion));
         var dtbAddress = BootPlacement.PlaceDeviceTree(kernel, baseAddress, ramSize, (ulong)dtb.Length, initrd);
         var dtbRange = new GuestPhysicalRange(dtbAddress, (ulong)dtb.Length);
         if (initrd is { } i) BootPlacement.CheckNoOverlap(("kernel", kernel.Extent), ("initrd", i), ("device tree", dtbRange));

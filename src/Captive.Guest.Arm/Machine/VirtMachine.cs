@@ -48,11 +48,14 @@ public sealed record VirtMachineOptions
 
     /// <summary>Where the machine logs; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The interrupt controller: 2 (GICv2, the default, as QEMU's) or 3 (GICv3 with the ICC system registers).</summary>
+    public int GicVersion { get; init; } = 2;
 }
 
 /// <summary>
-/// QEMU's <c>-M virt</c> board with one Cortex-A57-class CPU: RAM at 0x4000_0000, a PL011 UART at
-/// 0x0900_0000, PSCI over HVC and a generated device tree in X0. The guest starts at EL1h with the
+/// QEMU's <c>-M virt</c> board with one Cortex-A57-class CPU: RAM at 0x4000_0000, a GICv2 or GICv3 at 0x0800_0000, the
+/// generic timer on PPIs 30 and 27, a PL011 UART at 0x0900_0000, PSCI over HVC and a generated device tree in X0. The guest starts at EL1h with the
 /// MMU off and DAIF masked. Runs on a hardware accelerator when one is given, else on the IR
 /// interpreter.
 /// </summary>
@@ -70,6 +73,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         PipeWriter console = options.ConsoleOutput ?? (_discard = new Pipe()).Writer;
         Uart = new Pl011(console);
         _bus.Map(new GuestPhysicalAddress(VirtBoard.UartBase), VirtBoard.UartSize, Uart);
+        Gic = CreateInterruptController(options.GicVersion);
 
         var engineOptions = new EngineOptions
         {
@@ -85,6 +89,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         Engine = backend is null ? new InterpreterEngine(this, engineOptions) : new AcceleratedEngine(backend, this, engineOptions);
         try
         {
+            Timer = CreateTimer();
             Boot = BootLoader.Load(Engine.Ram, VirtBoard.RamBase, options);
             ResetCpu();
         }
@@ -168,8 +173,12 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
                 }
             }
             case IrTrapKind.Wfi:
-                // No interrupt source exists yet; WFI may complete at any time architecturally.
-                return TrapResult.Continue(trap.NextPc);
+                // Nothing pending: the engine blocks until an interrupt or the timer's deadline.
+                return TrapResult.WaitForInterrupt(trap.NextPc);
+            case IrTrapKind.Interrupt:
+                return TakeInterrupt(trap, registers);
+            case IrTrapKind.SystemRegisterRead:
+                return ReadSystemRegister(trap, registers);
             case IrTrapKind.SystemRegisterWrite:
                 return WriteSystemRegister(trap, registers);
             case IrTrapKind.FetchFault:
@@ -216,6 +225,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         }
         if (TryWriteMmuRegister(trap.Info, trap.Value, registers))
             return TrapResult.Continue(trap.NextPc);
+        if (TryWriteInterruptRegister(trap, registers, out var written))
+            return written;
         int offset = -1;
         if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 14, 1, 0)) offset = ArmState.CntkctlEl1;
         else if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 1, 0, 2)) offset = ArmState.CpacrEl1;
@@ -234,8 +245,9 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     /// </summary>
     private void UpdateTranslationContext(GuestRegisters registers)
     {
-        ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (registers.Read(ArmState.CntkctlEl1) & 3) << 32
-            | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34;
+        ulong cntkctl = registers.Read(ArmState.CntkctlEl1);
+        ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (cntkctl & 3) << 32
+            | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34 | (cntkctl >> 8 & 3) << 36;
         if (context == registers.Read(ArmState.TranslationContext)) return;
         registers.Write(ArmState.TranslationContext, context);
         Engine.InvalidateTranslations();

@@ -106,8 +106,8 @@ public sealed class VirtBoardDeviceTreeTests
         var qemu = FdtReader.Parse(QemuVirtDtb.Get());
         var ours = FdtReader.Parse(Build());
 
-        string[] paths = ["/", "/memory@40000000", "/psci", "/apb-pclk", "/pl011@9000000", "/cpus", "/cpus/cpu@0", "/chosen"];
-        string[] skip = ["phandle", "clocks", "enable-method"];   // QEMU writes enable-method only for SMP
+        string[] paths = ["/", "/memory@40000000", "/psci", "/intc@8000000", "/timer", "/apb-pclk", "/pl011@9000000", "/cpus", "/cpus/cpu@0", "/chosen"];
+        string[] skip = ["phandle", "clocks", "enable-method", "interrupt-parent"];   // QEMU writes enable-method only for SMP
         foreach (var path in paths)
         {
             var mine = ours.Find(path);
@@ -122,6 +122,21 @@ public sealed class VirtBoardDeviceTreeTests
         }
         uint qemuClock = qemu.Find("/apb-pclk").Cells("phandle")[0];
         Assert.All(qemu.Find("/pl011@9000000").Cells("clocks"), c => Assert.Equal(qemuClock, c));
+        // The root's interrupt-parent is the GIC, in both trees.
+        Assert.Equal(qemu.Find("/intc@8000000").Cells("phandle"), qemu.Find("/").Cells("interrupt-parent"));
+        Assert.Equal(ours.Find("/intc@8000000").Cells("phandle"), ours.Find("/").Cells("interrupt-parent"));
+    }
+
+    [Fact]
+    public void GICv3_node_names_the_distributor_and_the_redistributor_region()
+    {
+        var fdt = FdtReader.Parse(VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(RamSize, GicVersion: 3)));
+        var intc = fdt.Find("/intc@8000000");
+        Assert.Equal(["arm,gic-v3"], intc.Strings("compatible"));
+        Assert.Equal([0u, 0x0800_0000u, 0u, 0x1_0000u, 0u, 0x080A_0000u, 0u, 0xF6_0000u], intc.Cells("reg"));
+        Assert.Equal([1u], intc.Cells("#redistributor-regions"));
+        // GICv3 PPI specifiers carry no CPU mask: secure, non-secure, virtual and hypervisor timers, level-high.
+        Assert.Equal([1u, 13u, 4u, 1u, 14u, 4u, 1u, 11u, 4u, 1u, 10u, 4u], fdt.Find("/timer").Cells("interrupts"));
     }
 }
 
