@@ -698,6 +698,19 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         }
     }
 
+    /// <summary>
+    /// A read through the MMU reached a mirrored device page: the mode's virtual device table learns the page, so that
+    /// translated code reads the page's fast registers itself from now on (until the next TLB flush).
+    /// </summary>
+    private void NoteMirroredPage(ulong address, ulong physical, int mode)
+    {
+        int k = (int)((physical >> 12) & (VmLayout.DeviceMirrorEntries - 1));
+        if (_mirrors[k] is not { } m || m.Page != (physical & ~0xFFFUL)) return;
+        byte* entry = _area + (int)VmLayout.DeviceVirtualTableOffset + ((mode & 1) * VmLayout.DeviceMirrorEntries + (int)((address >> 12) & 3)) * 16;
+        *(ulong*)(entry + 8) = (ulong)k * 2048;
+        *(ulong*)entry = address & ~0xFFFUL;
+    }
+
     /// <summary>After the host accessed a device: its copy follows whatever the access changed.</summary>
     private void RefreshMirrorAt(ulong physical)
     {
@@ -710,6 +723,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     {
         var tlb = new Span<ulong>(_area + X86BlockCompiler.TlbOffset, (int)VmLayout.TlbSize / 8);
         for (int k = 0; k < tlb.Length; k += 2) tlb[k] = 1;
+        var devices = new Span<ulong>(_area + (int)VmLayout.DeviceVirtualTableOffset, 2 * VmLayout.DeviceMirrorEntries * 2);
+        for (int k = 0; k < devices.Length; k += 2) devices[k] = 1;
     }
 
     /// <summary>
@@ -760,7 +775,11 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             return Stop(StopReason.Error, $"{f.Message}{BlockContextFromStack()}", "guest-memory");
         }
         if (ram) FillVmTlb(virt, address, mode);
-        else RefreshMirrorAt(physical);
+        else
+        {
+            RefreshMirrorAt(physical);
+            if (!write) NoteMirroredPage(address, physical, mode);
+        }
         return ChannelAction.Continue;
     }
 

@@ -98,6 +98,13 @@ public static class VmLayout
     /// <summary>Entries of the fast device-read table.</summary>
     public const int DeviceMirrorEntries = 4;
 
+    /// <summary>
+    /// With the guest MMU on: per translation mode (EL0, EL1) four 16-byte entries, a virtual page (the tag; 1 when empty)
+    /// and the offset of the fast device-read table entry its device page has. The host fills them as it translates
+    /// device reads, and empties them with the TLB.
+    /// </summary>
+    public const ulong DeviceVirtualTableOffset = 0x1_A000;
+
     /// <summary>Offset of the runtime code.</summary>
     public const ulong RuntimeCodeOffset = 0x100_0000;
 

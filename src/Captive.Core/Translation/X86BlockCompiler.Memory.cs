@@ -180,8 +180,8 @@ internal sealed partial class X86BlockCompiler
     }
 
     /// <summary>
-    /// The front of a 4-byte device read's out-of-line path (MMU off): when the address is a register of a device page in
-    /// the fast device-read table (<see cref="VmLayout.DeviceReadTableOffset"/>) the value comes from the engine's copy,
+    /// The front of a 4-byte device read's out-of-line path: when the address (with the MMU on, the virtual page the host
+    /// has seen map to it) is a register of a device page in the fast device-read table (<see cref="VmLayout.DeviceReadTableOffset"/>) the value comes from the engine's copy,
     /// no request; otherwise it falls through to the request. Clobbers RAX, RCX, RDX.
     /// </summary>
     private void EmitFastDeviceRead(int ra, int dest, Label back)
@@ -191,11 +191,26 @@ internal sealed partial class X86BlockCompiler
         var address = _r64[ra];
         _a.mov(rdx, address);
         _a.and(rdx, -4096);
-        _a.mov(rax, address);
-        _a.shr(rax, 1);
-        _a.and(eax, (VmLayout.DeviceMirrorEntries - 1) << 11); // ((address >> 12) & 3) * 2 KiB: the entry
-        _a.cmp(__qword_ptr[r15 + rax + table], rdx);
-        _a.jne(request);
+        if (!_mmu)
+        {
+            _a.mov(rax, address);
+            _a.shr(rax, 1);
+            _a.and(eax, (VmLayout.DeviceMirrorEntries - 1) << 11); // ((address >> 12) & 3) * 2 KiB: the entry
+            _a.cmp(__qword_ptr[r15 + rax + table], rdx);
+            _a.jne(request);
+        }
+        else
+        {
+            // With the MMU on, the virtual page leads to the entry: the host filled the mode's small table when it
+            // translated a read of the page (and empties it with the TLB).
+            int virtualTable = (int)VmLayout.DeviceVirtualTableOffset + (_block.Mode & 1) * VmLayout.DeviceMirrorEntries * 16;
+            _a.mov(rax, address);
+            _a.shr(rax, 8);
+            _a.and(eax, (VmLayout.DeviceMirrorEntries - 1) << 4);  // ((address >> 12) & 3) * 16
+            _a.cmp(__qword_ptr[r15 + rax + virtualTable], rdx);
+            _a.jne(request);
+            _a.mov(rax, __qword_ptr[r15 + rax + (virtualTable + 8)]); // the physical entry's offset
+        }
         _a.mov(edx, _r32[ra]);
         _a.and(edx, 0xFFF);
         _a.mov(ecx, edx);

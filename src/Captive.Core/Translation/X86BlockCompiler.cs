@@ -1339,7 +1339,7 @@ internal sealed partial class X86BlockCompiler
                 _a.jmp(_entry.Dispatch);
                 continue;
             }
-            if (p.Kind == SlowPathKind.DeviceAccess && !p.Write && p.Size == 4) EmitFastDeviceRead(p.Address, p.Dest, p.Back);
+            if (p.Kind is SlowPathKind.DeviceAccess or SlowPathKind.MemoryAccess && !p.Write && p.Size == 4) EmitFastDeviceRead(p.Address, p.Dest, p.Back);
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], _r64[p.Address]);
             if (p.Write)
             {
