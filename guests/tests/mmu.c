@@ -33,9 +33,13 @@ static uint64_t l1_high[512] __attribute__((aligned(4096)));
 static uint64_t l2_low[512] __attribute__((aligned(4096)));
 static uint64_t l2_test[512] __attribute__((aligned(4096)));
 static uint64_t l3_test[512] __attribute__((aligned(4096)));
+/* A second set of tables for TTBR0 that differs from the first in one code page (a context switch). */
+static uint64_t l1_b[512] __attribute__((aligned(4096)));
+static uint64_t l2_test_b[512] __attribute__((aligned(4096)));
+static uint64_t l3_test_b[512] __attribute__((aligned(4096)));
 static volatile uint64_t pages[8][512] __attribute__((aligned(4096)));
 
-extern char exec_page[], el0_page[], el1_resume[];
+extern char exec_page[], exec_page_2[], el0_page[], el1_resume[];
 uint64_t run_el0(uint64_t sp, uint64_t rw, uint64_t el1_only, uint64_t invalid, uint64_t no_exec);
 
 static volatile uint64_t expect_base;
@@ -90,6 +94,15 @@ __asm__(".text\n"
         ".global exec_page\n"
         "exec_page:\n"
         "mov x0, #0x5a\n"
+        "ret\n"
+        ".balign 4096\n");
+
+/* The same code at the same virtual address in the second tables, returning 0x77 instead. */
+__asm__(".text\n"
+        ".balign 4096\n"
+        ".global exec_page_2\n"
+        "exec_page_2:\n"
+        "mov x0, #0x77\n"
         "ret\n"
         ".balign 4096\n");
 
@@ -273,6 +286,22 @@ int main(void)
     uint64_t el0_sp = TW + 2 * PAGE; /* the top of the EL0 page */
     run_el0(el0_sp, TW + PAGE, TW + 2 * PAGE, TW + 5 * PAGE + 8, TW + PAGE);
     kprintf("after EL0: page 0x%lx\n", (uint64_t)pages[0][0]);
+
+    /* A context switch: TTBR0 moves to tables (ASID 2) that map the same virtual code page onto other code (non-global
+     * pages, so no TLB maintenance is needed with distinct ASIDs). Calls before, after, and after switching back. */
+    for (int i = 0; i < 512; i++) { l1_b[i] = l1[i]; l2_test_b[i] = l2_test[i]; l3_test_b[i] = l3_test[i]; }
+    l1_b[2] = pa(l2_test_b) | TABLE;
+    l2_test_b[0] = pa(l3_test_b) | TABLE;
+    l3_test[11] = pa(exec_page) | PAGEDESC | NORMAL | AP_EL1_RO | UXN | 1ul << 11;   /* nG */
+    l3_test_b[11] = pa(exec_page_2) | PAGEDESC | NORMAL | AP_EL1_RO | UXN | 1ul << 11;
+    __asm__ volatile("dsb ishst; tlbi vmalle1; dsb ish; isb" ::: "memory");
+    uint64_t ttbr_a = pa(l1) | 1ul << 48, ttbr_b = pa(l1_b) | 2ul << 48;
+    __asm__ volatile("msr ttbr0_el1, %0; isb" :: "r"(ttbr_a) : "memory");
+    kprintf("ASID 1 call -> 0x%lx\n", call(TW + 11 * PAGE));
+    __asm__ volatile("msr ttbr0_el1, %0; isb" :: "r"(ttbr_b) : "memory");
+    kprintf("ASID 2 call -> 0x%lx\n", call(TW + 11 * PAGE));
+    __asm__ volatile("msr ttbr0_el1, %0; isb" :: "r"(ttbr_a) : "memory");
+    kprintf("ASID 1 again -> 0x%lx\n", call(TW + 11 * PAGE));
 
     kprintf("%u exceptions\n", taken);
     kprintf("DONE\n");

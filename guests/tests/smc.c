@@ -6,7 +6,7 @@
  */
 #include "support.h"
 
-static uint32_t buffer[64] __attribute__((aligned(64)));
+static uint32_t buffer[256] __attribute__((aligned(64)));
 
 typedef uint64_t (*fn)(uint64_t);
 
@@ -63,6 +63,20 @@ int main(void)
     for (int i = 0; i < 3; i++) buffer[8 + i] = negate[i];
     sync_range(&buffer[8], 12, 0);
     kprintf("negate 5 = %ld\n", (long)g(5));
+
+    /* A branch that stays the same into code that changes: a trampoline 448 bytes away (not rewritten, not in the
+     * invalidated line) jumps to a function that is rewritten, invalidated by its own line only. */
+    uint32_t *target = &buffer[16], *trampoline = &buffer[128];
+    *trampoline = 0x14000000u | ((uint32_t)(target - trampoline) & 0x03ffffffu); /* b target */
+    sync_range(trampoline, 4, 0);
+    fn t = (fn)(uintptr_t)trampoline;
+    for (uint32_t k = 1; k <= 3; k++) {
+        target[0] = 0xd2800000u | (k * 100) << 5; /* movz x0, #k*100 */
+        target[1] = 0xd65f03c0u;                 /* ret */
+        sync_range(target, 8, 0);
+        kprintf("through the trampoline: %lu\n", t(0));
+        kprintf("and again: %lu\n", t(0));
+    }
     kprintf("DONE\n");
     return 0;
 }

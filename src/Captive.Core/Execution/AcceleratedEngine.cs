@@ -589,6 +589,14 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         _interpreted.Clear();
     }
 
+    /// <inheritdoc/>
+    public override void InvalidateTranslations(ulong first, ulong last)
+    {
+        _translator.Invalidate(first, last);
+        foreach (var key in _interpreted.Keys)
+            if (IrBlock.AddressOf(key) - first <= last - first) _interpreted.Remove(key);
+    }
+
     private ChannelAction Translate()
     {
         Statistics.CountRequest("translate");

@@ -72,6 +72,14 @@ public abstract partial class ExecutionEngine : IDisposable
     public abstract void InvalidateTranslations();
 
     /// <summary>
+    /// Drops the translations of blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>
+    /// (inclusive): the guest changed the code or the mapping of that range. A block may run on past its start by up to
+    /// <see cref="EngineOptions.MaxBlockInstructions"/> instructions, so the range should begin that much lower. Same calling
+    /// rules as <see cref="InvalidateTranslations()"/>.
+    /// </summary>
+    public abstract void InvalidateTranslations(ulong first, ulong last);
+
+    /// <summary>
     /// Drops every cached guest address translation (the guest MMU's registers or page tables changed in a way its
     /// TLB maintenance announced). Call it only while the guest is stopped in a trap or not running.
     /// </summary>

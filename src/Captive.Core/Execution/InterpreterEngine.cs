@@ -177,6 +177,13 @@ public sealed class InterpreterEngine : ExecutionEngine
     public override void InvalidateTranslations() => _blocks.Clear();
 
     /// <inheritdoc/>
+    public override void InvalidateTranslations(ulong first, ulong last)
+    {
+        foreach (var key in _blocks.Keys)
+            if (IrBlock.AddressOf(key) - first <= last - first) _blocks.Remove(key);
+    }
+
+    /// <inheritdoc/>
     public override void FlushTlb() => _virtual?.Flush();
 
     /// <inheritdoc/>

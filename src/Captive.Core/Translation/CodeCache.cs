@@ -56,6 +56,7 @@ internal sealed unsafe class CodeCache
     {
         ulong rip = Allocate(length, guestPc);
         _blocks[guestPc] = rip;
+        _regions.Add(IrBlock.AddressOf(guestPc) >> 21);
         Link(links);
         Arrived(guestPc, rip);
     }
@@ -67,7 +68,13 @@ internal sealed unsafe class CodeCache
     public void CommitRegion(IReadOnlyList<ulong> guestPcs, IReadOnlyList<ulong> entries, int length, List<PendingLink> links)
     {
         Allocate(length, guestPcs[0]);
-        for (int k = 0; k < guestPcs.Count; k++) _blocks[guestPcs[k]] = entries[k];
+        var mates = guestPcs.ToArray();
+        for (int k = 0; k < guestPcs.Count; k++)
+        {
+            _blocks[guestPcs[k]] = entries[k];
+            _regions.Add(IrBlock.AddressOf(guestPcs[k]) >> 21);
+            _regionMates[guestPcs[k]] = mates;
+        }
         Link(links);
         for (int k = 0; k < guestPcs.Count; k++) Arrived(guestPcs[k], entries[k]);
     }
@@ -86,7 +93,7 @@ internal sealed unsafe class CodeCache
         foreach (var link in links)
         {
             ulong target = Resolve(link.GuestTarget);
-            if (target != 0) Patch(link.Rel32Address, target);
+            if (target != 0) PatchLink(link.Rel32Address, link.GuestTarget, target);
             else
             {
                 if (!_pending.TryGetValue(link.GuestTarget, out var list)) _pending[link.GuestTarget] = list = new();
@@ -99,8 +106,21 @@ internal sealed unsafe class CodeCache
     private void Arrived(ulong guestPc, ulong rip)
     {
         if (_pending.Remove(guestPc, out var waiting))
-            foreach (var site in waiting) Patch(site, rip);
+            foreach (var site in waiting) PatchLink(site, guestPc, rip);
         Publish(guestPc, rip);
+    }
+
+    // The direct branches into each block (their rel32 field and the link stub they pointed at before), so that dropping
+    // the block can point them back at their stubs; and the blocks compiled together as one region.
+    private readonly Dictionary<ulong, List<(ulong Site, ulong Stub)>> _incoming = new();
+    private readonly Dictionary<ulong, ulong[]> _regionMates = new();
+
+    private void PatchLink(ulong rel32Address, ulong targetKey, ulong target)
+    {
+        ulong stub = (ulong)((long)rel32Address + 4 + *(int*)(_host + (rel32Address - _virtual)));
+        if (!_incoming.TryGetValue(targetKey, out var list)) _incoming[targetKey] = list = new();
+        list.Add((rel32Address, stub));
+        Patch(rel32Address, target);
     }
 
     /// <summary>Puts a translated block in the in-VM lookup table (it may have been evicted by a collision).</summary>
@@ -125,8 +145,55 @@ internal sealed unsafe class CodeCache
         _blocks.Clear();
         _pending.Clear();
         _ranges.Clear();
+        _regions.Clear();
+        _incoming.Clear();
+        _regionMates.Clear();
         ClearLookup();
         Flushes++;
+    }
+
+    // The 2 MiB guest regions that hold the start of some translated block: most invalidations (TLB maintenance of data
+    // pages, instruction cache maintenance of fresh code) touch none, and are answered without a scan.
+    private readonly HashSet<ulong> _regions = new();
+
+    /// <summary>
+    /// Forgets the blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>, with the other
+    /// blocks of their regions: out of the index and the in-VM lookup table, and every direct branch into them points at
+    /// its link stub again (and waits to be linked to the new translation), so nothing reaches them any more. Their code
+    /// stays in place until the next flush. Returns false when nothing was translated there.
+    /// </summary>
+    public bool Drop(ulong first, ulong last)
+    {
+        ulong lo = first >> 21, hi = last >> 21;
+        if (hi - lo <= 64) // a small range: look for translated regions first (a large one is scanned anyway)
+        {
+            bool any = false;
+            for (ulong region = lo; region <= hi && !any; region++) any = _regions.Contains(region);
+            if (!any) return false;
+        }
+        HashSet<ulong>? doomed = null;
+        foreach (var key in _blocks.Keys)
+        {
+            if (IrBlock.AddressOf(key) - first > last - first) continue;
+            doomed ??= new();
+            if (_regionMates.TryGetValue(key, out var mates)) doomed.UnionWith(mates); else doomed.Add(key);
+        }
+        if (doomed is null) return false;
+        foreach (var key in doomed)
+        {
+            _blocks.Remove(key);
+            _regionMates.Remove(key);
+            ulong i = (key >> 2) & (ulong)(_entries - 1);
+            if (_lookup[i * 2] == key) { _lookup[i * 2] = ulong.MaxValue; _lookup[i * 2 + 1] = 0; }
+            if (!_incoming.Remove(key, out var sites)) continue;
+            if (!_pending.TryGetValue(key, out var waiting)) _pending[key] = waiting = new();
+            foreach (var (site, stub) in sites)
+            {
+                Patch(site, stub); // (sites inside dropped code too: harmless, that code is never entered again)
+                waiting.Add(site);
+            }
+        }
+        return true;
     }
 
     private void ClearLookup()
@@ -175,6 +242,17 @@ internal sealed unsafe class BlockTranslator
     }
 
     private ulong _context; // the translation context of the request being served (IrBlock.Context)
+
+    /// <summary>Drops the translations of the blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>.</summary>
+    public void Invalidate(ulong first, ulong last)
+    {
+        lock (_cache.Gate)
+        {
+            if (!_cache.Drop(first, last)) return;
+            foreach (var key in _flagKillers.Keys)
+                if (IrBlock.AddressOf(key) - first <= last - first) _flagKillers.Remove(key);
+        }
+    }
 
     /// <summary>Drops every translation (the guest changed the translation context).</summary>
     public void InvalidateAll()

@@ -1432,14 +1432,14 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private void EmitLink(ulong target, X86Cond cond = X86Cond.Always)
     {
-        ulong host = ResolveTarget(target);
-        if (host != 0)
+        if (target == _selfPc)
         {
-            if (cond == X86Cond.Always) _a.jmp(host); else X86CondEmitter.Jcc(_a, cond, host);
+            // The block's own start: a branch inside the block's code, which is dropped only as a whole.
+            if (cond == X86Cond.Always) _a.jmp(_rip); else X86CondEmitter.Jcc(_a, cond, _rip);
             return;
         }
-        // A rel32 jmp/jcc whose field is recorded: links are patched later as rel32.
-        // It points at the stub until the target is translated.
+        // A rel32 jmp/jcc whose field is recorded: links are patched later as rel32 (at once when the target is
+        // translated already). It points at the stub until then, and again if the target's translation is dropped.
         var stub = _a.CreateLabel();
         if (cond == X86Cond.Always) _a.jmp(stub); else X86CondEmitter.Jcc(_a, cond, stub);
         _links.Add((_a.Position - 4, KeyFor(target)));

@@ -80,17 +80,36 @@ public sealed partial class VirtMachine : IGuestMmu
         return A64PageTableWalker.Translate(_regime, virtualAddress, access, ref reader);
     }
 
+    /// <summary>The virtual addresses TTBR0_EL1 translates (bit 55 clear) and those TTBR1_EL1 translates.</summary>
+    private const ulong LowerHalfLast = 0x007F_FFFF_FFFF_FFFF, UpperHalfFirst = 0xFF80_0000_0000_0000;
+
     /// <summary>
     /// The MMU's registers or the page tables changed in a way the guest announced (a register write, TLB maintenance):
-    /// the decoded registers, the engine's TLBs and — because translations are found by virtual address — the translated
-    /// code go.
+    /// the decoded registers and the engine's TLBs go, and — because translations are found by virtual address — the
+    /// translated code of the virtual addresses <paramref name="first"/> to <paramref name="last"/> whose mapping may
+    /// have changed.
     /// </summary>
-    private void MmuChanged()
+    private void MmuChanged(ulong first = 0, ulong last = ulong.MaxValue)
     {
         _regimeValid = false;
         Engine.FlushTlb();
-        if (((IGuestMmu)this).IsEnabled(new GuestRegisters(Engine.RegisterFile).Read(ArmState.TranslationContext)))
-            Engine.InvalidateTranslations();
+        if (!((IGuestMmu)this).IsEnabled(new GuestRegisters(Engine.RegisterFile).Read(ArmState.TranslationContext))) return;
+        if (first == 0 && last == ulong.MaxValue) Engine.InvalidateTranslations();
+        else Engine.InvalidateTranslations(first, last);
+    }
+
+    /// <summary>
+    /// The code a TLBI by address may have remapped: the 2 MiB around the address (the largest mapping Linux changes with
+    /// it — a 1 GiB block changed by address alone would need more), and the blocks that start just below and run into it.
+    /// TLBI's operand holds VA[55:12] in bits 43:0; the VA's top bits follow bit 55.
+    /// </summary>
+    private void TlbiByAddress(ulong operand)
+    {
+        ulong va = (operand & 0xFFF_FFFF_FFFF) << 12;
+        if ((va >> 55 & 1) != 0) va |= 0xFF00_0000_0000_0000;
+        ulong first = va & ~0x1F_FFFFUL, last = va | 0x1F_FFFFUL;
+        ulong reach = (ulong)Engine.Options.MaxBlockInstructions * 4;
+        MmuChanged(first >= reach ? first - reach : 0, last);
     }
 
     /// <summary>A data or instruction abort: FAR_EL1 = the address, the exception taken at the accessing instruction.</summary>
@@ -119,15 +138,28 @@ public sealed partial class VirtMachine : IGuestMmu
         int crn = key >> 7 & 15, crm = key >> 3 & 15, op2 = key & 7;
         if (crn == 8)
         {
-            // Every TLBI form drops everything: correct for each (by VA, by ASID, all), and TLB maintenance is rare
-            // next to the accesses the TLBs serve.
-            MmuChanged();
+            // TLB maintenance: the TLBs go whole (refilling them is cheap); translations go by what the operation covers.
+            // By address (VAE1, VALE1, VAAE1, VAALE1): that address's code. By ASID (ASIDE1): the lower half, where
+            // Linux's ASID-tagged (non-global) mappings are — with KPTI the kernel's own mappings would be non-global
+            // too, and this would have to be everything. VMALLE1: everything.
+            switch (op2)
+            {
+                case 1 or 3 or 5 or 7: TlbiByAddress(trap.Value); break;
+                case 2: MmuChanged(0, LowerHalfLast); break;
+                default: MmuChanged(); break;
+            }
             return TrapResult.Continue(trap.NextPc);
         }
         if (crn == 7 && (crm == 1 || crm == 5))
         {
             // IC IALLUIS, IC IALLU, IC IVAU: the guest made modified instructions visible; its translations may be stale.
-            Engine.InvalidateTranslations();
+            // IC IVAU names one cache line: the blocks that start in it or run into it.
+            if (op2 == 1)
+            {
+                ulong line = trap.Value & ~63UL, reach = (ulong)Engine.Options.MaxBlockInstructions * 4;
+                Engine.InvalidateTranslations(line >= reach ? line - reach : 0, line + 63);
+            }
+            else Engine.InvalidateTranslations();
             return TrapResult.Continue(trap.NextPc);
         }
         if (crn == 7 && crm == 8 && op2 <= 3)
@@ -189,7 +221,11 @@ public sealed partial class VirtMachine : IGuestMmu
         else return false;
         if (registers.Read(offset) == value) return true;
         registers.Write(offset, value);
-        MmuChanged();
+        // A new TTBR0 changes the lower half's mappings (a context switch keeps the kernel's translations), a new TTBR1
+        // the upper half's; TCR may change both.
+        if (offset == ArmState.Ttbr0El1) MmuChanged(0, LowerHalfLast);
+        else if (offset == ArmState.Ttbr1El1) MmuChanged(UpperHalfFirst, ulong.MaxValue);
+        else MmuChanged();
         return true;
     }
 }
