@@ -62,6 +62,28 @@ public sealed class DifferentialTests
     }
 
     /// <summary>
+    /// The memory classes with the guest MMU on (identity-mapped by blocks): every load and store goes through the
+    /// translator's software TLB and in-VM walker, the interpreter's host TLB, and QEMU's MMU.
+    /// </summary>
+    [Theory]
+    [InlineData("loadstore", Engines.Interpreter)]
+    [InlineData("loadstore", Engines.Kvm)]
+    [InlineData("advsimd", Engines.Kvm)]
+    public void Random_memory_streams_with_the_MMU_on_match_QEMU(string instructionClass, string engine)
+    {
+        var qemu = Engines.FindQemu();
+        if (qemu is null) Assert.Skip("qemu-system-aarch64 is not installed");
+        if (engine == Engines.Kvm && Engines.KvmProblem() is { } why) Assert.Skip(why);
+        var cls = InstructionClass.ByName(instructionClass);
+        int instructions = cls.NeedsFp ? FpInstructions : Instructions;
+        var harness = new Harness(qemu, [engine]) { Timeout = TimeSpan.FromSeconds(60), Mmu = true };
+        harness.Run(cls, Seed + 2, instructions, perImage: instructions, perDump: cls.NeedsFp ? FpPerDump : 16);
+        var totals = harness.Totals[engine];
+        Assert.True(totals.Differences.Count == 0, string.Join(Environment.NewLine, totals.Differences.Select(d => d.Describe())));
+        Assert.Equal(instructions, totals.Instructions);
+    }
+
+    /// <summary>
     /// Minimal reproductions found by the harness: ADC/SBC (and ADCS/SBCS/NGC) read the carry that ADDS/CMN or
     /// ANDS/TST left inverted on the translator (the interpreter and QEMU agree). After SUBS/CMP it is right.
     /// </summary>

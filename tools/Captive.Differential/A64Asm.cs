@@ -38,6 +38,15 @@ public static class A64Asm
     public static readonly int FarEl1 = SysReg(3, 0, 6, 0, 0);
     public static readonly int Fpcr = SysReg(3, 3, 4, 4, 0);
     public static readonly int Fpsr = SysReg(3, 3, 4, 4, 1);
+    public static readonly int MairEl1 = SysReg(3, 0, 10, 2, 0);
+    public static readonly int TcrEl1 = SysReg(3, 0, 2, 0, 2);
+    public static readonly int Ttbr0El1 = SysReg(3, 0, 2, 0, 0);
+
+    /// <summary>DSB SY.</summary>
+    public const uint DsbSy = 0xD503_3F9Fu;
+
+    /// <summary>TLBI VMALLE1.</summary>
+    public const uint TlbiVmalle1 = 0xD508_871Fu;
 
     public static uint Mrs(int rt, int sysreg) => 0xD530_0000u | ((uint)(sysreg & 0x7FFF) << 5) | (uint)rt;
     public static uint Msr(int sysreg, int rt) => 0xD510_0000u | ((uint)(sysreg & 0x7FFF) << 5) | (uint)rt;
@@ -71,6 +80,12 @@ public static class A64Asm
     /// <summary>LDR Wt, [Xn], #imm.</summary>
     public static uint LdrWPost(int rt, int rn, int imm) => 0xB840_0400u | ((uint)(imm & 0x1FF) << 12) | ((uint)rn << 5) | (uint)rt;
 
+    public static uint StrXPost(int rt, int rn, int imm) => 0xF800_0400u | ((uint)(imm & 0x1FF) << 12) | ((uint)rn << 5) | (uint)rt;
+    public static uint LdrXPost(int rt, int rn, int imm) => 0xF840_0400u | ((uint)(imm & 0x1FF) << 12) | ((uint)rn << 5) | (uint)rt;
+    /// <summary>ADD Xd, Xn, #imm12, LSL #12.</summary>
+    public static uint AddImmShifted(int rd, int rn, int imm12) => 0x9140_0000u | ((uint)imm12 << 10) | ((uint)rn << 5) | (uint)rd;
+    /// <summary>B.NE to <paramref name="words"/> instructions from here.</summary>
+    public static uint BNe(int words) => 0x5400_0001u | ((uint)(words & 0x7FFFF) << 5);
     public static uint AddImm(int rd, int rn, int imm12) => 0x9100_0000u | ((uint)imm12 << 10) | ((uint)rn << 5) | (uint)rd;
     public static uint SubImm(int rd, int rn, int imm12) => 0xD100_0000u | ((uint)imm12 << 10) | ((uint)rn << 5) | (uint)rd;
     public static uint SubsImm(int rd, int rn, int imm12) => 0xF100_0000u | ((uint)imm12 << 10) | ((uint)rn << 5) | (uint)rd;

@@ -22,6 +22,9 @@ public sealed class Harness(string qemu, IReadOnlyList<string> engines, TextWrit
 
     public TimeSpan QemuTime { get; private set; }
 
+    /// <summary>Turn the guest MMU on in the prologue (see <see cref="ImageBuilder.Build"/>).</summary>
+    public bool Mmu { get; init; }
+
     /// <summary>Run every group of instructions this many times in a loop (0: straight-line); see <see cref="ImageBuilder.Build"/>.</summary>
     public int LoopIterations { get; init; }
 
@@ -34,7 +37,7 @@ public sealed class Harness(string qemu, IReadOnlyList<string> engines, TextWrit
         {
             int n = (int)Math.Min(perImage, instructions - done);
             int imageSeed = unchecked(seed * 7919 + image * 104729 + cls.Name.Length);
-            var img = ImageBuilder.Build(cls, imageSeed, n, perDump, loopIterations: LoopIterations);
+            var img = ImageBuilder.Build(cls, imageSeed, n, perDump, loopIterations: LoopIterations, mmu: Mmu);
             foreach (var (reason, count) in img.Rejections) Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
 
             var qemuTask = Task.Run(() => Engines.RunQemu(qemu, img, Timeout));

@@ -31,13 +31,17 @@ public static class ImageBuilder
     /// of three blocks (an unconditional branch halfway splits the body; the counter lives in TPIDRRO_EL0 and X30 is
     /// parked in TPIDR_EL1 around it, so no register or flag of the stream is disturbed): the translator's loop regions
     /// meet random code. Only for classes without memory writes whose addresses the generator tracks (integer).
+    /// With <paramref name="mmu"/> the prologue turns the guest MMU on first (<see cref="ImageLayout.PageTables"/>: RAM and
+    /// the UART identity-mapped by 1 GiB blocks), so every access of the stream goes through translation: the
+    /// translator's software TLB and in-VM walker meet random loads and stores.
     /// </summary>
-    public static TestImage Build(InstructionClass cls, int seed, int instructions, int perDump = 16, int fullEvery = 64, int loopIterations = 0)
+    public static TestImage Build(InstructionClass cls, int seed, int instructions, int perDump = 16, int fullEvery = 64, int loopIterations = 0,
+        bool mmu = false)
     {
         if (loopIterations is < 0 or > 0xFFFF) throw new ArgumentOutOfRangeException(nameof(loopIterations));
         if (perDump is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(perDump));
         var rng = new Random(seed);
-        var context = new GenerationContext();
+        var context = new GenerationContext { Mmu = mmu };
 
         // Initial state: X0..X30, SP, NZCV.
         var regs = new ulong[33];
@@ -54,7 +58,7 @@ public static class ImageBuilder
         ulong allRegisters = cls.NeedsFp ? ulong.MaxValue : ulong.MaxValue >> 32;
 
         var stream = new Code(ImageLayout.Stream);
-        EmitPrologue(stream, cls);
+        EmitPrologue(stream, cls, mmu);
         var dumps = new List<DumpPoint>();
         var words = new List<uint>(instructions);
         var addresses = new List<ulong>(instructions);
@@ -146,11 +150,65 @@ public static class ImageBuilder
         };
     }
 
-    private static void EmitPrologue(Code c, InstructionClass cls)
+    private static void EmitPrologue(Code c, InstructionClass cls, bool mmu)
     {
         c.Emit(MovConstant(0, ImageLayout.Vectors));
         c.Emit(Msr(VbarEl1, 0));
-        c.Emit(MovConstant(0, ImageLayout.Sctlr));
+        if (mmu)
+        {
+            // 4 KiB granule, T0SZ 25 (39-bit VAs). Level 1: [0] the first GiB as Device-nGnRnE (the UART), [1] RAM through
+            // a level 2 table: its first 2 MiB through a level 3 table of pages, the rest as 2 MiB blocks, all identity —
+            // except the memory window's page, which maps elsewhere (ImageLayout.WindowPhysical). The prologue fills that
+            // page with other bytes than the image's window (a copy of the stream's first 4 KiB), so that a translator
+            // that ignored the translation would read the image's window instead and differ at its first load.
+            const ulong normal = 1UL << 2 | 3UL << 8 | 1UL << 10; // attr 1, inner shareable, AF
+            ulong l1 = ImageLayout.PageTables, l2 = l1 - 0x1000, l3 = l1 - 0x2000;
+            c.Emit(MovConstant(0, ImageLayout.Stream));
+            c.Emit(MovConstant(1, ImageLayout.WindowPhysical));
+            c.Emit(MovConstant(2, ImageLayout.WindowSize / 8));
+            int copy = c.Mark();
+            c.Emit(LdrXPost(3, 0, 8));
+            c.Emit(StrXPost(3, 1, 8));
+            c.Emit(SubsImm(2, 2, 1));
+            c.Emit(BNe(copy - c.Mark()));
+            c.Emit(MovConstant(0, l1));
+            c.Emit(MovConstant(1, 0x0UL | 1 | 1UL << 10 | 1UL << 53 | 1UL << 54));
+            c.Emit(StrX(1, 0, 0));
+            c.Emit(MovConstant(1, l2 | 3));
+            c.Emit(StrX(1, 0, 8));
+            c.Emit(MovConstant(0, l2));                                   // level 2: [0] → level 3, [1..511] blocks
+            c.Emit(MovConstant(1, l3 | 3));
+            c.Emit(StrXPost(1, 0, 8));
+            c.Emit(MovConstant(1, ImageLayout.RamBase + 0x20_0000 | 1 | normal));
+            c.Emit(MovConstant(2, 511));
+            int blocks = c.Mark();
+            c.Emit(StrXPost(1, 0, 8));
+            c.Emit(AddImmShifted(1, 1, 0x200));                          // + 2 MiB
+            c.Emit(SubsImm(2, 2, 1));
+            c.Emit(BNe(blocks - c.Mark()));
+            c.Emit(MovConstant(0, l3));                                   // level 3: 512 identity pages
+            c.Emit(MovConstant(1, ImageLayout.RamBase | 3 | normal));
+            c.Emit(MovConstant(2, 512));
+            int pages = c.Mark();
+            c.Emit(StrXPost(1, 0, 8));
+            c.Emit(AddImmShifted(1, 1, 1));                              // + 4 KiB
+            c.Emit(SubsImm(2, 2, 1));
+            c.Emit(BNe(pages - c.Mark()));
+            c.Emit(MovConstant(0, l3 + (ImageLayout.Window - ImageLayout.RamBase) / 0x1000 * 8));
+            c.Emit(MovConstant(1, ImageLayout.WindowPhysical | 3 | normal));
+            c.Emit(StrX(1, 0, 0));
+            c.Emit(MovConstant(0, l1));
+            c.Emit(MovConstant(1, 0xFF00));
+            c.Emit(Msr(MairEl1, 1));
+            c.Emit(MovConstant(1, 25UL | 1UL << 8 | 1UL << 10 | 3UL << 12 | 1UL << 23 | 2UL << 32));
+            c.Emit(Msr(TcrEl1, 1));
+            c.Emit(Msr(Ttbr0El1, 0));
+            c.Emit(DsbSy);
+            c.Emit(TlbiVmalle1);
+            c.Emit(DsbSy);
+            c.Emit(Isb());
+        }
+        c.Emit(MovConstant(0, mmu ? ImageLayout.Sctlr | ImageLayout.SctlrMmuOn : ImageLayout.Sctlr));
         c.Emit(Msr(SctlrEl1, 0));
         if (cls.NeedsFp)
         {

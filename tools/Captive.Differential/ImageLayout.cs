@@ -47,6 +47,15 @@ public static class ImageLayout
     /// <summary>SCTLR_EL1 the prologue writes on both sides (captive's reset value: MMU, alignment and SP alignment checks off).</summary>
     public const ulong Sctlr = 0x30D0_0800;
 
+    /// <summary>SCTLR_EL1 bits the prologue adds with <c>--mmu</c>: M, C, I.</summary>
+    public const ulong SctlrMmuOn = 1 | 1 << 2 | 1 << 12;
+
+    /// <summary>The level 1 translation table of <c>--mmu</c> images (just below the image; level 2 and 3 below it).</summary>
+    public const ulong PageTables = LoadAddress - 0x1000;
+
+    /// <summary>Where <c>--mmu</c> images map the window's page (the prologue fills it): near the end of 128 MiB of RAM.</summary>
+    public const ulong WindowPhysical = RamBase + 0x700_0000;
+
     /// <summary>PSCI SYSTEM_OFF function id.</summary>
     public const uint PsciSystemOff = 0x8400_0008;
 }

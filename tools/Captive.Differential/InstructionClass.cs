@@ -18,6 +18,9 @@ public sealed class GenerationContext
     /// <summary>Size (log2 bytes) the local exclusive monitor is armed for, or null when open.</summary>
     public int? ExclusiveSize { get; set; }
 
+    /// <summary>The image turns the guest MMU on (<c>--mmu</c>).</summary>
+    public bool Mmu { get; init; }
+
     /// <summary>Candidates rejected, by reason (the filter list the report prints).</summary>
     public Dictionary<string, long> Rejections { get; } = [];
 

@@ -8,6 +8,7 @@ int seed = 1, perImage = 20_000;
 string? engineList = null, saveImage = null;
 uint[]? words = null;
 int perDump = 16, loops = 0;
+bool mmu = false;
 long census = 0;
 for (int i = 0; i < args.Length; i++)
 {
@@ -23,6 +24,7 @@ for (int i = 0; i < args.Length; i++)
         case "--save-image": saveImage = Next(); break;
         case "--words": words = [.. Next().Split(',').Select(w => Convert.ToUInt32(w, 16))]; break;
         case "--loops": loops = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--mmu": mmu = true; break;
         case "--per-dump": perDump = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         case "--census": census = long.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
         default:
@@ -32,6 +34,7 @@ for (int i = 0; i < args.Length; i++)
             Console.Error.WriteLine("                            [--words HEX,HEX... (a fixed stream instead of a class)] [--per-dump N]");
             Console.Error.WriteLine("                            [--census N (decode N random words; list what is decoded but not implemented)]");
             Console.Error.WriteLine("                            [--default-fpcr (FPCR stays 0: exercises the translator's FP fast paths)]");
+            Console.Error.WriteLine("                            [--mmu (the prologue turns the guest MMU on: accesses go through translation)]");
             return 2;
     }
 }
@@ -42,7 +45,7 @@ if (census > 0)
 var classes = words is not null ? [new FixedClass(words)] : className == "all" ? InstructionClass.All : [InstructionClass.ByName(className)];
 if (saveImage is not null)
 {
-    var img = ImageBuilder.Build(classes[0], seed, (int)Math.Min(instructions, perImage), perDump, loopIterations: loops);
+    var img = ImageBuilder.Build(classes[0], seed, (int)Math.Min(instructions, perImage), perDump, loopIterations: loops, mmu: mmu);
     File.WriteAllBytes(saveImage, img.Bytes);
     Console.WriteLine($"wrote {saveImage}: {img.Bytes.Length} bytes, {img.Words.Length} instructions, {img.Dumps.Length} dumps");
     return 0;
@@ -61,7 +64,7 @@ int differences = 0;
 foreach (var cls in classes)
 {
     var sw = Stopwatch.StartNew();
-    var harness = new Harness(qemu, engines, Console.Out) { LoopIterations = loops };
+    var harness = new Harness(qemu, engines, Console.Out) { LoopIterations = loops, Mmu = mmu };
     harness.Run(cls, seed, instructions, perImage, perDump);
     Console.WriteLine();
     Console.WriteLine($"== class {cls.Name}: seed {seed}, {instructions} instructions generated, {sw.Elapsed.TotalSeconds:0.0} s (qemu {harness.QemuTime.TotalSeconds:0.0} s)");
