@@ -73,10 +73,21 @@ public sealed class IrBlock
     /// <summary>Appends an instruction and returns its value index.</summary>
     public int Append(in IrInstruction instruction)
     {
-        if (Count == _instructions.Length)
-            Array.Resize(ref _instructions, _instructions.Length * 2);
-        _instructions[Count] = instruction;
-        return Count++;
+        int n = Count;
+        var instructions = _instructions;
+        if ((uint)n >= (uint)instructions.Length)
+            instructions = Grow();
+        instructions[n] = instruction;
+        Count = n + 1;
+        return n;
+    }
+
+    // Out of line: the lowering appends every IR instruction through Append, which stays small enough to inline.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private IrInstruction[] Grow()
+    {
+        Array.Resize(ref _instructions, _instructions.Length * 2);
+        return _instructions;
     }
 
     /// <summary>Removes instructions from <paramref name="count"/> on (used to undo a partly lowered instruction).</summary>

@@ -154,10 +154,7 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private void AnalyseXmmPreference(IrBlock block)
     {
-        int n = block.Count;
-        if (_preferX.Length < n + 1) _preferX = new bool[Math.Max(n + 1, _loc.Length)];
-        Array.Clear(_preferX, 0, n);
-        Array.Clear(_xBound);
+        int n = block.Count; // _preferX is cleared and sized by Analyse, as are _xBound and _xLive
         if (!_hasFp) return;
         Array.Clear(_slotWantsX);
         var insts = block.Instructions;
@@ -189,11 +186,12 @@ internal sealed partial class X86BlockCompiler
     private void BindSlotX(int s, int r, bool dirty)
     {
         if (_slotReg[s] < 0 && _slotX[s] < 0) _touched.Add(s);
-        else if (_slotReg[s] >= 0) { _regBound[_slotReg[s]]--; _slotReg[s] = -1; }
+        else if (_slotReg[s] >= 0) { DropBound(_slotReg[s]); _slotReg[s] = -1; }
         else _xBound[_slotX[s]]--;
         _slotX[s] = r;
         _slotDirty[s] = dirty;
         _xBound[r]++;
+        _xmmUsed = true;
     }
 
     private void XUnbindSlot(int s, bool writeBack)
@@ -223,7 +221,7 @@ internal sealed partial class X86BlockCompiler
         int r = XAlloc();
         _a.movq(X[r], _r64[g]);
         bool dirty = _slotDirty[s];
-        _regBound[g]--;
+        DropBound(g);
         _slotReg[s] = -1;
         BindSlotX(s, r, dirty);
     }
@@ -258,10 +256,10 @@ internal sealed partial class X86BlockCompiler
     {
         if (_xloc[v] >= 0) { _xPinned |= 1 << _xloc[v]; return _xloc[v]; }
         int r;
-        if (_loc[v] < 0 && _spill[v] >= 0)
+        if (_loc[v] < 0 && _info[v].Spill >= 0)
         {
             r = XAlloc();
-            _a.movq(X[r], __qword_ptr[r15 + SpillArea + _spill[v] * 8]);
+            _a.movq(X[r], __qword_ptr[r15 + SpillArea + _info[v].Spill * 8]);
         }
         else if (_loc[v] < 0 && IsConst(v) && ConstValue(v) == 0)
         {

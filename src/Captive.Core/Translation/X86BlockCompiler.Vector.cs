@@ -22,6 +22,7 @@ internal sealed partial class X86BlockCompiler
     private bool[] _isVec = new bool[256];
     private readonly int[] _xLive = new int[XPoolSize];
     private int _xPinned;
+    private bool _xmmUsed; // _xLive or _xBound may be non-zero: the next block clears them
     private readonly List<(Label Label, ulong Lo, ulong Hi)> _constants = new();
 
     /// <summary>True for the vector FP ops compiled with an SSE fast path and the exact fallback (they need the FPCR guard).</summary>
@@ -107,6 +108,7 @@ internal sealed partial class X86BlockCompiler
     // covered by at most one of the GPR half cache, the XMM half cache and this one.
 
     private readonly int[] _vecX = Enumerable.Repeat(-1, MaxSlots).ToArray();
+    private int _vecCount; // entries of _vecX bound
 
     // Immediates written to a whole slot (the zero upper half of every scalar FP write) wait to be stored until
     // the block's end or the slot's next use: a later write to the same slot makes them dead. Exclusive with the
@@ -121,9 +123,15 @@ internal sealed partial class X86BlockCompiler
         _immValue[s] = imm;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void StorePendingImmediate(int s)
     {
-        if (!_immPending[s]) return;
+        // The test inline, the store out of line: every guest register read and every flush asks, few slots have one.
+        if (_immPending[s]) StoreImmediate(s);
+    }
+
+    private void StoreImmediate(int s)
+    {
         _a.mov(__qword_ptr[r15 + s * 8], _immValue[s]);
         _immPending[s] = false;
     }
@@ -139,9 +147,11 @@ internal sealed partial class X86BlockCompiler
     private void BindVec(int s, int r, bool dirty)
     {
         if (_slotReg[s] < 0 && _slotX[s] < 0 && _vecX[s] < 0) _touched.Add(s);
+        if (_vecX[s] < 0) _vecCount++;
         _vecX[s] = r;
         _slotDirty[s] = dirty;
         _xBound[r]++;
+        _xmmUsed = true;
     }
 
     private void VecUnbind(int s, bool writeBack)
@@ -149,12 +159,14 @@ internal sealed partial class X86BlockCompiler
         int r = _vecX[s];
         if (writeBack && _slotDirty[s]) _a.movdqu(__xmmword_ptr[r15 + s * 8], X[r]);
         _xBound[r]--;
+        _vecCount--;
         _vecX[s] = -1; _slotDirty[s] = false;
     }
 
     /// <summary>Writes back and drops the cached V registers overlapping [<paramref name="offset"/>, +<paramref name="size"/>).</summary>
     private void EvictVecCaches(int offset, int size)
     {
+        if (_vecCount == 0) return; // most blocks cache no V register: every GetReg and SetReg asks
         for (int s = offset / 8; s <= (offset + size - 1) / 8 && s < MaxSlots; s++)
         {
             int t = VecCover(s);
@@ -163,15 +175,6 @@ internal sealed partial class X86BlockCompiler
     }
 
     // ───────────────────────────── XMM allocation ─────────────────────────────
-
-    private void ResetVectorState(int n)
-    {
-        if (_xloc.Length < n + 1) { int size = Math.Max(n + 1, _loc.Length); _xloc = new int[size]; _isVec = new bool[size]; }
-        var insts = _block.Instructions;
-        for (int i = 0; i < n; i++) { _xloc[i] = -1; _isVec[i] = insts[i].IsVector; }
-        Array.Clear(_xLive);
-        _xPinned = 0;
-    }
 
     private int XAlloc()
     {
@@ -184,7 +187,7 @@ internal sealed partial class X86BlockCompiler
         {
             if ((_xPinned & (1 << r)) != 0) continue;
             int next = 0;
-            for (int v = 0; v < _current; v++) if (_xloc[v] == r) next = Math.Max(next, _lastUse[v]);
+            for (int v = 0; v < _current; v++) if (_xloc[v] == r) next = Math.Max(next, _info[v].LastUse);
             if (next > furthest) { furthest = next; victim = r; }
         }
         if (victim < 0)
@@ -192,21 +195,21 @@ internal sealed partial class X86BlockCompiler
         for (int v = 0; v < _current; v++)
         {
             if (_xloc[v] != victim) continue;
-            if (!_isVec[v] && (_loc[v] >= 0 || _spill[v] >= 0)) { _xloc[v] = -1; continue; } // a scalar with another copy
+            if (!_isVec[v] && (_loc[v] >= 0 || _info[v].Spill >= 0)) { _xloc[v] = -1; continue; } // a scalar with another copy
             if (!_isVec[v])
             {
                 if (_spillSlots == MaxSpillSlots) throw new InvalidOperationException($"Block 0x{_block.GuestAddress:x} needs more than {MaxSpillSlots} spill slots.");
-                _spill[v] = _spillSlots++;
-                int at = SpillArea + _spill[v] * 8;
+                _info[v].Spill = _spillSlots++;
+                int at = SpillArea + _info[v].Spill * 8;
                 if (_block.Instructions[v].Size == 8) _a.movq(__qword_ptr[r15 + at], X[victim]);
                 else { _a.movd(__dword_ptr[r15 + at], X[victim]); _a.mov(__dword_ptr[r15 + at + 4], 0); } // a GPR reload takes 8 bytes: zero-extended
             }
-            else if (_spill[v] < 0)
+            else if (_info[v].Spill < 0)
             {
                 if (_spillSlots + 2 > MaxSpillSlots) throw new InvalidOperationException($"Block 0x{_block.GuestAddress:x} needs more than {MaxSpillSlots} spill slots.");
-                _spill[v] = _spillSlots;
+                _info[v].Spill = _spillSlots;
                 _spillSlots += 2;
-                _a.movdqu(__xmmword_ptr[r15 + SpillArea + _spill[v] * 8], X[victim]);
+                _a.movdqu(__xmmword_ptr[r15 + SpillArea + _info[v].Spill * 8], X[victim]);
             }
             _xloc[v] = -1;
         }
@@ -216,16 +219,16 @@ internal sealed partial class X86BlockCompiler
         return victim;
     }
 
-    private void XDefine(int v, int r) { _xloc[v] = r; _xLive[r]++; }
+    private void XDefine(int v, int r) { _xloc[v] = r; _xLive[r]++; _xmmUsed = true; }
 
     private int XUse(int v)
     {
         if (_xloc[v] >= 0) { _xPinned |= 1 << _xloc[v]; return _xloc[v]; }
         if (!_isVec[v]) return XScalar(v);
-        if (_spill[v] >= 0)
+        if (_info[v].Spill >= 0)
         {
             int r = XAlloc();
-            _a.movdqu(X[r], __xmmword_ptr[r15 + SpillArea + _spill[v] * 8]);
+            _a.movdqu(X[r], __xmmword_ptr[r15 + SpillArea + _info[v].Spill * 8]);
             XDefine(v, r);
             return r;
         }
@@ -245,7 +248,7 @@ internal sealed partial class X86BlockCompiler
         int ra = _xloc[a];
         bool shared = (other >= 0 && (other == a || (_isVec[other] && _xloc[other] == ra)))
             || (other2 >= 0 && (other2 == a || (_isVec[other2] && _xloc[other2] == ra)));
-        if (ra >= 0 && _lastUse[a] == i && _xLive[ra] == 1 && _xBound[ra] == 0 && !shared)
+        if (ra >= 0 && _info[a].LastUse == i && _xLive[ra] == 1 && _xBound[ra] == 0 && !shared)
         {
             _xLive[ra]--; _xloc[a] = -1;
             _xPinned |= 1 << ra;
@@ -1154,7 +1157,7 @@ internal sealed partial class X86BlockCompiler
             if (_slotX[s] >= 0) { XUnbindSlot(s, writeBack: false); continue; }
             int r = _slotReg[s];
             if (r < 0) continue;
-            _regBound[r]--;
+            DropBound(r);
             _slotReg[s] = -1; _slotDirty[s] = false;
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Captive.Core.IR;
 using Captive.Core.Runtime;
 using Iced.Intel;
@@ -62,15 +64,17 @@ internal sealed partial class X86BlockCompiler
     private readonly List<PendingLink> _pending = new();
 
     // Per-block allocation state; arrays grow to the largest block seen.
-    private int[] _loc = new int[256], _lastUse = new int[256], _uses = new int[256];
-    private bool[] _deferred = new bool[256], _flagsNeeded = new bool[256];
+    private int[] _loc = new int[256];
+    private ValueInfo[] _info = new ValueInfo[256];
     private readonly int[] _regLive = new int[PoolSize], _regBound = new int[PoolSize];
+    // Bit r set when _regLive[r] (_regBound[r]) is non-zero: the allocator finds a free register with one bit scan.
+    private int _liveMask, _boundMask;
     private readonly int[] _slotReg = new int[MaxSlots];
     private readonly bool[] _slotDirty = new bool[MaxSlots];
     // The slot's cached register holds a 4-byte IR value, so its upper half is zero (every 4-byte value is kept
     // zero-extended in its register: SetReg.8 of one stores the whole register). A W read can then share it.
     private readonly bool[] _slotZext = new bool[MaxSlots];
-    private readonly List<int> _touched = new(); // slots cached this block
+    private readonly SlotList _touched = new(); // slots cached this block
     private readonly List<(int Rel32At, ulong Target)> _links = new(); // unresolved direct branches: offset of the rel32 field
     private SlowPath[] _slowPaths = new SlowPath[16]; // the integer code's out-of-line paths, emitted after the block
     private int _slowPathCount;
@@ -82,7 +86,6 @@ internal sealed partial class X86BlockCompiler
     private bool _selfKills;
     private int _deferSaveAt = -1;   // the flag writer whose save moves to the block's outgoing edges
     private bool _savePending;       // x86 flags hold guest flags not yet stored
-    private int[] _spill = new int[256];
     private int _spillSlots;
     private int _pinned;
     private int _current;
@@ -215,8 +218,13 @@ internal sealed partial class X86BlockCompiler
         _block = block;
         _mmu = _options.MmuEnabled is { } mmuOn && mmuOn(block.Context);
         _touched.Clear();
-        Array.Clear(_regLive);
-        Array.Clear(_regBound);
+        // Only the registers the masks name hold non-zero counts.
+        for (int m = _liveMask | _boundMask; m != 0; m &= m - 1)
+        {
+            int r = System.Numerics.BitOperations.TrailingZeroCount(m);
+            _regLive[r] = 0; _regBound[r] = 0;
+        }
+        _liveMask = 0; _boundMask = 0;
         _flagsInX86 = false;
         Analyse(block);
         if (_regionCount > 0) BindRegionSlots();
@@ -232,16 +240,20 @@ internal sealed partial class X86BlockCompiler
         var insts = block.Instructions;
         for (int i = 0; i < insts.Length; i++)
         {
+            // A constant has no code of its own (it is materialised where used), no operands and no register: a fifth
+            // of all IR instructions, skipped without the dispatch.
+            if (insts[i].Opcode == IrOpcode.Const) continue;
             _pinned = 0;
             _xPinned = 0;
             _current = i;
-            if (!_deferred[i]) EmitInstruction(i, insts[i]);
+            if (!_info[i].Deferred) EmitInstruction(i, insts[i]);
             ReleaseDead(i, insts[i]);
         }
         _pinned = 0;
         _current = insts.Length;
         if (_regionCount > 0) EmitRegionTerminal(block); else EmitTerminal(block);
         foreach (int s in _touched) { _slotReg[s] = -1; _slotX[s] = -1; _vecX[s] = -1; _slotDirty[s] = false; _immPending[s] = false; }
+        _vecCount = 0;
     }
 
     /// <summary>Ends the unit: out-of-line code, constants, encoding and the direct branches still to link.</summary>
@@ -304,59 +316,69 @@ internal sealed partial class X86BlockCompiler
         if (_loc.Length < n + 1)
         {
             int size = Math.Max(n + 1, _loc.Length * 2);
-            _loc = new int[size]; _lastUse = new int[size]; _uses = new int[size];
-            _deferred = new bool[size]; _flagsNeeded = new bool[size]; _spill = new int[size]; _noSave = new bool[size];
+            _loc = new int[size]; _info = new ValueInfo[size];
+            _xloc = new int[size]; _isVec = new bool[size]; _preferX = new bool[size];
         }
         _spillSlots = 0;
+        if (_xmmUsed)
+        {
+            Array.Clear(_xLive);
+            Array.Clear(_xBound);
+            _xmmUsed = false;
+        }
+        _xPinned = 0;
         var insts = block.Instructions;
-        ResetVectorState(n);
-        var info = OpInfos;
-        int lastFp = -1;
+        var opInfo = OpInfos;
+        int lastFp = -1, lastFlagWriter = -1;
         bool peepholes = false, condCompares = false; // Select or Shl present; CondCompare present
-        var loc = _loc; var lastUse = _lastUse; var uses = _uses; var deferred = _deferred; var flagsNeeded = _flagsNeeded; var spill = _spill;
-        // One pass: operands name earlier values, so their entries are reset before this instruction counts them.
+        // Every per-value array holds at least n + 1 entries (above), so the resets below index them unchecked:
+        // with the checks, resetting the arrays at every instruction was a visible part of the analysis.
+        ref int loc = ref MemoryMarshal.GetArrayDataReference(_loc);
+        ref int xloc = ref MemoryMarshal.GetArrayDataReference(_xloc);
+        ref ValueInfo values = ref MemoryMarshal.GetArrayDataReference(_info);
+        ref bool isVec = ref MemoryMarshal.GetArrayDataReference(_isVec);
+        ref bool preferX = ref MemoryMarshal.GetArrayDataReference(_preferX);
+        var info = _info;
+        // One forward pass. Operands name earlier values, so their entries are reset before this instruction counts
+        // them. Flags written by an instruction matter if something reads them before the next write, or if nothing
+        // overwrites them before the block ends (the successor may read them): a read marks the last writer.
         for (int i = 0; i < n; i++)
         {
             ref readonly var x = ref insts[i];
-            if ((info[(int)x.Opcode] & OpInfo.RaisesInexact) != 0) lastFp = i;
+            var f = opInfo[(int)x.Opcode];
+            if ((f & OpInfo.RaisesInexact) != 0) lastFp = i;
             peepholes |= x.Opcode is IrOpcode.Select or IrOpcode.Shl;
             condCompares |= x.Opcode == IrOpcode.CondCompare;
-            loc[i] = -1; lastUse[i] = -1; uses[i] = 0; deferred[i] = false; flagsNeeded[i] = false; spill[i] = -1;
-            if (x.A >= 0) { lastUse[x.A] = i; uses[x.A]++; }
-            if (x.B >= 0) { lastUse[x.B] = i; uses[x.B]++; }
-            if (x.C >= 0) { lastUse[x.C] = i; uses[x.C]++; }
+            Unsafe.Add(ref loc, i) = -1; Unsafe.Add(ref xloc, i) = -1; Unsafe.Add(ref preferX, i) = false;
+            Unsafe.Add(ref isVec, i) = x.IsVector;
+            Unsafe.Add(ref values, i) = ValueInfo.Unused;
+            if (x.A >= 0) { ref var u = ref info[x.A]; u.LastUse = i; u.Uses++; }
+            if (x.B >= 0) { ref var u = ref info[x.B]; u.LastUse = i; u.Uses++; }
+            if (x.C >= 0) { ref var u = ref info[x.C]; u.LastUse = i; u.Uses++; }
+            if ((f & OpInfo.ReadsFlags) != 0 && lastFlagWriter >= 0) Unsafe.Add(ref values, lastFlagWriter).FlagsNeeded = true;
+            if ((f & OpInfo.WritesFlags) != 0) lastFlagWriter = i;
         }
+        if (lastFlagWriter >= 0) Unsafe.Add(ref values, lastFlagWriter).FlagsNeeded = true; else lastFlagWriter = n;
         _hasFp = lastFp >= 0;
         int tc = block.Terminal.Condition, tv = block.Terminal.Value;
-        if (tc >= 0) { lastUse[tc] = n; uses[tc]++; }
-        if (tv >= 0) { lastUse[tv] = n; uses[tv]++; }
+        if (tc >= 0) { info[tc].LastUse = n; info[tc].Uses++; }
+        if (tv >= 0) { info[tv].LastUse = n; info[tv].Uses++; }
         AnalyseXmmPreference(block);
-
-        // Flags written by an instruction matter if something reads them before the next write,
-        // or if nothing overwrites them before the block ends (the successor may read them).
-        bool live = true;
-        int lastFlagWriter = n;
-        for (int i = n - 1; i >= 0; i--)
-        {
-            var f = info[(int)insts[i].Opcode];
-            if ((f & OpInfo.WritesFlags) != 0) { flagsNeeded[i] = live; live = false; if (lastFlagWriter == n) lastFlagWriter = i; }
-            if ((f & OpInfo.ReadsFlags) != 0) live = true;
-        }
 
         // A compare used only by the block's branch is emitted at the branch, as cmp/jcc.
         int c = block.Terminal.Kind == IrTerminalKind.Branch ? block.Terminal.Condition : -1;
-        if (c >= 0 && _uses[c] == 1)
+        if (c >= 0 && _info[c].Uses == 1)
         {
             var ci = insts[c];
             if (ci.Opcode is IrOpcode.CmpEq or IrOpcode.CmpNe or IrOpcode.CmpUlt or IrOpcode.CmpSlt)
             {
-                _deferred[c] = true;
-                _lastUse[ci.A] = Math.Max(_lastUse[ci.A], n);
-                _lastUse[ci.B] = Math.Max(_lastUse[ci.B], n);
+                _info[c].Deferred = true;
+                _info[ci.A].LastUse = Math.Max(_info[ci.A].LastUse, n);
+                _info[ci.B].LastUse = Math.Max(_info[ci.B].LastUse, n);
             }
             else if (ci.Opcode == IrOpcode.CondHolds && (lastFlagWriter == n || lastFlagWriter < c))
             {
-                _deferred[c] = true;
+                _info[c].Deferred = true;
             }
         }
 
@@ -367,12 +389,12 @@ internal sealed partial class X86BlockCompiler
             if (x.Opcode != IrOpcode.Add || x.Size is not (4 or 8)) continue;
             foreach (int s in (ReadOnlySpan<int>)[x.B, x.A])
             {
-                if (s < 0 || _uses[s] != 1 || _deferred[s]) continue;
+                if (s < 0 || _info[s].Uses != 1 || _info[s].Deferred) continue;
                 ref readonly var sh = ref insts[s];
                 if (sh.Opcode != IrOpcode.Shl || sh.Size != x.Size || !IsConst(sh.B) || ConstValue(sh.B) is < 1 or > 3) continue;
                 if (x.A == x.B) continue;
-                _deferred[s] = true;
-                _lastUse[sh.A] = Math.Max(_lastUse[sh.A], i);
+                _info[s].Deferred = true;
+                _info[sh.A].LastUse = Math.Max(_info[sh.A].LastUse, i);
                 break;
             }
         }
@@ -382,10 +404,10 @@ internal sealed partial class X86BlockCompiler
         {
             if (insts[i].Opcode != IrOpcode.Select) continue;
             int h = insts[i].A;
-            if (h < 0 || _uses[h] != 1 || insts[h].Opcode != IrOpcode.CondHolds || _deferred[h]) continue;
+            if (h < 0 || _info[h].Uses != 1 || insts[h].Opcode != IrOpcode.CondHolds || _info[h].Deferred) continue;
             bool clean = true;
             for (int k = h + 1; k < i && clean; k++) clean = !insts[k].WritesFlags;
-            if (clean) _deferred[h] = true;
+            if (clean) _info[h].Deferred = true;
         }
 
         // Save the last flags on the outgoing edges instead, when nothing after the writer can
@@ -393,25 +415,24 @@ internal sealed partial class X86BlockCompiler
         _deferSaveAt = -1;
         _savePending = false;
         bool terminalKeepsFlags = block.Terminal.Kind == IrTerminalKind.Jump
-            || (block.Terminal.Kind == IrTerminalKind.Branch && c >= 0 && _deferred[c] && insts[c].Opcode == IrOpcode.CondHolds);
+            || (block.Terminal.Kind == IrTerminalKind.Branch && c >= 0 && _info[c].Deferred && insts[c].Opcode == IrOpcode.CondHolds);
         if (terminalKeepsFlags && lastFlagWriter < n && insts[lastFlagWriter].Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags
                 or IrOpcode.AdcFlags or IrOpcode.SbcFlags or IrOpcode.SetLogicFlags)
         {
             bool quiet = true;
-            for (int i = lastFlagWriter + 1; i < n && quiet; i++) quiet = _deferred[i] || Quiet(insts[i]);
+            for (int i = lastFlagWriter + 1; i < n && quiet; i++) quiet = _info[i].Deferred || Quiet(insts[i]);
             if (quiet) _deferSaveAt = lastFlagWriter;
         }
 
         // Flags that only a CCMP right after reads (through the x86 flags) need no save: CCMP replaces them all
         // before anything else can see them.
         _anyNoSave = condCompares;
-        if (condCompares) Array.Clear(_noSave, 0, n);
         for (int i = 0; i < n && condCompares; i++)
         {
             if (!insts[i].WritesFlags || insts[i].Opcode == IrOpcode.SetNzcv) continue;
             int j = i + 1;
-            while (j < n && (_deferred[j] || Quiet(insts[j]))) j++;
-            if (j < n && insts[j].Opcode == IrOpcode.CondCompare && _flagsNeeded[j]) _noSave[i] = true;
+            while (j < n && (_info[j].Deferred || Quiet(insts[j]))) j++;
+            if (j < n && insts[j].Opcode == IrOpcode.CondCompare && _info[j].FlagsNeeded) _info[i].NoSave = true;
         }
     }
 
@@ -419,7 +440,18 @@ internal sealed partial class X86BlockCompiler
     private bool Quiet(in IrInstruction x) => x.Opcode is IrOpcode.Const or IrOpcode.GetReg or IrOpcode.SetReg
         && !(_layout.FpsrOffset >= 0 && x.Opcode != IrOpcode.Const && Overlaps((int)x.Immediate, x.Size, _layout.FpsrOffset, 8));
 
-    private bool[] _noSave = new bool[256]; // per instruction: its flags need not be stored (see Analyse)
+    /// <summary>What the analysis and the allocator know of one IR value (the instruction of the same index).</summary>
+    private struct ValueInfo
+    {
+        public int LastUse;       // the last instruction reading it (the block's length for the terminal), or -1
+        public int Uses;          // how many operands name it
+        public int Spill;         // its spill slot, or -1
+        public bool Deferred;     // emitted where used (a compare at the branch, a shift in an LEA, a condition in a CMOVcc)
+        public bool FlagsNeeded;  // for a flag writer: the flags it writes are read
+        public bool NoSave;       // for a flag writer: its flags need not be stored (see Analyse)
+
+        public static ValueInfo Unused => new() { LastUse = -1, Spill = -1 };
+    }
     private bool _anyNoSave;
 
     /// <summary>
@@ -489,15 +521,19 @@ internal sealed partial class X86BlockCompiler
         return r;
     }
 
+    private const int PoolMask = (1 << PoolSize) - 1;
+
     private int AllocUnpinned()
     {
-        for (int r = 0; r < PoolSize; r++)
-            if (_regLive[r] == 0 && _regBound[r] == 0 && !Pinned(r)) return r;
-        for (int r = 0; r < PoolSize; r++)
+        // The lowest register holding nothing; else the lowest one holding only cached guest registers.
+        int free = ~(_liveMask | _boundMask | _pinned) & PoolMask;
+        if (free != 0) return System.Numerics.BitOperations.TrailingZeroCount(free);
+        int unbound = ~(_liveMask | _pinned) & PoolMask;
+        if (unbound != 0)
         {
-            if (_regLive[r] != 0 || Pinned(r)) continue;
-            Unbind(r);
-            return r;
+            int u = System.Numerics.BitOperations.TrailingZeroCount(unbound);
+            Unbind(u);
+            return u;
         }
         // Spill: the unpinned register whose values are needed furthest ahead.
         int victim = -1, furthest = -1;
@@ -505,7 +541,7 @@ internal sealed partial class X86BlockCompiler
         {
             if (Pinned(r)) continue;
             int next = 0;
-            for (int v = 0; v < _current; v++) if (_loc[v] == r) next = Math.Max(next, _lastUse[v]);
+            for (int v = 0; v < _current; v++) if (_loc[v] == r) next = Math.Max(next, _info[v].LastUse);
             if (next > furthest) { furthest = next; victim = r; }
         }
         if (victim < 0)
@@ -514,7 +550,7 @@ internal sealed partial class X86BlockCompiler
         for (int v = 0; v < _current; v++)
         {
             if (_loc[v] != victim) continue;
-            if (_spill[v] < 0)
+            if (_info[v].Spill < 0)
             {
                 if (slot < 0)
                 {
@@ -522,11 +558,12 @@ internal sealed partial class X86BlockCompiler
                     slot = _spillSlots++;
                     _a.mov(__qword_ptr[r15 + SpillArea + slot * 8], _r64[victim]);
                 }
-                _spill[v] = slot;
+                _info[v].Spill = slot;
             }
             _loc[v] = -1;
         }
         _regLive[victim] = 0;
+        _liveMask &= ~(1 << victim);
         Unbind(victim);
         return victim;
     }
@@ -542,18 +579,27 @@ internal sealed partial class X86BlockCompiler
             _slotReg[s] = -1; _slotDirty[s] = false;
         }
         _regBound[r] = 0;
+        _boundMask &= ~(1 << r);
     }
 
-    private void Define(int v, int r) { _loc[v] = r; _regLive[r]++; }
+    private void AddLive(int r) { _regLive[r]++; _liveMask |= 1 << r; }
+
+    private void DropLive(int r) { if (--_regLive[r] == 0) _liveMask &= ~(1 << r); }
+
+    private void AddBound(int r) { _regBound[r]++; _boundMask |= 1 << r; }
+
+    private void DropBound(int r) { if (--_regBound[r] == 0) _boundMask &= ~(1 << r); }
+
+    private void Define(int v, int r) { _loc[v] = r; AddLive(r); }
 
     private int Use(int v)
     {
         if (_loc[v] >= 0) { _pinned |= 1 << _loc[v]; return _loc[v]; }
         if (_xloc[v] >= 0) return UseFromXmm(v);
-        if (_spill[v] >= 0)
+        if (_info[v].Spill >= 0)
         {
             int reload = Alloc();
-            _a.mov(_r64[reload], __qword_ptr[r15 + SpillArea + _spill[v] * 8]);
+            _a.mov(_r64[reload], __qword_ptr[r15 + SpillArea + _info[v].Spill * 8]);
             Define(v, reload);
             return reload;
         }
@@ -572,16 +618,16 @@ internal sealed partial class X86BlockCompiler
         if (v < 0) return;
         XRelease(v); // a vector, or a scalar FP value also (or only) in an XMM register
         if (_isVec[v] || _loc[v] < 0) return;
-        _regLive[_loc[v]]--;
+        DropLive(_loc[v]);
         _loc[v] = -1;
     }
 
     private void ReleaseDead(int i, in IrInstruction inst)
     {
-        if (inst.A >= 0 && _lastUse[inst.A] == i) Release(inst.A);
-        if (inst.B >= 0 && _lastUse[inst.B] == i) Release(inst.B);
-        if (inst.C >= 0 && _lastUse[inst.C] == i) Release(inst.C);
-        if (_lastUse[i] < 0) Release(i);
+        if (inst.A >= 0 && _info[inst.A].LastUse == i) Release(inst.A);
+        if (inst.B >= 0 && _info[inst.B].LastUse == i) Release(inst.B);
+        if (inst.C >= 0 && _info[inst.C].LastUse == i) Release(inst.C);
+        if (_info[i].LastUse < 0) Release(i);
     }
 
     /// <summary>
@@ -594,7 +640,7 @@ internal sealed partial class X86BlockCompiler
         if (CanTakeOver(i, a, other))
         {
             int r = _loc[a];
-            _regLive[r]--; _loc[a] = -1;
+            DropLive(r); _loc[a] = -1;
             _pinned |= 1 << r; // the 32-bit operation that follows zero-extends its result itself
             return r;
         }
@@ -611,7 +657,7 @@ internal sealed partial class X86BlockCompiler
     private bool CanTakeOver(int i, int a, int other)
     {
         bool sharesWithOther = other >= 0 && (other == a || (_loc[other] >= 0 && _loc[other] == _loc[a]));
-        return _loc[a] >= 0 && _lastUse[a] == i && _regLive[_loc[a]] == 1 && _regBound[_loc[a]] == 0 && !sharesWithOther;
+        return _loc[a] >= 0 && _info[a].LastUse == i && _regLive[_loc[a]] == 1 && _regBound[_loc[a]] == 0 && !sharesWithOther;
     }
 
     // ───────────────────────────── guest register cache ─────────────────────────────
@@ -620,11 +666,11 @@ internal sealed partial class X86BlockCompiler
     {
         _slotZext[s] = false;
         if (_slotReg[s] < 0 && _slotX[s] < 0) _touched.Add(s);
-        else if (_slotReg[s] >= 0) _regBound[_slotReg[s]]--;
+        else if (_slotReg[s] >= 0) DropBound(_slotReg[s]);
         else { _xBound[_slotX[s]]--; _slotX[s] = -1; }
         _slotReg[s] = r;
         _slotDirty[s] = dirty;
-        _regBound[r]++;
+        AddBound(r);
     }
 
     private void EvictSlots(int offset, int size)
@@ -637,7 +683,7 @@ internal sealed partial class X86BlockCompiler
             int r = _slotReg[s];
             if (r < 0) continue;
             if (_slotDirty[s]) _a.mov(__qword_ptr[r15 + s * 8], _r64[r]);
-            _regBound[r]--;
+            DropBound(r);
             _slotReg[s] = -1; _slotDirty[s] = false;
         }
     }
@@ -678,7 +724,7 @@ internal sealed partial class X86BlockCompiler
     private void SaveFlagsAt(int writer)
     {
         if (writer == _deferSaveAt) { _flagsInX86 = true; _savePending = true; }
-        else if (_anyNoSave && _noSave[writer]) _flagsInX86 = true;
+        else if (_anyNoSave && _info[writer].NoSave) _flagsInX86 = true;
         else SaveFlags();
     }
 
@@ -746,7 +792,7 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private bool EmitAdd(int i, in IrInstruction x)
     {
-        int shifted = _deferred[x.B] ? x.B : _deferred[x.A] ? x.A : -1;
+        int shifted = _info[x.B].Deferred ? x.B : _info[x.A].Deferred ? x.A : -1;
         if (shifted >= 0)
         {
             // A + (B << 1..3), the shift deferred to here (Analyse): one LEA with a scaled index.
@@ -842,7 +888,7 @@ internal sealed partial class X86BlockCompiler
             case IrOpcode.CmpNe: EmitCompare(i, x, X86Cond.NE); break;
             case IrOpcode.CmpUlt: EmitCompare(i, x, X86Cond.B); break;
             case IrOpcode.CmpSlt: EmitCompare(i, x, X86Cond.L); break;
-            case IrOpcode.Select when _deferred[x.A]:
+            case IrOpcode.Select when _info[x.A].Deferred:
             {
                 // The condition is a CondHolds deferred to here (Analyse): CMOVcc on the guest's flags.
                 int t = Use(x.B), f = Use(x.C);
@@ -880,7 +926,7 @@ internal sealed partial class X86BlockCompiler
             case IrOpcode.CondCompare: keepFlags = EmitCondCompare(i, x); break;
             case IrOpcode.SetLogicFlags:
             {
-                if (!_flagsNeeded[i]) { keepFlags = false; break; }
+                if (!_info[i].FlagsNeeded) { keepFlags = false; break; }
                 int s = Use(x.A);
                 if (x.Size == 8) _a.test(_r64[s], _r64[s]); else _a.test(_r32[s], _r32[s]);
                 _a.stc(); // ARM C = 0 is x86 CF = 1 in our encoding
@@ -990,7 +1036,7 @@ internal sealed partial class X86BlockCompiler
             int s = off / 8;
             if (_loc[x.A] < 0 && _xloc[x.A] < 0 && IsImm(x.A, 8, out int imm))
             {
-                if (_slotReg[s] >= 0) { _regBound[_slotReg[s]]--; _slotReg[s] = -1; _slotDirty[s] = false; }
+                if (_slotReg[s] >= 0) { DropBound(_slotReg[s]); _slotReg[s] = -1; _slotDirty[s] = false; }
                 if (_slotX[s] >= 0) XUnbindSlot(s, writeBack: false);
                 SetPendingImmediate(s, imm); // stored at the block's end, unless overwritten first
                 return;
@@ -1193,7 +1239,7 @@ internal sealed partial class X86BlockCompiler
     /// </summary>
     private bool EmitCondCompare(int i, in IrInstruction x)
     {
-        if (!_flagsNeeded[i]) return false;
+        if (!_info[i].FlagsNeeded) return false;
         int cond = (int)(x.Immediate & 15), fallback = (int)(x.Immediate >> 4 & 15);
         bool add = (x.Immediate & 0x100) != 0;
         // Operands into registers first: nothing may allocate (and so spill) inside the two paths.
@@ -1225,8 +1271,8 @@ internal sealed partial class X86BlockCompiler
     private bool EmitFlagArithmetic(int i, in IrInstruction x)
     {
         bool setsFlags = x.Opcode is IrOpcode.AddFlags or IrOpcode.SubFlags or IrOpcode.AdcFlags or IrOpcode.SbcFlags;
-        bool needFlags = setsFlags && _flagsNeeded[i];
-        bool needValue = _lastUse[i] >= 0;
+        bool needFlags = setsFlags && _info[i].FlagsNeeded;
+        bool needValue = _info[i].LastUse >= 0;
         if (!needFlags && !needValue) return false;
 
         bool carryIn = x.Opcode is IrOpcode.AdcFlags or IrOpcode.SbcFlags or IrOpcode.Adc or IrOpcode.Sbc;
@@ -1443,7 +1489,14 @@ internal sealed partial class X86BlockCompiler
         var stub = _a.CreateLabel();
         if (cond == X86Cond.Always) _a.jmp(stub); else X86CondEmitter.Jcc(_a, cond, stub);
         _links.Add((_a.Position - 4, KeyFor(target)));
-        AddSlowPath(new SlowPath { Kind = SlowPathKind.LinkStub, At = stub, Target = target });
+        // Filled in place: a SlowPath built on the stack and copied into the array (AddSlowPath) cost a zeroed frame
+        // and a block copy with write barriers (its labels hold a reference) at every link of every block.
+        if (_slowPathCount == _slowPaths.Length) Array.Resize(ref _slowPaths, _slowPaths.Length * 2);
+        ref var path = ref _slowPaths[_slowPathCount++];
+        path = default;
+        path.Kind = SlowPathKind.LinkStub;
+        path.At = stub;
+        path.Target = target;
     }
 
     /// <summary>
@@ -1454,13 +1507,13 @@ internal sealed partial class X86BlockCompiler
     {
         int c = block.Terminal.Condition;
         var ci = block.Instructions[c];
-        if (_deferred[c] && ci.Opcode == IrOpcode.CondHolds)
+        if (_info[c].Deferred && ci.Opcode == IrOpcode.CondHolds)
         {
             var cond = X86CondEmitter.FromArm((int)ci.Immediate);
             if (cond != X86Cond.Always) LoadFlags();
             return cond;
         }
-        if (_deferred[c])
+        if (_info[c].Deferred)
         {
             // Materialise operands first: that may allocate, which may spill.
             Use(ci.A); if (!IsImm(ci.B, ci.Size, out _)) Use(ci.B);
@@ -1539,5 +1592,25 @@ internal sealed partial class X86BlockCompiler
             }
         }
         _ = n;
+    }
+
+    /// <summary>
+    /// The guest register slots cached in a block, in the order first cached: a list whose enumeration is a span's
+    /// (the compiler walks it at every eviction and flush, and <see cref="List{T}"/>'s checked enumerator showed).
+    /// </summary>
+    private sealed class SlotList
+    {
+        private int[] _items = new int[MaxSlots];
+        private int _count;
+
+        public void Add(int slot)
+        {
+            if (_count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            _items[_count++] = slot;
+        }
+
+        public void Clear() => _count = 0;
+
+        public Span<int>.Enumerator GetEnumerator() => _items.AsSpan(0, _count).GetEnumerator();
     }
 }

@@ -13,7 +13,31 @@ internal static class A64Decoder
     /// <summary>Every table line, most specific (most fixed bits) first; ties keep table order.</summary>
     public static readonly A64Encoding[] Encodings = Build();
 
-    private static readonly A64Encoding[][] Buckets = BuildBuckets(Encodings);
+    // The buckets, flattened: bucket k is Lines[BucketStart[k] .. BucketStart[k + 1]). Each line carries its mask
+    // and value next to its encoding, so a decode reads two arrays instead of a bucket array and an object per line.
+    private static readonly int[] BucketStart;
+    private static readonly Line[] Lines;
+
+    private readonly struct Line(A64Encoding encoding)
+    {
+        public readonly uint Mask = encoding.Mask;
+        public readonly uint Value = encoding.Value;
+        public readonly A64Encoding Encoding = encoding;
+    }
+
+    static A64Decoder()
+    {
+        var buckets = BuildBuckets(Encodings);
+        BucketStart = new int[buckets.Length + 1];
+        var lines = new List<Line>();
+        for (int k = 0; k < buckets.Length; k++)
+        {
+            BucketStart[k] = lines.Count;
+            foreach (var e in buckets[k]) lines.Add(new Line(e));
+        }
+        BucketStart[buckets.Length] = lines.Count;
+        Lines = lines.ToArray();
+    }
 
     private static A64Encoding[] Build()
     {
@@ -51,23 +75,34 @@ internal static class A64Decoder
     /// <summary>Decodes one word.</summary>
     public static A64Instruction Decode(uint word)
     {
-        var bucket = Buckets[word >> KeyShift];
-        for (int k = 0; k < bucket.Length; k++)
+        var starts = BucketStart;
+        uint key = word >> KeyShift;
+        var lines = Lines;
+        for (int k = starts[key], end = starts[key + 1]; k < end; k++)
         {
-            var e = bucket[k];
-            if ((word & e.Mask) == e.Value)
-                return new A64Instruction(word, Classify(e, word), e);
+            ref readonly var line = ref lines[k];
+            if ((word & line.Mask) == line.Value)
+                return new A64Instruction(word, Classify(line.Encoding, word), line.Encoding);
         }
         return new A64Instruction(word, A64Op.Undefined, null);
     }
 
     /// <summary>The largest number of lines a bucket holds (for tests and tuning).</summary>
-    public static int LongestBucket => Buckets.Max(b => b.Length);
+    public static int LongestBucket
+    {
+        get
+        {
+            int longest = 0;
+            for (int k = 0; k + 1 < BucketStart.Length; k++) longest = Math.Max(longest, BucketStart[k + 1] - BucketStart[k]);
+            return longest;
+        }
+    }
 
     /// <summary>
     /// Turns reserved field values of a matched line into <see cref="A64Op.Undefined"/>, and defined
     /// variants that are not implemented into <see cref="A64Op.Unsupported"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // every decode runs it: no zeroing of the out locals in its prolog
     private static A64Op Classify(A64Encoding e, uint w)
     {
         A64Op op = e.Op;

@@ -9,7 +9,15 @@ namespace Captive.Guest.Arm.Decoding;
 internal sealed class A64Encoding
 {
     private const int Letters = 'z' - 'A' + 1;
-    private readonly ushort[] _fields = new ushort[Letters]; // (width << 8) | shift, 0 when absent
+    // (width << 8) | shift per letter, 0 when absent. Held inline in the object, not in an array of its own: the
+    // lowering reads several fields of every decoded instruction, and the array was one more dependent load each.
+    private readonly FieldTable _fields;
+
+    [System.Runtime.CompilerServices.InlineArray(Letters)]
+    private struct FieldTable
+    {
+        private ushort _first;
+    }
 
     public A64Encoding(A64Op op, string pattern)
     {
@@ -74,9 +82,14 @@ internal sealed class A64Encoding
     public int Field(uint word, char letter)
     {
         int f = _fields[letter - 'A'];
-        if (f == 0) throw new InvalidOperationException($"{Op} has no field '{letter}'.");
+        if (f == 0) NoField(letter);
         return (int)((word >> (f & 0xFF)) & ((1u << (f >> 8)) - 1));
     }
+
+    // Out of line: the formatted throw kept Field (called for every field of every decoded instruction) from being
+    // inlined and gave it a costly prolog.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void NoField(char letter) => throw new InvalidOperationException($"{Op} has no field '{letter}'.");
 
     public override string ToString() => $"{Op} {Pattern}";
 }
