@@ -58,7 +58,8 @@ public sealed class TranslationCorpus : IInstructionFetcher
                 if (block.Terminal.Kind == IrTerminalKind.Branch) { work.Enqueue(block.Terminal.Target); work.Enqueue(block.Terminal.FallThrough); }
                 // The start-up code's MSRs that the host must see (SCTLR_EL1, CPACR_EL1...) end a block with a trap
                 // after which the guest goes on: without this the walk stopped at each image's first block.
-                if (block.Terminal.Kind == IrTerminalKind.Trap && block.Terminal.Trap == IrTrapKind.SystemRegisterWrite) work.Enqueue(block.Terminal.FallThrough);
+                if (block.Terminal.Kind == IrTerminalKind.Trap && block.Terminal.Trap is IrTrapKind.SystemRegisterWrite or IrTrapKind.SystemRegisterRead
+                    or IrTrapKind.SystemInstruction) work.Enqueue(block.Terminal.FallThrough);
             }
         }
         return new TranslationCorpus(ram, blocks, instructions, files.Length);
