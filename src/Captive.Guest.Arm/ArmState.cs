@@ -38,8 +38,19 @@ namespace Captive.Guest.Arm;
 ///    1032     8  FPSR
 ///    1040     8  fault syndrome  an abort the in-VM TLB walker found: its ESR_EL1 value (read by the fault entry)
 ///    1048     8  fault address   its virtual address
-///    1056    32  reserved
-///    1088        size (a multiple of 64)
+///    1056     8  PMUSERENR_EL0   writes trap: EN, SW, CR, ER join the translation context
+///    1064     8  CSSELR_EL1      selects the cache CCSIDR_EL1 describes
+///    1072     8  OSLSR_EL1       OS Lock status (OSLM = 0b10, OSLK); MSR OSLAR_EL1 sets OSLK
+///    1080     8  OSDLR_EL1       DLK
+///    1088     8  MDCCINT_EL1
+///    1096     8  DBGPRCR_EL1     CORENPDRQ
+///    1104     8  DBGCLAIM        the claim tags DBGCLAIMSET_EL1/DBGCLAIMCLR_EL1 set and clear
+///    1112   8×2  DBGBVR0..1_EL1  breakpoint values (see A64DebugFeatures for the count)
+///    1128   8×2  DBGBCR0..1_EL1  breakpoint controls
+///    1144   8×2  DBGWVR0..1_EL1  watchpoint values
+///    1160   8×2  DBGWCR0..1_EL1  watchpoint controls
+///    1176    40  reserved
+///    1216        size (a multiple of 64)
 /// </code>
 /// <para>
 /// The single-vCPU exclusive monitor: LDXR/LDAXR arm it for their address; STXR/STLXR succeed only when
@@ -156,13 +167,13 @@ public static class ArmState
     /// <summary>Offset of CNTKCTL_EL1 (EL0 access to the timer; no effect until EL0 exists).</summary>
     public const int CntkctlEl1 = 488;
 
-    /// <summary>Offset of MDSCR_EL1 (debug control; software step and debug exceptions are not implemented).</summary>
+    /// <summary>Offset of MDSCR_EL1 (debug control; software step and breakpoint/watchpoint exceptions are not implemented yet).</summary>
     public const int MdscrEl1 = 496;
 
     /// <summary>
     /// The translation context (<see cref="Captive.Core.IR.IrBlock.Context"/>): SCTLR_EL1 in bits 31:0, CNTKCTL_EL1's
     /// EL0PCTEN/EL0VCTEN in bits 33:32, CPACR_EL1.FPEN inverted in bits 35:34 (0: SIMD&amp;FP enabled at EL0 and
-    /// EL1) and CNTKCTL_EL1's EL0VTEN/EL0PTEN in bits 37:36, the controls that decide which instructions trap. The machine keeps it in step with those registers and
+    /// EL1), CNTKCTL_EL1's EL0VTEN/EL0PTEN in bits 37:36 and PMUSERENR_EL0's EN, SW, CR, ER in bits 41:38, the controls that decide which instructions trap. The machine keeps it in step with those registers and
     /// drops every translation when it changes.
     /// </summary>
     public const int TranslationContext = 504;
@@ -182,8 +193,41 @@ public static class ArmState
     /// <summary>An abort found by the in-VM TLB walker: the faulting virtual address (FAR_EL1).</summary>
     public const int FaultAddress = 1048;
 
+    /// <summary>Offset of PMUSERENR_EL0 (EN, SW, CR, ER: what EL0 may do with the PMU; writes trap, the context follows them).</summary>
+    public const int PmuserenrEl0 = 1056;
+
+    /// <summary>Offset of CSSELR_EL1 (Level [3:1], InD [0]).</summary>
+    public const int CsselrEl1 = 1064;
+
+    /// <summary>Offset of OSLSR_EL1 (OSLM = 0b10 in bits 3 and 0, OSLK in bit 1; set at reset, as the OS Lock is at cold reset).</summary>
+    public const int OslsrEl1 = 1072;
+
+    /// <summary>Offset of OSDLR_EL1 (DLK).</summary>
+    public const int OsdlrEl1 = 1080;
+
+    /// <summary>Offset of MDCCINT_EL1 (RX, TX: the debug communication channel's interrupt enables; no interrupt is raised).</summary>
+    public const int MdccintEl1 = 1088;
+
+    /// <summary>Offset of DBGPRCR_EL1 (CORENPDRQ).</summary>
+    public const int DbgprcrEl1 = 1096;
+
+    /// <summary>Offset of the claim tags (DBGCLAIMSET_EL1 sets them, DBGCLAIMCLR_EL1 reads and clears them).</summary>
+    public const int DbgclaimEl1 = 1104;
+
+    /// <summary>Offset of DBGBVR0_EL1; DBGBVR&lt;n&gt;_EL1 is at <c>DbgbvrEl1 + 8·n</c>.</summary>
+    public const int DbgbvrEl1 = 1112;
+
+    /// <summary>Offset of DBGBCR0_EL1; DBGBCR&lt;n&gt;_EL1 is at <c>DbgbcrEl1 + 8·n</c>.</summary>
+    public const int DbgbcrEl1 = 1128;
+
+    /// <summary>Offset of DBGWVR0_EL1; DBGWVR&lt;n&gt;_EL1 is at <c>DbgwvrEl1 + 8·n</c>.</summary>
+    public const int DbgwvrEl1 = 1144;
+
+    /// <summary>Offset of DBGWCR0_EL1; DBGWCR&lt;n&gt;_EL1 is at <c>DbgwcrEl1 + 8·n</c>.</summary>
+    public const int DbgwcrEl1 = 1160;
+
     /// <summary>Size of the register file in bytes.</summary>
-    public const int Size = 1088;
+    public const int Size = 1216;
 
     /// <summary>The layout as the engines see it.</summary>
     public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext, FaultSyndrome, FaultAddress, Daif, 0x80);

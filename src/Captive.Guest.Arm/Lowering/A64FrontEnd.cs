@@ -19,7 +19,7 @@ namespace Captive.Guest.Arm.Lowering;
 /// with Info = the instruction word, Target = its address and FallThrough = the next address. HVC traps with
 /// Info = imm16 (PSCI, the firmware's interface); WFI traps <see cref="IrTrapKind.Wfi"/>; MSR SCTLR_EL1 and CNTKCTL_EL1 trap <see cref="IrTrapKind.SystemRegisterWrite"/> with
 /// Info = <see cref="A64SystemRegisters.SctlrEl1"/> and Value = the value written, and does not store it (the host
-/// does). TLBI, AT and MRS/MSR of registers not listed in the <see cref="ArmState"/> table trap as unsupported.</para>
+/// does). MRS/MSR of a register this CPU does not have is UNDEFINED (an exception in the IR, never a host trap).</para>
 /// <para>Fetch failure. When the instruction at some address cannot be fetched, the block ends before it
 /// with a jump to it; if it is the first instruction of the block, the block is a single
 /// <see cref="IrTrapKind.FetchFault"/> trap with Target = the address, FallThrough = address + 4,
@@ -36,6 +36,22 @@ public sealed class A64FrontEnd : IGuestFrontEnd
     public const int ModeEl1 = 1;
 
     [ThreadStatic] private static A64Lowerer? t_lowerer;
+
+    /// <summary>A front end for a CPU without the GICv3 system-register interface (a machine with GICv2, or none).</summary>
+    public A64FrontEnd() : this(gicSystemRegisters: false)
+    {
+    }
+
+    /// <summary>A front end for a CPU with or without the GICv3 CPU interface's system registers.</summary>
+    /// <param name="gicSystemRegisters">
+    /// True when the machine's interrupt controller is a GICv3 whose CPU interface the ICC_*_EL1 registers reach:
+    /// ID_AA64PFR0_EL1.GIC then reads 1. The CPU's identification is fixed for the life of a machine, so it is the
+    /// front end's (every block lowered by this instance sees it) rather than part of each block's translation context.
+    /// </param>
+    public A64FrontEnd(bool gicSystemRegisters) => GicSystemRegisters = gicSystemRegisters;
+
+    /// <summary>True when ID_AA64PFR0_EL1 reports the GICv3 system-register interface (see the constructor).</summary>
+    public bool GicSystemRegisters { get; }
 
     /// <inheritdoc/>
     public GuestStateLayout StateLayout => ArmState.Layout;
@@ -59,6 +75,7 @@ public sealed class A64FrontEnd : IGuestFrontEnd
         if (block.IsTerminated || block.Count != 0)
             throw new ArgumentException("The block must be empty (reset it first).", nameof(block));
         var lowerer = t_lowerer ??= new A64Lowerer();
+        lowerer.GicSystemRegisters = GicSystemRegisters;
         lowerer.LowerBlock(address, fetcher, block, maxInstructions);
     }
 

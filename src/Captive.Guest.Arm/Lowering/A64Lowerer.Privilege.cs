@@ -7,7 +7,7 @@ namespace Captive.Guest.Arm.Lowering;
 // registers, and the trap to EL1 (EC 0x18 for system registers and instructions, EC 0x01 for WFI/WFE) for what EL1
 // can allow EL0 through SCTLR_EL1 (UCI, DZE, UCT, nTWI, nTWE, UMA) and CNTKCTL_EL1 (EL0PCTEN, EL0VCTEN). Those
 // controls come from the block's translation context (ArmState.TranslationContext): SCTLR_EL1 in bits 31:0,
-// CNTKCTL_EL1's two enables in bits 33:32.
+// CNTKCTL_EL1's two enables in bits 33:32, PMUSERENR_EL0 in bits 41:38.
 internal sealed partial class A64Lowerer
 {
     private ulong _context; // IrBlock.Context of the block being lowered
@@ -71,6 +71,7 @@ internal sealed partial class A64Lowerer
                 int encoding = (int)(w >> 5) & 0xFFFF;
                 bool read = (w >> 21 & 1) == 1;
                 if (encoding >> 14 != 3 || Op1(w) != 3) { Undefined(); return true; } // EL1, debug, EL2, EL3
+                if (IsPmuRegister(encoding)) return PmuTrapAtEl0(encoding, read, w);
                 if (encoding == A64SystemRegisters.Encode(3, 3, 4, 2, 1)) return SystemTrapUnless(SctlrUma, w);          // DAIF
                 if (encoding == A64SystemRegisters.Encode(3, 3, 0, 0, 1)) return SystemTrapUnless(SctlrUct, w);          // CTR_EL0
                 if (encoding == A64SystemRegisters.Encode(3, 3, 14, 0, 2)) return SystemTrapUnless(CntkctlEl0Vcten, w);  // CNTVCT_EL0
@@ -90,6 +91,44 @@ internal sealed partial class A64Lowerer
             default:
                 return false;
         }
+    }
+
+    /// <summary>PMUSERENR_EL0's EN, SW, CR and ER in the translation context (bits 41:38).</summary>
+    private const int PmuserenrEn = 38, PmuserenrSw = 39, PmuserenrCr = 40, PmuserenrEr = 41;
+
+    /// <summary>The EL0 performance-monitor registers: op1 = 3 with CRn 9, CRm 12–14, or CRn 14, CRm 8–15.</summary>
+    private static bool IsPmuRegister(int encoding)
+    {
+        int crn = encoding >> 7 & 15, crm = encoding >> 3 & 15;
+        return (crn == 9 && crm is >= 12 and <= 14) || (crn == 14 && crm >= 8);
+    }
+
+    /// <summary>
+    /// EL0's access to a PMU register (ARM DDI 0487 D13.4, each register's accessibility pseudocode): PMUSERENR_EL0.EN
+    /// allows everything; SW allows PMSWINC_EL0 writes, CR reads of PMCCNTR_EL0, ER reads of the event counters and
+    /// PMSELR_EL0 both ways; otherwise EC 0x18. PMUSERENR_EL0 itself is read-only at EL0. Registers that do not exist,
+    /// and the wrong direction of read-only or write-only ones, stay UNDEFINED (the lowering at EL1 says so).
+    /// </summary>
+    private bool PmuTrapAtEl0(int encoding, bool read, uint word)
+    {
+        if (!SystemRegisterTable.TryGet(encoding, out var reg)) return false;
+        if (encoding == A64SystemRegisters.Encode(3, 3, 9, 14, 0))
+        {
+            if (read) return false;
+            Undefined();
+            return true;
+        }
+        if ((!read && reg.Access == SysRegAccess.Constant) || (read && reg.Access == SysRegAccess.HostWriteOnly)) return false;
+        int crn = encoding >> 7 & 15, crm = encoding >> 3 & 15;
+        bool eventCounter = encoding == A64SystemRegisters.Encode(3, 3, 9, 13, 2) || (crn == 14 && crm is >= 8 and <= 11);
+        bool allowed = Allows(PmuserenrEn)
+            || (reg.Access == SysRegAccess.HostWriteOnly && Allows(PmuserenrSw))
+            || (read && encoding == A64SystemRegisters.Encode(3, 3, 9, 13, 0) && Allows(PmuserenrCr))
+            || (read && eventCounter && Allows(PmuserenrEr))
+            || (encoding == A64SystemRegisters.Encode(3, 3, 9, 12, 5) && Allows(PmuserenrEr));
+        if (allowed) return false;
+        TakeException(EcSystemTrap, SystemTrapSyndrome(word), _pc);
+        return true;
     }
 
     /// <summary>Traps to EL1 with EC 0x18 unless control <paramref name="bit"/> lets EL0 execute <paramref name="word"/>.</summary>

@@ -104,51 +104,76 @@ internal sealed partial class A64Lowerer
     private static int SystemRegisterEncoding(in A64Instruction i) => (int)(i.Word >> 5) & 0xFFFF;
 
     /// <summary>
-    /// True for the registers of EL2 and EL3 (op0 = 3, op1 = 4 or 6): this machine has neither level, so MRS and MSR
-    /// of them are UNDEFINED (ARM DDI 0487 D12.3.1).
+    /// The value of a <see cref="SysRegAccess.Constant"/> register: the table's, except ID_AA64PFR0_EL1.GIC [27:24],
+    /// which is 1 when the CPU has the GICv3 system-register interface (a property of the machine, given to the front end).
     /// </summary>
-    private static bool OfAbsentLevel(int encoding) => encoding >> 14 == 3 && ((encoding >> 11) & 7) is 4 or 6;
+    private ulong ConstantValue(int encoding, in SysRegInfo reg)
+    {
+        if (encoding == A64SystemRegisters.Encode(3, 3, 0, 0, 7) && _el == 0 && !Allows(SctlrDze))
+            return reg.Value | 0x10; // DCZID_EL0.DZP: DC ZVA is prohibited at EL0
+        if (encoding == A64SystemRegisters.Encode(3, 0, 0, 4, 0) && GicSystemRegisters)
+            return reg.Value | 1UL << 24;
+        return reg.Value;
+    }
 
+    /// <summary>True when the CPU has the GICv3 CPU interface's system registers (ID_AA64PFR0_EL1.GIC = 1).</summary>
+    internal bool GicSystemRegisters { get; set; }
+
+    // MRS and MSR of a register this CPU does not have — outside the table, NameOnly (EL2, EL3, features not
+    // implemented), the wrong direction of a read-only or write-only one — are UNDEFINED (EC 0), never a trap to the host.
     private void Mrs(in A64Instruction i)
     {
-        if (OfAbsentLevel(SystemRegisterEncoding(i))) { Undefined(); return; }
-        if (!SystemRegisterTable.TryGet(SystemRegisterEncoding(i), out var reg) || reg.Access == SysRegAccess.NameOnly)
+        int encoding = SystemRegisterEncoding(i), t = i['t'];
+        if (!SystemRegisterTable.TryGet(encoding, out var reg))
         {
-            Trap(IrTrapKind.Unsupported, i.Word);
+            if (A64IdRegisters.IsReservedIdSpace(encoding)) SetX(t, K(0)); // reserved ID registers read as zero
+            else Undefined();
             return;
         }
-        if (reg.Access == SysRegAccess.Host)
+        IrValue value;
+        switch (reg.Access)
         {
-            _b.Trap(IrTrapKind.SystemRegisterRead, _pc, _pc + 4, (ulong)(SystemRegisterEncoding(i) | i['t'] << 16));
-            return;
+            case SysRegAccess.NameOnly or SysRegAccess.OsLock or SysRegAccess.HostWriteOnly:
+                Undefined();
+                return;
+            case SysRegAccess.Host:
+                _b.Trap(IrTrapKind.SystemRegisterRead, _pc, _pc + 4, (ulong)(encoding | t << 16));
+                return;
+            case SysRegAccess.Constant: value = K(ConstantValue(encoding, reg)); break;
+            case SysRegAccess.Zero: value = K(0); break;
+            case SysRegAccess.ClaimSet: value = K(0xFF); break; // eight claim tags
+            case SysRegAccess.Nzcv: value = _b.GetNzcv(); break;
+            case SysRegAccess.Counter: value = _b.ReadCounter(); break;
+            case SysRegAccess.CurrentEl: value = _b.Shl(_b.GetReg(ArmState.CurrentEl), K(2)); break;
+            case SysRegAccess.Ccsidr:
+            {
+                var selection = _b.GetReg(ArmState.CsselrEl1);
+                value = _b.Select(_b.CmpEq(selection, K(0)), K(A64IdRegisters.CcsidrL1Data),
+                    _b.Select(_b.CmpEq(selection, K(1)), K(A64IdRegisters.CcsidrL1Instruction),
+                        _b.Select(_b.CmpEq(selection, K(2)), K(A64IdRegisters.CcsidrL2), K(0)))); // no such cache: UNKNOWN, 0
+                break;
+            }
+            default: value = _b.GetReg(reg.Offset); break;
         }
-        IrValue value = reg.Access switch
-        {
-            SysRegAccess.Constant when _el == 0 && SystemRegisterEncoding(i) == A64SystemRegisters.Encode(3, 3, 0, 0, 7) && !Allows(SctlrDze)
-                => K(reg.Value | 0x10), // DCZID_EL0.DZP: DC ZVA is prohibited at EL0
-            SysRegAccess.Constant => K(reg.Value),
-            SysRegAccess.Nzcv => _b.GetNzcv(),
-            SysRegAccess.Counter => _b.ReadCounter(),
-            SysRegAccess.CurrentEl => _b.Shl(_b.GetReg(ArmState.CurrentEl), K(2)),
-            _ => _b.GetReg(reg.Offset),
-        };
-        SetX(i['t'], value);
+        SetX(t, value);
     }
 
     private void MsrRegister(in A64Instruction i)
     {
         int encoding = SystemRegisterEncoding(i);
-        if (OfAbsentLevel(encoding)) { Undefined(); return; }
-        if (!SystemRegisterTable.TryGet(encoding, out var reg) || reg.Access == SysRegAccess.NameOnly)
+        if (!SystemRegisterTable.TryGet(encoding, out var reg))
         {
-            Trap(IrTrapKind.Unsupported, i.Word);
+            Undefined();
             return;
         }
         int t = i['t'];
         switch (reg.Access)
         {
-            case SysRegAccess.Constant or SysRegAccess.Counter or SysRegAccess.CurrentEl:
-                Undefined(); // read-only register
+            case SysRegAccess.NameOnly or SysRegAccess.Constant or SysRegAccess.Counter or SysRegAccess.CurrentEl
+                or SysRegAccess.ReadOnlySlot or SysRegAccess.Ccsidr:
+                Undefined(); // absent or read-only
+                return;
+            case SysRegAccess.Zero:
                 return;
             case SysRegAccess.Nzcv:
                 _b.SetNzcv(X(t));
@@ -160,11 +185,20 @@ internal sealed partial class A64Lowerer
             case SysRegAccess.SpSel:
                 SwitchStackPointer(_b.And(X(t), K(1)));
                 return;
-            case SysRegAccess.SlotWriteTraps or SysRegAccess.Host:
+            case SysRegAccess.SlotWriteTraps or SysRegAccess.Host or SysRegAccess.HostWriteOnly:
                 _b.Trap(IrTrapKind.SystemRegisterWrite, _pc, _pc + 4, (ulong)encoding, X(t));
                 return;
+            case SysRegAccess.OsLock: // OSLSR_EL1.OSLK (bit 1) := Xt[0]; OSLM stays 0b10
+                _b.SetReg(reg.Offset, _b.Or(K(A64IdRegisters.OslsrReset & ~2UL), _b.Shl(_b.And(X(t), K(1)), K(1))));
+                return;
+            case SysRegAccess.ClaimSet:
+                _b.SetReg(reg.Offset, _b.Or(_b.GetReg(reg.Offset), _b.And(X(t), K(0xFF))));
+                return;
+            case SysRegAccess.ClaimClear:
+                _b.SetReg(reg.Offset, _b.And(_b.GetReg(reg.Offset), _b.Not(_b.And(X(t), K(0xFF)))));
+                return;
             default:
-                _b.SetReg(reg.Offset, X(t));
+                _b.SetReg(reg.Offset, reg.WriteMask == ulong.MaxValue ? X(t) : _b.And(X(t), K(reg.WriteMask)));
                 return;
         }
     }

@@ -106,6 +106,10 @@ public sealed partial class VirtMachine
             if (_icc is null) return UndefinedInstruction(trap, registers); // no system-register interface with GICv2
             if (!_icc.TryRead((IccRegister)encoding, out value)) return UndefinedInstruction(trap, registers); // write-only
         }
+        else if (PerformanceMonitors.IsPmuRegister(encoding))
+        {
+            if (!_pmu.TryRead(encoding, out value)) return UndefinedInstruction(trap, registers);
+        }
         else return Unsupported(trap);
         if (rt != 31) registers.Write(ArmState.X(rt), value);
         return TrapResult.Continue(trap.NextPc);

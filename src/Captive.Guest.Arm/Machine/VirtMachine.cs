@@ -61,15 +61,17 @@ public sealed record VirtMachineOptions
 /// </summary>
 public sealed partial class VirtMachine : IGuestSystem, IDisposable
 {
-    private readonly A64FrontEnd _frontEnd = new();
+    private readonly A64FrontEnd _frontEnd;
     private readonly DeviceBus _bus = new();
     private readonly Psci _psci = new();
     private readonly Pipe? _discard;
+    private readonly PerformanceMonitors _pmu = null!;
 
     private VirtMachine(VirtMachineOptions options, ICpuBackend? backend)
     {
         if (options.RamSize > VirtBoard.RamMaxSize)
             throw new ArgumentException($"RAM size 0x{options.RamSize:x} exceeds the board's maximum 0x{VirtBoard.RamMaxSize:x}.", nameof(options));
+        _frontEnd = new A64FrontEnd(gicSystemRegisters: options.GicVersion == 3);
         PipeWriter console = options.ConsoleOutput ?? (_discard = new Pipe()).Writer;
         Uart = new Pl011(console);
         _bus.Map(new GuestPhysicalAddress(VirtBoard.UartBase), VirtBoard.UartSize, Uart);
@@ -90,6 +92,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         try
         {
             Timer = CreateTimer();
+            _pmu = new PerformanceMonitors(Engine.ReadCounter, Engine.CounterFrequency);
             Boot = BootLoader.Load(Engine.Ram, VirtBoard.RamBase, options);
             ResetCpu();
         }
@@ -146,6 +149,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         regs.Write(ArmState.Daif, 0x3C0);     // D, A, I, F masked
         regs.Write(ArmState.SpSel, 1);        // EL1h
         regs.Write(ArmState.CurrentEl, 1);
+        regs.Write(ArmState.OslsrEl1, Decoding.A64IdRegisters.OslsrReset); // the OS Lock is locked at cold reset
         regs.Write(ArmState.TranslationContext, SctlrResetValue | 3ul << 34); // CPACR_EL1.FPEN = 0: SIMD&FP trap
         Engine.WriteNzcv(0);
     }
@@ -227,12 +231,16 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             return TrapResult.Continue(trap.NextPc);
         if (TryWriteInterruptRegister(trap, registers, out var written))
             return written;
+        if (PerformanceMonitors.IsPmuRegister((int)trap.Info) && _pmu.TryWrite((int)trap.Info, trap.Value, (int)registers.Read(ArmState.CurrentEl)))
+            return TrapResult.Continue(trap.NextPc);
         int offset = -1;
+        ulong mask = ulong.MaxValue;
         if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 14, 1, 0)) offset = ArmState.CntkctlEl1;
         else if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 0, 1, 0, 2)) offset = ArmState.CpacrEl1;
+        else if (trap.Info == (ulong)A64SystemRegisters.Encode(3, 3, 9, 14, 0)) (offset, mask) = (ArmState.PmuserenrEl0, 0xF); // EN, SW, CR, ER
         if (offset >= 0) // registers the translation context follows
         {
-            registers.Write(offset, trap.Value);
+            registers.Write(offset, trap.Value & mask);
             UpdateTranslationContext(registers);
             return TrapResult.Continue(trap.NextPc);
         }
@@ -240,14 +248,15 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     }
 
     /// <summary>
-    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1 and CNTKCTL_EL1; when it changed, the EL0
+    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1, CNTKCTL_EL1, CPACR_EL1 and PMUSERENR_EL0; when it changed, the EL0
     /// translations lowered under the old controls are wrong, so every translation goes.
     /// </summary>
     private void UpdateTranslationContext(GuestRegisters registers)
     {
         ulong cntkctl = registers.Read(ArmState.CntkctlEl1);
         ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (cntkctl & 3) << 32
-            | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34 | (cntkctl >> 8 & 3) << 36;
+            | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34 | (cntkctl >> 8 & 3) << 36
+            | (registers.Read(ArmState.PmuserenrEl0) & 0xF) << 38;
         if (context == registers.Read(ArmState.TranslationContext)) return;
         registers.Write(ArmState.TranslationContext, context);
         Engine.InvalidateTranslations();

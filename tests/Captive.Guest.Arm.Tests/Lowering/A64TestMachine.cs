@@ -19,7 +19,7 @@ internal sealed class A64TestMachine : IGuestMemoryAccess, IInstructionFetcher
     public const int RamSize = 0x10000;
     public const ulong VectorBase = 0x7000_0000;       // VBAR_EL1: no code there
 
-    private readonly A64FrontEnd _frontEnd = new();
+    private A64FrontEnd _frontEnd = new();
     private readonly IrInterpreter _interpreter = new(ArmState.Layout);
     private readonly IrBlock _block = new();
     private int _codeWords;
@@ -54,6 +54,13 @@ internal sealed class A64TestMachine : IGuestMemoryAccess, IInstructionFetcher
     }
 
     private ulong _end = ulong.MaxValue;
+
+    /// <summary>Lowers with a front end whose CPU has the GICv3 system-register interface (ID_AA64PFR0_EL1.GIC = 1).</summary>
+    public A64TestMachine WithGicSystemRegisters()
+    {
+        _frontEnd = new A64FrontEnd(gicSystemRegisters: true);
+        return this;
+    }
 
     // ---- registers
 

@@ -74,7 +74,14 @@ internal static class StateNotation
     {
         string n = name.ToLowerInvariant();
         if (n == "sp") return ArmState.Sp;
-        if (name.StartsWith('$')) return Slots.TryGetValue(name[1..], out int slot) ? slot : throw new FormatException($"No ArmState slot '{name}'.");
+        if (name.StartsWith('$'))
+        {
+            // $Slot or $Slot+n: an array of slots (the debug registers) is addressed from its first element.
+            int plus = name.IndexOf('+');
+            string slotName = plus < 0 ? name[1..] : name[1..plus];
+            int extra = plus < 0 ? 0 : int.Parse(name.AsSpan(plus + 1), CultureInfo.InvariantCulture);
+            return Slots.TryGetValue(slotName, out int slot) ? slot + extra : throw new FormatException($"No ArmState slot '{name}'.");
+        }
         if (n.StartsWith('x')) return ArmState.X(int.Parse(n.AsSpan(1), CultureInfo.InvariantCulture));
         if (n.StartsWith('v'))
         {

@@ -141,8 +141,7 @@ public sealed class SystemInstructionTests : InstructionTestBase
     [InlineData(".inst 0xd4a00000", IrTrapKind.Undefined)]          // DCPS with LL=00
     [InlineData("dcps1", IrTrapKind.Undefined)]                     // not in Debug state
     [InlineData("drps", IrTrapKind.Undefined)]
-    [InlineData(".inst 0xd5300000 | (0x0001 << 5)", IrTrapKind.Unsupported)] // MRS of an unknown register
-    [InlineData("mrs x0, pmccntr_el0", IrTrapKind.Unsupported)]       // PMU: not modelled yet
+    [InlineData(".inst 0xd5300000 | (0x0001 << 5)", IrTrapKind.Undefined)] // MRS of an unknown register
     [InlineData("msr ttbr0_el2, x0", IrTrapKind.Undefined)]           // no EL2
     [InlineData("mrs x0, scr_el3", IrTrapKind.Undefined)]             // no EL3
     [InlineData("tlbi alle2", IrTrapKind.Undefined)]                 // no EL2
