@@ -20,7 +20,7 @@ internal sealed unsafe class CodeCache
     private readonly int _entries;
     private ulong _used;
     private readonly Dictionary<ulong, ulong> _blocks = new();
-    private readonly Dictionary<ulong, List<ulong>> _pending = new();
+    private readonly Dictionary<ulong, List<(ulong Site, bool Forward)>> _pending = new();
     private readonly List<(ulong Start, ulong End, ulong GuestPc)> _ranges = new();
 
     public CodeCache(nint host, ulong virtualAddress, ulong size, nint lookupHost, int entries)
@@ -52,10 +52,11 @@ internal sealed unsafe class CodeCache
         (_virtual + _used, (nint)(_host + _used), (int)Math.Min(_size - _used, int.MaxValue));
 
     /// <summary>Records a block just written at the start of the free space.</summary>
-    public void Commit(ulong guestPc, int length, List<PendingLink> links)
+    public void Commit(ulong guestPc, int length, List<PendingLink> links, int checkBytes = 0)
     {
         ulong rip = Allocate(length, guestPc);
         _blocks[guestPc] = rip;
+        if (checkBytes > 0) _checkBytes[guestPc] = checkBytes; else _checkBytes.Remove(guestPc);
         _regions.Add(IrBlock.AddressOf(guestPc) >> 21);
         Link(links);
         Arrived(guestPc, rip);
@@ -72,6 +73,7 @@ internal sealed unsafe class CodeCache
         for (int k = 0; k < guestPcs.Count; k++)
         {
             _blocks[guestPcs[k]] = entries[k];
+            _checkBytes.Remove(guestPcs[k]); // a region's entries load its registers first: never skipped into
             _regions.Add(IrBlock.AddressOf(guestPcs[k]) >> 21);
             _regionMates[guestPcs[k]] = mates;
         }
@@ -93,11 +95,11 @@ internal sealed unsafe class CodeCache
         foreach (var link in links)
         {
             ulong target = Resolve(link.GuestTarget);
-            if (target != 0) PatchLink(link.Rel32Address, link.GuestTarget, target);
+            if (target != 0) PatchLink(link.Rel32Address, link.GuestTarget, target + Skip(link.GuestTarget, link.Forward));
             else
             {
                 if (!_pending.TryGetValue(link.GuestTarget, out var list)) _pending[link.GuestTarget] = list = new();
-                list.Add(link.Rel32Address);
+                list.Add((link.Rel32Address, link.Forward));
             }
         }
     }
@@ -106,20 +108,25 @@ internal sealed unsafe class CodeCache
     private void Arrived(ulong guestPc, ulong rip)
     {
         if (_pending.Remove(guestPc, out var waiting))
-            foreach (var site in waiting) PatchLink(site, guestPc, rip);
+            foreach (var (site, forward) in waiting) PatchLink(site, guestPc, rip + Skip(guestPc, forward));
         Publish(guestPc, rip);
     }
 
+    // Per block compiled alone: the bytes of its interrupt check, which a forward direct branch jumps over.
+    private readonly Dictionary<ulong, int> _checkBytes = new();
+
+    private ulong Skip(ulong key, bool forward) => forward && _checkBytes.TryGetValue(key, out int bytes) ? (ulong)bytes : 0;
+
     // The direct branches into each block (their rel32 field and the link stub they pointed at before), so that dropping
     // the block can point them back at their stubs; and the blocks compiled together as one region.
-    private readonly Dictionary<ulong, List<(ulong Site, ulong Stub)>> _incoming = new();
+    private readonly Dictionary<ulong, List<(ulong Site, ulong Stub, bool Forward)>> _incoming = new();
     private readonly Dictionary<ulong, ulong[]> _regionMates = new();
 
     private void PatchLink(ulong rel32Address, ulong targetKey, ulong target)
     {
         ulong stub = (ulong)((long)rel32Address + 4 + *(int*)(_host + (rel32Address - _virtual)));
         if (!_incoming.TryGetValue(targetKey, out var list)) _incoming[targetKey] = list = new();
-        list.Add((rel32Address, stub));
+        list.Add((rel32Address, stub, target != Resolve(targetKey)));
         Patch(rel32Address, target);
     }
 
@@ -148,6 +155,7 @@ internal sealed unsafe class CodeCache
         _regions.Clear();
         _incoming.Clear();
         _regionMates.Clear();
+        _checkBytes.Clear();
         ClearLookup();
         Flushes++;
     }
@@ -183,14 +191,15 @@ internal sealed unsafe class CodeCache
         {
             _blocks.Remove(key);
             _regionMates.Remove(key);
+            _checkBytes.Remove(key);
             ulong i = (key >> 2) & (ulong)(_entries - 1);
             if (_lookup[i * 2] == key) { _lookup[i * 2] = ulong.MaxValue; _lookup[i * 2 + 1] = 0; }
             if (!_incoming.Remove(key, out var sites)) continue;
             if (!_pending.TryGetValue(key, out var waiting)) _pending[key] = waiting = new();
-            foreach (var (site, stub) in sites)
+            foreach (var (site, stub, forward) in sites)
             {
                 Patch(site, stub); // (sites inside dropped code too: harmless, that code is never entered again)
-                waiting.Add(site);
+                waiting.Add((site, forward));
             }
         }
         return true;
@@ -454,14 +463,19 @@ internal sealed unsafe class BlockTranslator
             {
                 List<PendingLink> links;
                 int reason = X86BlockCompiler.ReasonInterpretAll;
-                if (!_interpretAll && _compiler.CanCompile(_block, out reason)) links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
+                int checkBytes = 0;
+                if (!_interpretAll && _compiler.CanCompile(_block, out reason))
+                {
+                    links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
+                    checkBytes = _compiler.InterruptCheckBytes;
+                }
                 else
                 {
                     _compiler.CompileInterpretStub(_block.GuestAddress, rip, writer, reason);
                     links = [];
                     InterpretedBlocks++;
                 }
-                _cache.Commit(at, writer.Position, links);
+                _cache.Commit(at, writer.Position, links, checkBytes);
                 if (_log is not null) WriteTranslationLog(rip, host, writer.Position);
                 return writer.Position;
             }

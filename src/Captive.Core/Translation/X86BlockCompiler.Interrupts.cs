@@ -26,10 +26,37 @@ internal sealed partial class X86BlockCompiler
 
     private bool ChecksInterrupts => _layout.InterruptMaskOffset >= 0;
 
+    /// <summary>
+    /// Bytes of the interrupt check at the start of the last block compiled alone (0 for a guest without interrupts):
+    /// a forward direct branch enters the block past them (<see cref="PendingLink.Forward"/>). Every cycle of direct
+    /// branches has a backward edge, which enters at the check, as do the dispatcher, indirect branches and exception
+    /// returns; so a loop still meets the check once an iteration, and straight-line code pays for it nowhere.
+    /// </summary>
+    public int InterruptCheckBytes { get; private set; }
+
+    /// <summary>
+    /// Whether <paramref name="block"/> writes the guest's interrupt mask (for AArch64, MSR DAIF/DAIFClr, which end their
+    /// block): then even its forward branches enter at the next block's check, so an interrupt the write unmasks is taken
+    /// at once.
+    /// </summary>
+    private bool WritesInterruptMask(IR.IrBlock block)
+    {
+        if (!ChecksInterrupts) return false;
+        foreach (ref readonly var i in block.Instructions)
+            if (i.Opcode == IR.IrOpcode.SetReg && Overlaps((int)i.Immediate, i.Size, _layout.InterruptMaskOffset, 8)) return true;
+        return false;
+    }
+
     /// <summary>Emits the block-entry interrupt check of <paramref name="guestPc"/> (a no-op for a guest without interrupts).</summary>
     private void EmitInterruptCheck(ulong guestPc)
     {
-        if (!ChecksInterrupts) return;
+        InterruptCheckBytes = 0;
+        if (!ChecksInterrupts)
+        {
+            if (_regionCount > 0) Bind(ref _regionAfterCheck[_regionCurrent]);
+            return;
+        }
+        int start = _a.Position;
         if (_irqCount == _irqAt.Length)
         {
             Array.Resize(ref _irqAt, _irqCount * 2);
@@ -45,6 +72,8 @@ internal sealed partial class X86BlockCompiler
         _a.cmp(__dword_ptr[r15 + ControlBlock.InterruptPending], 0);
         _a.jne(_irqAt[k]);
         Bind(ref _irqBack[k]);
+        if (_regionCount == 0 && start == 0) InterruptCheckBytes = _a.Position - start; // the block's first bytes
+        if (_regionCount > 0) Bind(ref _regionAfterCheck[_regionCurrent]);
     }
 
     /// <summary>The out-of-line halves of the unit's interrupt checks.</summary>

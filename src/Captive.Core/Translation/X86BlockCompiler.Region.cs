@@ -26,6 +26,7 @@ internal sealed partial class X86BlockCompiler
     private readonly bool[] _regionKills = new bool[MaxRegionBlocks];
     private readonly Label[] _regionInner = new Label[MaxRegionBlocks];
     private readonly Label[] _regionOuter = new Label[MaxRegionBlocks];
+    private readonly Label[] _regionAfterCheck = new Label[MaxRegionBlocks]; // a block's body, past its interrupt check
     private readonly int[] _regionSlot = new int[MaxRegionSlots];      // guest slot held in pool register i
     private readonly bool[] _regionWritten = new bool[MaxRegionSlots];
     private int _regionSlotCount;
@@ -65,6 +66,7 @@ internal sealed partial class X86BlockCompiler
                 _regionKills[k] = KillsFlagsAtEntry(blocks[k]);
                 _regionInner[k] = _a.CreateLabel();
                 _regionOuter[k] = _a.CreateLabel();
+                _regionAfterCheck[k] = _a.CreateLabel(); // bound past the block's interrupt check
             }
             ChooseRegionSlots(blocks);
             for (int k = 0; k < blocks.Count; k++)
@@ -157,7 +159,7 @@ internal sealed partial class X86BlockCompiler
         int k = RegionIndex(t.Target);
         if (k >= 0 && EdgeIsBare(t.Target))
         {
-            X86CondEmitter.Jcc(_a, cond, _regionInner[k]);
+            X86CondEmitter.Jcc(_a, cond, InternalEntry(k));
             _edgeIsLast = true;
             EmitEdge(t.FallThrough);
             return;
@@ -173,6 +175,13 @@ internal sealed partial class X86BlockCompiler
         _edgeIsLast = true;
         EmitEdge(t.Target);
     }
+
+    /// <summary>
+    /// Where an internal edge to region block <paramref name="k"/> enters it: past its interrupt check when the edge goes
+    /// forward (a later block of the unit's order, compiled after the current one), at it when it goes back — every
+    /// cycle of the loop has such an edge.
+    /// </summary>
+    private Label InternalEntry(int k) => k > _regionCurrent ? _regionAfterCheck[k] : _regionInner[k];
 
     /// <summary>True when the internal edge to <paramref name="target"/> is a bare jump: nothing to move, store or save.</summary>
     private bool EdgeIsBare(ulong target)
@@ -213,7 +222,7 @@ internal sealed partial class X86BlockCompiler
         }
         EmitRegionMoves();
         SaveFlagsForEdge(target);
-        if (!(_edgeIsLast && k == _regionCurrent + 1)) _a.jmp(_regionInner[k]); // else the next block's body follows
+        if (!(_edgeIsLast && k == _regionCurrent + 1)) _a.jmp(InternalEntry(k)); // else the next block's body follows
     }
 
     /// <summary>

@@ -18,7 +18,11 @@ internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel
 /// <summary>A direct branch of a compiled block whose target was not translated yet.</summary>
 /// <param name="Rel32Address">x86 address of the rel32 field of the <c>jmp</c> to patch.</param>
 /// <param name="GuestTarget">The key (guest address and translation mode, <see cref="IrBlock.KeyOf"/>) of the block it should reach.</param>
-internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarget);
+/// <param name="Forward">
+/// The branch goes to a higher guest address: it may enter the target past its interrupt check (every cycle of direct
+/// branches has a backward edge, which keeps the check; see X86BlockCompiler.Interrupts.cs).
+/// </param>
+internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarget, bool Forward = false);
 
 /// <summary>Options of the code generator.</summary>
 /// <param name="CountExecution">Emit counters of executed blocks and guest instructions.</param>
@@ -75,7 +79,7 @@ internal sealed partial class X86BlockCompiler
     // zero-extended in its register: SetReg.8 of one stores the whole register). A W read can then share it.
     private readonly bool[] _slotZext = new bool[MaxSlots];
     private readonly SlotList _touched = new(); // slots cached this block
-    private readonly List<(int Rel32At, ulong Target)> _links = new(); // unresolved direct branches: offset of the rel32 field
+    private readonly List<(int Rel32At, ulong Target, bool Forward)> _links = new(); // unresolved direct branches: offset of the rel32 field
     private SlowPath[] _slowPaths = new SlowPath[16]; // the integer code's out-of-line paths, emitted after the block
     private int _slowPathCount;
     private readonly List<Action> _outOfLine = new(); // the FP and vector code's out-of-line paths
@@ -268,7 +272,7 @@ internal sealed partial class X86BlockCompiler
         _a.Encode(rip, writer);
         var pending = _pending;
         pending.Clear();
-        foreach (var (at, key) in _links) pending.Add(new PendingLink(rip + (ulong)at, key));
+        foreach (var (at, key, forward) in _links) pending.Add(new PendingLink(rip + (ulong)at, key, forward));
         return pending;
     }
 
@@ -1488,7 +1492,7 @@ internal sealed partial class X86BlockCompiler
         // translated already). It points at the stub until then, and again if the target's translation is dropped.
         var stub = _a.CreateLabel();
         if (cond == X86Cond.Always) _a.jmp(stub); else X86CondEmitter.Jcc(_a, cond, stub);
-        _links.Add((_a.Position - 4, KeyFor(target)));
+        _links.Add((_a.Position - 4, KeyFor(target), target > _block.GuestAddress && !WritesInterruptMask(_block)));
         // Filled in place: a SlowPath built on the stack and copied into the array (AddSlowPath) cost a zeroed frame
         // and a block copy with write barriers (its labels hold a reference) at every link of every block.
         if (_slowPathCount == _slowPaths.Length) Array.Resize(ref _slowPaths, _slowPaths.Length * 2);
