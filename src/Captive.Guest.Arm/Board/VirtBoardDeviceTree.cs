@@ -118,6 +118,18 @@ public static class VirtBoardDeviceTree
             .Property("phandle", clockPhandle)
             .EndNode();
 
+        if (map.Regions.FirstOrDefault(r => r.Name == VirtBoard.Names.Rtc) is { } rtc)
+        {
+            fdt.BeginNode($"pl031@{rtc.Base.Value:x}")
+                .Property("compatible", "arm,pl031", "arm,primecell")
+                .Property("reg", Reg(rtc.Base.Value, rtc.Size));
+            if (rtc.Spi is int rtcSpi)
+                fdt.Property("interrupts", GicSpi, (uint)rtcSpi, GicLevelHigh);
+            fdt.Property("clocks", clockPhandle)
+                .Property("clock-names", "apb_pclk")
+                .EndNode();
+        }
+
         fdt.BeginNode(uartNode)
             .Property("compatible", "arm,pl011", "arm,primecell")
             .Property("reg", Reg(uart.Base.Value, uart.Size));

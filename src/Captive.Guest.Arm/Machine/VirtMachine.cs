@@ -76,6 +76,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         Uart = new Pl011(console);
         _bus.Map(new GuestPhysicalAddress(VirtBoard.UartBase), VirtBoard.UartSize, Uart);
         Gic = CreateInterruptController(options.GicVersion);
+        Rtc = new Pl031(Gic.SpiLine(VirtBoard.RtcSpi));
+        _bus.Map(new GuestPhysicalAddress(VirtBoard.RtcBase), VirtBoard.RtcSize, Rtc);
 
         var engineOptions = new EngineOptions
         {
@@ -116,6 +118,9 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
 
     /// <summary>The UART.</summary>
     public Pl011 Uart { get; }
+
+    /// <summary>The PL031 real-time clock (0x0901_0000, SPI 2).</summary>
+    public Pl031 Rtc { get; }
 
     /// <summary>Where the kernel, device tree and initrd were placed.</summary>
     public BootInfo Boot { get; }
@@ -277,6 +282,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     public void Dispose()
     {
         Engine.Dispose();
+        Rtc.Dispose();
         _discard?.Writer.Complete();
     }
 }
