@@ -262,6 +262,13 @@ int main(void)
         kprintf("pre-index pair: x0 TW+0x%lx\n", x0 - TW);
     }
 
+    /* Unprivileged loads and stores at EL1 (LDTR/STTR) check EL0's permissions: fine on the EL0 page, a permission
+     * fault (taken from EL1) on the EL1-only one. */
+    kprintf("LDTR from the EL0 page 0x%lx\n", PROBE("ldtr x1, [x0]", TW + PAGE));
+    kprintf("LDTR from the EL1 page -> 0x%lx\n", PROBE("ldtr x1, [x0]", TW + 2 * PAGE + 0x48));
+    kprintf("STTR to the EL1 page -> 0x%lx\n", PROBE("sttr x1, [x0]", TW + 2 * PAGE + 0x50));
+    kprintf("LDR from the EL1 page 0x%lx\n", PROBE("ldr x1, [x0]", TW + 2 * PAGE));
+
     /* Execute permission at EL1: PXN faults, the same page without it runs. */
     kprintf("PXN call -> 0x%lx\n", call(TW + 6 * PAGE));
     kprintf("executable call -> 0x%lx\n", call(TW + 7 * PAGE));

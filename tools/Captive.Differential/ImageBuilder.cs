@@ -158,7 +158,8 @@ public static class ImageBuilder
         {
             // 4 KiB granule, T0SZ 25 (39-bit VAs). Level 1: [0] the first GiB as Device-nGnRnE (the UART), [1] RAM through
             // a level 2 table: its first 2 MiB through a level 3 table of pages, the rest as 2 MiB blocks, all identity —
-            // except the memory window's page, which maps elsewhere (ImageLayout.WindowPhysical). The prologue fills that
+            // except the memory window's page, which maps elsewhere (ImageLayout.WindowPhysical), readable and writable at EL0
+            // as well (unprivileged LDTR/STTR check EL0's permissions; the code pages stay EL1-only). The prologue fills that
             // page with other bytes than the image's window (a copy of the stream's first 4 KiB), so that a translator
             // that ignored the translation would read the image's window instead and differ at its first load.
             const ulong normal = 1UL << 2 | 3UL << 8 | 1UL << 10; // attr 1, inner shareable, AF
@@ -195,7 +196,7 @@ public static class ImageBuilder
             c.Emit(SubsImm(2, 2, 1));
             c.Emit(BNe(pages - c.Mark()));
             c.Emit(MovConstant(0, l3 + (ImageLayout.Window - ImageLayout.RamBase) / 0x1000 * 8));
-            c.Emit(MovConstant(1, ImageLayout.WindowPhysical | 3 | normal));
+            c.Emit(MovConstant(1, ImageLayout.WindowPhysical | 3 | normal | 1UL << 6)); // AP 01: EL0 too, so LDTR/STTR work
             c.Emit(StrX(1, 0, 0));
             c.Emit(MovConstant(0, l1));
             c.Emit(MovConstant(1, 0xFF00));

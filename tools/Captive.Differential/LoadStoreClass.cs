@@ -106,12 +106,6 @@ public sealed class LoadStoreClass : InstructionClass
     public override bool TryGenerate(EncodingPattern line, uint word, Random rng, GenerationContext context, out GeneratedInstruction instruction)
     {
         instruction = default;
-        if (context.Mmu && (word & 0x3B20_0C00) == 0x3800_0800)
-        {
-            // LDTR/STTR check EL0's permissions at EL1; captive treats them as ordinary accesses yet (docs/design-system.md).
-            context.Reject("unprivileged load/store with the MMU on (EL0 permissions not modelled yet)");
-            return false;
-        }
         bool simd = line.Op is "LdStPairSimd" or "LdrLitSimd" || (line.Has('v') && line.Get(word, 'v') == 1); // B..Q registers
         int? newBase = null; ulong newBaseValue = 0;
         ulong ea; int bytes, align; bool store, load = false;

@@ -744,10 +744,18 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     {
         ulong address = Control<ulong>(ControlBlock.Arg0);
         uint info = Control<uint>(ControlBlock.Arg2);
-        int size = (int)(info & 0xFF), mode = (int)(info >> 16 & 3);
-        bool write = (info & 0x100) != 0;
+        int size = (int)(info & 0xFF), mode = (int)(info >> 16 & 1);
+        bool write = (info & 0x100) != 0, unprivileged = (info >> 17 & 1) != 0;
         var virt = _virtual ?? throw new InvalidOperationException("A memory access request without a guest MMU.");
-        virt.Mode = mode;
+        // An unprivileged access from mode 1 (LDTR/STTR at EL1): mode 0's permissions and TLB, faults taken from mode 1.
+        virt.Mode = unprivileged ? 1 : mode;
+        virt.Unprivileged = unprivileged;
+        try { return MemoryAccess(virt, address, size, write, mode); }
+        finally { virt.Unprivileged = false; }
+    }
+
+    private ChannelAction MemoryAccess(VirtualMemoryAccess virt, ulong address, int size, bool write, int mode)
+    {
         Control<uint>(ControlBlock.Arg3) = 0;
         if (!virt.TryTranslate(address, write ? GuestAccessKind.Write : GuestAccessKind.Read, out ulong physical, out ulong fault))
         {

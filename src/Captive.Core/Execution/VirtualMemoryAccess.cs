@@ -41,7 +41,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
     public bool TryTranslate(ulong address, GuestAccessKind kind, out ulong physical, out ulong faultInfo)
     {
         var need = kind switch { GuestAccessKind.Read => GuestPagePermissions.Read, GuestAccessKind.Write => GuestPagePermissions.Write, _ => GuestPagePermissions.Execute };
-        int index = (Mode & (Modes - 1)) * Entries + (int)((address >> PageBits) & (Entries - 1));
+        int index = (_unprivileged ? 0 : Mode & (Modes - 1)) * Entries + (int)((address >> PageBits) & (Entries - 1));
         ulong page = address & ~PageMask;
         if (_tag[index] == (page | 1) && (_permissions[index] & (byte)need) != 0)
         {
@@ -50,7 +50,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
             return true;
         }
         Walks++;
-        var t = _mmu.Translate(address, kind, Mode);
+        var t = _unprivileged ? _mmu.TranslateUnprivileged(address, kind, Mode) : _mmu.Translate(address, kind, Mode);
         if (t.IsFault)
         {
             physical = 0;
@@ -110,6 +110,25 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
     }
 
     public ulong ReadCounter() => _physical.ReadCounter();
+
+    private bool _unprivileged; // the access being made is unprivileged: mode 0's permissions and TLB entries
+
+    /// <summary>Accesses are unprivileged until cleared (mode 0's permissions and TLB entries; faults taken from <see cref="Mode"/>).</summary>
+    public bool Unprivileged { get => _unprivileged; set => _unprivileged = value; }
+
+    public ulong ReadUnprivileged(ulong address, int size)
+    {
+        _unprivileged = true;
+        try { return Read(address, size); }
+        finally { _unprivileged = false; }
+    }
+
+    public void WriteUnprivileged(ulong address, int size, ulong value)
+    {
+        _unprivileged = true;
+        try { Write(address, size, value); }
+        finally { _unprivileged = false; }
+    }
 }
 
 /// <summary>A guest memory access the guest MMU refused (host-side access paths; the engine reports it to the machine).</summary>

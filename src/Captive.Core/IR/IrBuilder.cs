@@ -28,6 +28,14 @@ public sealed partial class IrBuilder
     /// </summary>
     public ulong GuestPc { get; set; }
 
+    /// <summary>
+    /// While set, Load and Store are unprivileged accesses (bit 0 of their <see cref="IrInstruction.Immediate"/>): the guest
+    /// MMU checks them with the permissions of translation mode 0 (for AArch64, LDTR/STTR at EL1 check EL0's).
+    /// </summary>
+    public bool Unprivileged { get; set; }
+
+    private long AccessTag => (long)GuestPc | (Unprivileged ? 1L : 0L);
+
     private IrValue Emit(IrOpcode op, int size, int a = -1, int b = -1, int c = -1, long imm = 0)
         => new(Block.Append(new IrInstruction { Opcode = op, Size = (byte)size, A = a, B = b, C = c, Immediate = imm }));
 
@@ -85,8 +93,8 @@ public sealed partial class IrBuilder
     public void SetLogicFlags(IrValue a, int size = 8) => Emit(IrOpcode.SetLogicFlags, W(size), a.Index);
     public IrValue GetNzcv() => Emit(IrOpcode.GetNzcv, 8);
     public void SetNzcv(IrValue a) => Emit(IrOpcode.SetNzcv, 8, a.Index);
-    public IrValue Load(IrValue address, int size) => Emit(IrOpcode.Load, M(size), address.Index, imm: (long)GuestPc);
-    public void Store(IrValue address, IrValue value, int size) => Emit(IrOpcode.Store, M(size), address.Index, value.Index, imm: (long)GuestPc);
+    public IrValue Load(IrValue address, int size) => Emit(IrOpcode.Load, M(size), address.Index, imm: AccessTag);
+    public void Store(IrValue address, IrValue value, int size) => Emit(IrOpcode.Store, M(size), address.Index, value.Index, imm: AccessTag);
     public IrValue ReadCounter() => Emit(IrOpcode.ReadCounter, 8);
     public IrValue FpAdd(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpAdd, F(format), a.Index, b.Index);
     public IrValue FpSub(IrValue a, IrValue b, int format) => Emit(IrOpcode.FpSub, F(format), a.Index, b.Index);

@@ -105,7 +105,9 @@ public enum IrOpcode : byte
 
     /// <summary>
     /// Value = Size bytes (1, 2, 4 or 8) loaded from guest address A, zero-extended to 64 bits. Immediate is the guest
-    /// PC of the instruction the access belongs to (every memory access carries it: a fault is reported there).
+    /// PC of the instruction the access belongs to (every memory access carries it: a fault is reported there), with
+    /// bit 0 set for an unprivileged access (checked with translation mode 0's permissions; see
+    /// <see cref="IrBuilder.Unprivileged"/>).
     /// </summary>
     Load,
     /// <summary>Stores the low Size bytes (1, 2, 4 or 8) of B at guest address A. No value. Immediate: the guest PC, as for <see cref="Load"/>.</summary>

@@ -14,4 +14,10 @@ public interface IGuestMemoryAccess
 
     /// <summary>The guest's virtual counter (CNTVCT_EL0).</summary>
     ulong ReadCounter();
+
+    /// <summary>An unprivileged read (checked with translation mode 0's permissions); without an MMU, a read.</summary>
+    ulong ReadUnprivileged(ulong address, int size) => Read(address, size);
+
+    /// <summary>An unprivileged write (checked with translation mode 0's permissions); without an MMU, a write.</summary>
+    void WriteUnprivileged(ulong address, int size, ulong value) => Write(address, size, value);
 }

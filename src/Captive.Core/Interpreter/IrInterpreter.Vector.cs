@@ -85,11 +85,11 @@ public sealed partial class IrInterpreter
                 WriteState(state, i.Immediate + 8, 8, a.Hi);
                 return 0;
             case IrOpcode.LoadVec:
-                AccessPc = (ulong)i.Immediate;
+                AccessPc = (ulong)i.Immediate & ~1UL;
                 r = new V128(memory.Read(v[i.A], 8), memory.Read(v[i.A] + 8, 8));
                 break;
             case IrOpcode.StoreVec:
-                AccessPc = (ulong)i.Immediate;
+                AccessPc = (ulong)i.Immediate & ~1UL;
                 memory.Write(v[i.A], 8, b.Lo);
                 memory.Write(v[i.A] + 8, 8, b.Hi);
                 return 0;

@@ -177,13 +177,14 @@ public sealed partial class IrInterpreter
 
                 case IrOpcode.Load:
                     CheckAccessSize(size);
-                    AccessPc = (ulong)i.Immediate;
-                    r = Trunc(memory.Read(v[i.A], size), size);
+                    AccessPc = (ulong)i.Immediate & ~1UL;
+                    r = Trunc((i.Immediate & 1) == 0 ? memory.Read(v[i.A], size) : memory.ReadUnprivileged(v[i.A], size), size);
                     break;
                 case IrOpcode.Store:
                     CheckAccessSize(size);
-                    AccessPc = (ulong)i.Immediate;
-                    memory.Write(v[i.A], size, Trunc(v[i.B], size));
+                    AccessPc = (ulong)i.Immediate & ~1UL;
+                    if ((i.Immediate & 1) == 0) memory.Write(v[i.A], size, Trunc(v[i.B], size));
+                    else memory.WriteUnprivileged(v[i.A], size, Trunc(v[i.B], size));
                     r = 0;
                     break;
 

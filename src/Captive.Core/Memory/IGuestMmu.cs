@@ -64,6 +64,13 @@ public interface IGuestMmu
     GuestTranslation Translate(ulong virtualAddress, GuestAccessKind kind, int mode);
 
     /// <summary>
+    /// Translates an unprivileged access made in <paramref name="mode"/>: checked with mode 0's permissions, its fault
+    /// reported as one taken from <paramref name="mode"/> (for AArch64, LDTR/STTR at EL1). The permissions returned are
+    /// mode 0's.
+    /// </summary>
+    GuestTranslation TranslateUnprivileged(ulong virtualAddress, GuestAccessKind kind, int mode) => Translate(virtualAddress, kind, 0);
+
+    /// <summary>
     /// The current translation tables as an in-VM walker follows them, or false when only <see cref="Translate"/> can
     /// (the MMU is off, or the regime uses something the walker does not: another granule, big-endian tables...).
     /// Engines ask after every <see cref="Execution.ExecutionEngine.FlushTlb"/>.

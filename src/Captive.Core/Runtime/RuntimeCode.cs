@@ -27,7 +27,8 @@ internal sealed class RuntimeCode
 
     /// <summary>
     /// The in-VM TLB refill, a subroutine for the out-of-line path of an MMU-on access (X86BlockCompiler.Memory.cs):
-    /// Arg0 = the virtual address, Arg2 = size | write &lt;&lt; 8 | mode &lt;&lt; 16. It walks the guest's tables as described
+    /// Arg0 = the virtual address, Arg2 = size | write &lt;&lt; 8 | mode &lt;&lt; 16 (bit 17 with it: an unprivileged access made
+    /// from mode 1, checked as mode 0). It walks the guest's tables as described
     /// in the control block (<see cref="ControlBlock.WalkEnabled"/>) and, when the access's page is RAM the mode may access
     /// that way, fills the TLB entries (read, and write where allowed) and returns EAX = 1: the access then hits. Anything
     /// else — a device, an access that crosses a page, a walk it cannot follow — returns 0 and the host decides; a
@@ -388,6 +389,9 @@ internal sealed class RuntimeCode
             a.shl(ecx, 6);
             a.or(eax, ecx);
             a.movzx(ecx, __byte_ptr[r15 + (ControlBlock.Arg2 + 2)]);
+            a.mov(edx, ecx);
+            a.shr(edx, 1);
+            a.or(ecx, edx);                                    // taken from EL1: an EL1 access, or an unprivileged one made there
             a.and(ecx, 1);
             a.add(ecx, 0x24);
             a.shl(ecx, 26);

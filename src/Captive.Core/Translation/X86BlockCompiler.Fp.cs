@@ -289,7 +289,7 @@ internal sealed partial class X86BlockCompiler
         var address = _r64[ra];
         var xd = X[d];
         int size = x.Size;
-        var access = MmuAccess((ulong)x.Immediate);
+        var access = MmuAccess((ulong)x.Immediate & ~1UL);
         _outOfLine.Add(() =>
         {
             var l = slow;
@@ -316,7 +316,7 @@ internal sealed partial class X86BlockCompiler
         var address = _r64[ra];
         var xv = X[rv];
         int size = x.Size;
-        var access = MmuAccess((ulong)x.Immediate);
+        var access = MmuAccess((ulong)x.Immediate & ~1UL);
         _outOfLine.Add(() =>
         {
             var l = slow;

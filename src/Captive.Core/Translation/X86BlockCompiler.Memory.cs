@@ -30,6 +30,16 @@ internal sealed partial class X86BlockCompiler
     public static int TlbTable(int mode, bool write) => TlbOffset + ((mode & 1) * 2 + (write ? 1 : 0)) * TlbEntries * TlbEntrySize;
 
     private bool _mmu;              // the block being compiled accesses memory through the guest MMU
+    private bool _unprivileged;     // the access being compiled is unprivileged (IR Load/Store Immediate bit 0)
+
+    /// <summary>The TLB tables and permissions of the access being compiled: mode 0's for an unprivileged one.</summary>
+    private int AccessMode => _unprivileged ? 0 : _block.Mode;
+
+    /// <summary>
+    /// Arg2's byte 2 for the access being compiled: bit 0 the mode whose permissions and TLB apply, bit 1 set for an
+    /// unprivileged access from a higher mode (its fault is taken from there).
+    /// </summary>
+    private int AccessModeBits => AccessMode | (_unprivileged && _block.Mode != 0 ? 2 : 0);
     private Label _retry;           // the TLB lookup of the access being compiled
     private Label _abortExit;       // the unit's exit for an aborted access (created when first needed)
     private bool _abortExitUsed;
@@ -57,7 +67,7 @@ internal sealed partial class X86BlockCompiler
         _retry = _a.CreateLabel();
         _a.Label(ref _retry);
         var va = _r64[ra];
-        int table = TlbTable(_block.Mode, write);
+        int table = TlbTable(AccessMode, write);
         _a.mov(rax, va);
         _a.shr(rax, 8);
         _a.and(eax, (TlbEntries - 1) * TlbEntrySize); // ((va >> 12) & 255) * 16
@@ -97,12 +107,12 @@ internal sealed partial class X86BlockCompiler
     /// already set, stores the snapshotted guest state and the instruction's PC, asks the host, and leaves through the
     /// abort exit when the host took an abort. Otherwise Arg1 holds a load's value, zero-extended. Clobbers RAX.
     /// </summary>
-    private void EmitMmuRequest(int snapshot, int count, ulong pc, int size, bool write)
+    private void EmitMmuRequest(int snapshot, int count, ulong pc, int size, bool write, int modeBits)
     {
         EmitSnapshotStores(snapshot, count);
         _a.mov(rax, (long)pc);
         _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
-        _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0) | _block.Mode << 16);
+        _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0) | modeBits << 16);
         _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.MemoryAccess);
         _a.call(_entry.ChannelCall);
         _a.cmp(__dword_ptr[r15 + ControlBlock.Arg3], 0);
@@ -125,10 +135,10 @@ internal sealed partial class X86BlockCompiler
     /// The first step of an MMU-on out-of-line path, with Arg0 = the virtual address: the in-VM TLB refill; when it
     /// filled the entry the access needs, the access's lookup runs again (and hits). Clobbers RAX, RCX, RDX.
     /// </summary>
-    private void EmitTlbWalk(int size, bool write, Label retry, int snapshot, int count, ulong pc)
+    private void EmitTlbWalk(int size, bool write, Label retry, int snapshot, int count, ulong pc, int modeBits)
     {
         if (_entry.TlbWalk == 0) return;
-        _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0) | _block.Mode << 16);
+        _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0) | modeBits << 16);
         _a.call(_entry.TlbWalk);
         _a.cmp(eax, 1);
         _a.je(retry);
@@ -144,10 +154,10 @@ internal sealed partial class X86BlockCompiler
         _a.Label(ref host);
     }
 
-    /// <summary>The walk step of an FP or vector access's out-of-line path (see <see cref="EmitTlbWalk(int, bool, Label, int, int, ulong)"/>).</summary>
+    /// <summary>The walk step of an FP or vector access's out-of-line path (see <see cref="EmitTlbWalk(int, bool, Label, int, int, ulong, int)"/>); never unprivileged.</summary>
     private void EmitTlbWalk(in PendingAccess access, int size, bool write)
     {
-        if (access.Mmu) EmitTlbWalk(size, write, access.Retry, access.Snapshot, access.SnapshotCount, access.Pc);
+        if (access.Mmu) EmitTlbWalk(size, write, access.Retry, access.Snapshot, access.SnapshotCount, access.Pc, _block.Mode);
     }
 
     /// <summary>Stores the snapshotted guest state (see <see cref="TakeSnapshot"/>). Uses no scratch register.</summary>
@@ -171,7 +181,7 @@ internal sealed partial class X86BlockCompiler
     {
         if (access.Mmu)
         {
-            EmitMmuRequest(access.Snapshot, access.SnapshotCount, access.Pc, size, write);
+            EmitMmuRequest(access.Snapshot, access.SnapshotCount, access.Pc, size, write, _block.Mode);
             return;
         }
         _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], size | (write ? 0x100 : 0));

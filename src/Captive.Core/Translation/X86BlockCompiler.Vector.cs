@@ -1173,7 +1173,7 @@ internal sealed partial class X86BlockCompiler
         Bind(ref back);
         var address = _r64[ra];
         var xd = X[d];
-        var access = MmuAccess((ulong)x.Immediate);
+        var access = MmuAccess((ulong)x.Immediate & ~1UL);
         _outOfLine.Add(() =>
         {
             // Outside RAM (or a TLB miss): two 8-byte reads, as the interpreter does.
@@ -1208,7 +1208,7 @@ internal sealed partial class X86BlockCompiler
         Bind(ref back);
         var address = _r64[ra];
         var xs = X[s];
-        var access = MmuAccess((ulong)x.Immediate);
+        var access = MmuAccess((ulong)x.Immediate & ~1UL);
         _outOfLine.Add(() =>
         {
             var l = slow;

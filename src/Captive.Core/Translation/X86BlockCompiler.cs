@@ -1351,6 +1351,7 @@ internal sealed partial class X86BlockCompiler
             path.Snapshot = TakeSnapshot(out path.SnapshotCount);
             path.Target = pc;
             path.Retry = _retry;
+            path.ModeBits = AccessModeBits;
         }
         AddSlowPath(path);
     }
@@ -1368,6 +1369,7 @@ internal sealed partial class X86BlockCompiler
         public ulong Target;                  // the link stub's guest target; the accessing instruction's PC (MemoryAccess)
         public int Snapshot, SnapshotCount;   // MemoryAccess: the guest state to store first (see TakeSnapshot)
         public Label Retry;                   // MemoryAccess: the access's TLB lookup, to run again after an in-VM refill
+        public int ModeBits;                  // MemoryAccess: Arg2's mode byte (see AccessModeBits)
     }
 
     private void AddSlowPath(in SlowPath path)
@@ -1389,7 +1391,8 @@ internal sealed partial class X86BlockCompiler
                 _a.jmp(_entry.Dispatch);
                 continue;
             }
-            if (p.Kind is SlowPathKind.DeviceAccess or SlowPathKind.MemoryAccess && !p.Write && p.Size == 4) EmitFastDeviceRead(p.Address, p.Dest, p.Back);
+            if (p.Kind is SlowPathKind.DeviceAccess or SlowPathKind.MemoryAccess && !p.Write && p.Size == 4 && (p.ModeBits & 2) == 0)
+                EmitFastDeviceRead(p.Address, p.Dest, p.Back);
             _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], _r64[p.Address]);
             if (p.Write)
             {
@@ -1398,8 +1401,8 @@ internal sealed partial class X86BlockCompiler
             }
             if (p.Kind == SlowPathKind.MemoryAccess)
             {
-                EmitTlbWalk(p.Size, p.Write, p.Retry, p.Snapshot, p.SnapshotCount, p.Target);
-                EmitMmuRequest(p.Snapshot, p.SnapshotCount, p.Target, p.Size, p.Write);
+                EmitTlbWalk(p.Size, p.Write, p.Retry, p.Snapshot, p.SnapshotCount, p.Target, p.ModeBits);
+                EmitMmuRequest(p.Snapshot, p.SnapshotCount, p.Target, p.Size, p.Write, p.ModeBits);
             }
             else
             {
@@ -1421,11 +1424,12 @@ internal sealed partial class X86BlockCompiler
 
     private void EmitLoad(int i, in IrInstruction x)
     {
-        if (x.Size is 4 or 8 && _preferX[i]) { EmitLoadXmm(i, x); return; }
+        if (x.Size is 4 or 8 && _preferX[i] && (x.Immediate & 1) == 0) { EmitLoadXmm(i, x); return; } // (unprivileged: the integer path)
         int ra = Use(x.A);
         int d = Alloc();
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
+        _unprivileged = (x.Immediate & 1) != 0;
         AccessCheck(ra, x.Size, write: false, slow);
         switch (x.Size)
         {
@@ -1435,19 +1439,21 @@ internal sealed partial class X86BlockCompiler
             default: _a.mov(_r64[d], Address(__qword_ptr, ra)); break;
         }
         Bind(ref back);
-        DeviceAccess(slow, back, ra, x.Size, write: false, -1, 0, d, (ulong)x.Immediate);
+        DeviceAccess(slow, back, ra, x.Size, write: false, -1, 0, d, (ulong)x.Immediate & ~1UL);
+        _unprivileged = false;
         Define(i, d);
     }
 
     private void EmitStore(in IrInstruction x)
     {
-        if (x.Size is 4 or 8 && _loc[x.B] < 0 && _xloc[x.B] >= 0 && !_isVec[x.B]) { EmitStoreXmm(x); return; }
+        if (x.Size is 4 or 8 && _loc[x.B] < 0 && _xloc[x.B] >= 0 && !_isVec[x.B] && (x.Immediate & 1) == 0) { EmitStoreXmm(x); return; }
         int ra = Use(x.A);
         int value = 0;
         bool imm = _loc[x.B] < 0 && IsImm(x.B, x.Size == 8 ? 8 : 4, out value);
         int rv = imm ? -1 : Use(x.B);
         var slow = _a.CreateLabel();
         var back = _a.CreateLabel();
+        _unprivileged = (x.Immediate & 1) != 0;
         AccessCheck(ra, x.Size, write: true, slow);
         if (imm)
         {
@@ -1470,7 +1476,8 @@ internal sealed partial class X86BlockCompiler
             }
         }
         Bind(ref back);
-        DeviceAccess(slow, back, ra, x.Size, write: true, rv, value, -1, (ulong)x.Immediate);
+        DeviceAccess(slow, back, ra, x.Size, write: true, rv, value, -1, (ulong)x.Immediate & ~1UL);
+        _unprivileged = false;
     }
 
     // ───────────────────────────── terminals ─────────────────────────────

@@ -89,9 +89,11 @@ internal sealed partial class A64Lowerer
         long imm = i.Signed('i');
         var baseAddress = XSp(n);
         // mode: 0 unscaled (LDUR/STUR), 1 post-index, 2 unprivileged (LDTR/STTR: an unscaled access made with
-        // EL0's permissions — the same as mode 0 until the guest MMU exists), 3 pre-index
+        // EL0's permissions; at EL0 an ordinary one), 3 pre-index
         var address = mode == 1 ? baseAddress : Offset(baseAddress, imm);
+        _b.Unprivileged = mode == 2 && _el != 0;
         var loaded = AccessSingle(size, v, opc, rt, address);
+        _b.Unprivileged = false;
         if (mode is 1 or 3)
             SetXSp(n, mode == 1 ? Offset(baseAddress, imm) : address);
         FinishSingle(v, rt, loaded);

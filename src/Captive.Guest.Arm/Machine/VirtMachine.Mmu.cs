@@ -23,16 +23,22 @@ public sealed partial class VirtMachine : IGuestMmu
     bool IGuestMmu.IsEnabled(ulong translationContext) => (translationContext & 1) != 0; // SCTLR_EL1.M, bit 0 of the context
 
     /// <inheritdoc/>
-    GuestTranslation IGuestMmu.Translate(ulong virtualAddress, GuestAccessKind kind, int mode)
+    GuestTranslation IGuestMmu.Translate(ulong virtualAddress, GuestAccessKind kind, int mode) => Translate(virtualAddress, kind, mode, false);
+
+    /// <inheritdoc/>
+    GuestTranslation IGuestMmu.TranslateUnprivileged(ulong virtualAddress, GuestAccessKind kind, int mode) => Translate(virtualAddress, kind, mode, mode != 0);
+
+    private GuestTranslation Translate(ulong virtualAddress, GuestAccessKind kind, int mode, bool unprivileged)
     {
-        var r = Walk(virtualAddress, kind switch
+        var access = new A64Access(kind switch
         {
-            GuestAccessKind.Read => A64Access.Read(mode),
-            GuestAccessKind.Write => A64Access.Write(mode),
-            _ => A64Access.Fetch(mode),
-        });
+            GuestAccessKind.Read => A64AccessKind.Read,
+            GuestAccessKind.Write => A64AccessKind.Write,
+            _ => A64AccessKind.InstructionFetch,
+        }, mode, Unprivileged: unprivileged);
+        var r = Walk(virtualAddress, access);
         if (r.IsFault) return GuestTranslation.Fault(r.Fault.Syndrome);
-        var p = mode == 0 ? r.El0 : r.El1;
+        var p = mode == 0 || unprivileged ? r.El0 : r.El1;
         var permissions = ((p & A64Permissions.Read) != 0 ? GuestPagePermissions.Read : 0)
             | ((p & A64Permissions.Write) != 0 ? GuestPagePermissions.Write : 0)
             | ((p & A64Permissions.Execute) != 0 ? GuestPagePermissions.Execute : 0);
