@@ -49,4 +49,21 @@ __asm__(
     "eret\n"
     ".text\n");
 
+/*
+ * For a run_el0 trampoline written in assembly: CAPTIVE_EL0_ENTER saves what a C caller keeps (x19-x30) before the
+ * trampoline drops to EL0 with ERET; the EL0 code's exit SVC makes the handler return to el1_resume at EL1h, where
+ * CAPTIVE_EL0_RESUME restores them and returns to run_el0's caller.
+ */
+#define CAPTIVE_EL0_ENTER                                                                       \
+    "stp x29, x30, [sp, #-96]!\n"                                                               \
+    "stp x19, x20, [sp, #16]\n" "stp x21, x22, [sp, #32]\n" "stp x23, x24, [sp, #48]\n"        \
+    "stp x25, x26, [sp, #64]\n" "stp x27, x28, [sp, #80]\n"
+#define CAPTIVE_EL0_RESUME                                                                      \
+    ".global el1_resume\n"                                                                      \
+    "el1_resume:\n"                                                                             \
+    "ldp x19, x20, [sp, #16]\n" "ldp x21, x22, [sp, #32]\n" "ldp x23, x24, [sp, #48]\n"        \
+    "ldp x25, x26, [sp, #64]\n" "ldp x27, x28, [sp, #80]\n"                                    \
+    "ldp x29, x30, [sp], #96\n"                                                                 \
+    "ret\n"
+
 #endif

@@ -60,9 +60,7 @@ __asm__(
     ".text\n"
     ".global run_el0\n"
     "run_el0:\n"
-    "stp x29, x30, [sp, #-96]!\n"
-    "stp x19, x20, [sp, #16]\n" "stp x21, x22, [sp, #32]\n" "stp x23, x24, [sp, #48]\n"
-    "stp x25, x26, [sp, #64]\n" "stp x27, x28, [sp, #80]\n"
+    CAPTIVE_EL0_ENTER
     "msr sp_el0, x0\n"
     "adr x1, el0_code\n"
     "msr elr_el1, x1\n"
@@ -87,12 +85,7 @@ __asm__(
     "mov x3, sp\n"
     "svc #2\n"
     "svc #99\n"                     /* exit */
-    ".global el1_resume\n"
-    "el1_resume:\n"
-    "ldp x19, x20, [sp, #16]\n" "ldp x21, x22, [sp, #32]\n" "ldp x23, x24, [sp, #48]\n"
-    "ldp x25, x26, [sp, #64]\n" "ldp x27, x28, [sp, #80]\n"
-    "ldp x29, x30, [sp], #96\n"
-    "ret\n");
+    CAPTIVE_EL0_RESUME);
 
 /* Runs one exception-taking instruction with x0 = in and NZCV = flags; returns x0 afterwards. */
 #define TAKE(insn, in, flags)                                                              \

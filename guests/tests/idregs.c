@@ -48,9 +48,7 @@ __asm__(
     ".text\n"
     ".global run_el0\n"
     "run_el0:\n"
-    "stp x29, x30, [sp, #-96]!\n"
-    "stp x19, x20, [sp, #16]\n" "stp x21, x22, [sp, #32]\n" "stp x23, x24, [sp, #48]\n"
-    "stp x25, x26, [sp, #64]\n" "stp x27, x28, [sp, #80]\n"
+    CAPTIVE_EL0_ENTER
     "msr sp_el0, x0\n"
     "adr x1, el0_pmu\n"
     "msr elr_el1, x1\n"
@@ -69,12 +67,7 @@ __asm__(
     "msr pmuserenr_el0, xzr\n"     /* UNDEFINED: read-only at EL0 */
     "mrs x1, pmintenset_el1\n"     /* UNDEFINED: EL1's */
     "svc #0\n"
-    ".global el1_resume\n"
-    "el1_resume:\n"
-    "ldp x19, x20, [sp, #16]\n" "ldp x21, x22, [sp, #32]\n" "ldp x23, x24, [sp, #48]\n"
-    "ldp x25, x26, [sp, #64]\n" "ldp x27, x28, [sp, #80]\n"
-    "ldp x29, x30, [sp], #96\n"
-    "ret\n");
+    CAPTIVE_EL0_RESUME);
 
 /* Runs one access; prints "UNDEFINED" with its syndrome when it took an exception. */
 #define PROBE(label, insn)                                                            \

@@ -128,9 +128,7 @@ __asm__(".text\n"
 __asm__(".text\n"
         ".global run_el0\n"
         "run_el0:\n"
-        "stp x29, x30, [sp, #-96]!\n"
-        "stp x19, x20, [sp, #16]\n" "stp x21, x22, [sp, #32]\n" "stp x23, x24, [sp, #48]\n"
-        "stp x25, x26, [sp, #64]\n" "stp x27, x28, [sp, #80]\n"
+        CAPTIVE_EL0_ENTER
         "msr sp_el0, x0\n"
         "mov x9, x1\n" "mov x10, x2\n" "mov x11, x3\n" "mov x12, x4\n"
         "mov x1, #0x80000000\n"         /* TW: el0_page's alias */
@@ -138,12 +136,7 @@ __asm__(".text\n"
         "mov x1, #0x3c0\n"
         "msr spsr_el1, x1\n"
         "eret\n"
-        ".global el1_resume\n"
-        "el1_resume:\n"
-        "ldp x19, x20, [sp, #16]\n" "ldp x21, x22, [sp, #32]\n" "ldp x23, x24, [sp, #48]\n"
-        "ldp x25, x26, [sp, #64]\n" "ldp x27, x28, [sp, #80]\n"
-        "ldp x29, x30, [sp], #96\n"
-        "ret\n");
+        CAPTIVE_EL0_RESUME);
 
 static uint64_t pa(const volatile void *p) { return (uint64_t)p; } /* identity-mapped RAM */
 
