@@ -80,6 +80,13 @@ public abstract partial class ExecutionEngine : IDisposable
     public abstract void InvalidateTranslations(ulong first, ulong last);
 
     /// <summary>
+    /// The guest changed its translation tables in the range <paramref name="first"/> to <paramref name="last"/> (TLB
+    /// maintenance, a TTBR write): drops the translations of the code pages in it whose mapping changed, and keeps the
+    /// others. Engines that do not track where their code came from drop the whole range. Call after <see cref="FlushTlb"/>.
+    /// </summary>
+    public virtual void RevalidateTranslations(ulong first, ulong last) => InvalidateTranslations(first, last);
+
+    /// <summary>
     /// Drops every cached guest address translation (the guest MMU's registers or page tables changed in a way its
     /// TLB maintenance announced). Call it only while the guest is stopped in a trap or not running.
     /// </summary>

@@ -74,8 +74,43 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
     public bool TryFetch(ulong address, out uint word)
     {
         word = 0;
-        return (address & 3) == 0 && TryTranslate(address, GuestAccessKind.Fetch, out ulong physical, out _) && _physical.TryFetch(physical, out word);
+        if ((address & 3) != 0 || !TryTranslate(address, GuestAccessKind.Fetch, out ulong physical, out _) || !_physical.TryFetch(physical, out word))
+            return false;
+        _codePages[(address & ~PageMask) | (uint)(Mode & (Modes - 1))] = physical & ~PageMask;
+        return true;
     }
+
+    // Every page instructions were fetched from (virtual page | mode → physical page): what translations depend on.
+    private readonly Dictionary<ulong, ulong> _codePages = new();
+
+    /// <summary>
+    /// After the guest changed its tables (TLB maintenance, TTBR writes): checks every page instructions were fetched
+    /// from in [<paramref name="first"/>, <paramref name="last"/>] against the tables now in force, and calls
+    /// <paramref name="changed"/> with the virtual page of each whose mapping moved or went (its translations are stale);
+    /// a page that still maps the same physical page keeps its translations. Call after <see cref="Flush"/>.
+    /// </summary>
+    public void Revalidate(ulong first, ulong last, Action<ulong> changed)
+    {
+        first &= ~PageMask;
+        List<ulong>? gone = null;
+        foreach (var (key, frame) in _codePages)
+        {
+            ulong page = key & ~PageMask;
+            if (page - first > last - first) continue;
+            var t = _mmu.Translate(page, GuestAccessKind.Fetch, (int)(key & PageMask));
+            if (!t.IsFault && (t.PhysicalAddress & ~PageMask) == frame) continue;
+            (gone ??= new()).Add(key);
+        }
+        if (gone is null) return;
+        foreach (var key in gone)
+        {
+            _codePages.Remove(key);
+            changed(key & ~PageMask);
+        }
+    }
+
+    /// <summary>Forgets the fetched pages (every translation was dropped).</summary>
+    public void ForgetCodePages() => _codePages.Clear();
 
     public ulong Read(ulong address, int size)
     {

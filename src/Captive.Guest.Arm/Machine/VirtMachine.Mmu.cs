@@ -92,16 +92,17 @@ public sealed partial class VirtMachine : IGuestMmu
     /// <summary>
     /// The MMU's registers or the page tables changed in a way the guest announced (a register write, TLB maintenance):
     /// the decoded registers and the engine's TLBs go, and — because translations are found by virtual address — the
-    /// translated code of the virtual addresses <paramref name="first"/> to <paramref name="last"/> whose mapping may
-    /// have changed.
+    /// translated code of the pages between <paramref name="first"/> and <paramref name="last"/> whose mapping did
+    /// change.
     /// </summary>
     private void MmuChanged(ulong first = 0, ulong last = ulong.MaxValue)
     {
         _regimeValid = false;
         Engine.FlushTlb();
         if (!((IGuestMmu)this).IsEnabled(new GuestRegisters(Engine.RegisterFile).Read(ArmState.TranslationContext))) return;
-        if (first == 0 && last == ulong.MaxValue) Engine.InvalidateTranslations();
-        else Engine.InvalidateTranslations(first, last);
+        // Only code pages whose mapping actually moved lose their translations (the engine re-walks the pages it fetched
+        // from): a context switch keeps the code the two address spaces share, a TLBI after a data page changed keeps all.
+        Engine.RevalidateTranslations(first, last);
     }
 
     /// <summary>
