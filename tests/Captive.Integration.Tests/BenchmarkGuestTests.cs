@@ -116,5 +116,7 @@ public sealed class SystemFastPathTests
         Assert.Equal(TestEnvironment.Expected("bench/sys-pagefault-small"), output.Replace(Regex.Match(output, " ticks=[0-9]+ freq=[0-9]+").Value, ""));
         Assert.DoesNotContain(stats.ChannelRequests.Keys, k => k.StartsWith("tlb-miss", StringComparison.Ordinal) || k.StartsWith("mmu-abort", StringComparison.Ordinal));
         Assert.True(stats.TotalChannelRequests < 1000, $"{stats.TotalChannelRequests} channel requests for 4,096 faults");
+        Assert.Equal(4096, stats.AbortsInVm);              // one per page, each found by the in-VM walker
+        Assert.InRange(stats.TlbWalks, 4096, 4096 + 512); // each retried load refills in the VM (plus the program's own pages)
     }
 }

@@ -214,6 +214,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             service.Join();
             Statistics.EndRun();
             Statistics.WallTime = wall.Elapsed;
+            Statistics.TlbWalks = (long)Control<ulong>(ControlBlock.WalkRefills);
+            Statistics.AbortsInVm = (long)Control<ulong>(ControlBlock.WalkFaults);
             if (Options.CountInstructions)
             {
                 Statistics.InstructionsExecuted = (long)Control<ulong>(ControlBlock.InstructionsExecuted);

@@ -54,6 +54,16 @@ public sealed class ExecutionStatistics
     /// <summary>Total channel requests.</summary>
     public long TotalChannelRequests { get { lock (_gate) return _requests.Values.Sum(); } }
 
+    /// <summary>
+    /// Guest MMU table walks made without a channel request: the TLB entries the in-VM walker filled (translating
+    /// engines), or every walk of the host's own TLB (the interpreter). Misses the host served on a translating engine's
+    /// behalf are counted as channel requests.
+    /// </summary>
+    public long TlbWalks { get; internal set; }
+
+    /// <summary>Guest data aborts the in-VM walker found and the compiled fault entry took, without the host.</summary>
+    public long AbortsInVm { get; internal set; }
+
     private long _runStart, _lastEvent, _longestQuiet;
 
     /// <summary>
@@ -114,6 +124,7 @@ public sealed class ExecutionStatistics
         s._instructionsExecuted = InstructionsExecuted; s._blocksExecuted = BlocksExecuted; s.WallTime = WallTime;
         s._longestQuiet = Interlocked.Read(ref _longestQuiet);
         s.BlockProfile = BlockProfile;
+        s.TlbWalks = TlbWalks; s.AbortsInVm = AbortsInVm;
         return s;
     }
 
@@ -135,6 +146,8 @@ public sealed class ExecutionStatistics
         Section("vm exits", Exits);
         Section("channel requests", ChannelRequests);
         Section("faults", Faults);
+        if (TlbWalks > 0 || AbortsInVm > 0)
+            sb.AppendLine($"guest MMU without the host: {TlbWalks} TLB walks, {AbortsInVm} aborts");
         if (WallTime > TimeSpan.Zero)
             sb.AppendLine($"longest stretch without exits or channel requests: {LongestQuietStretch.TotalMilliseconds:F1} ms ({100 * LongestQuietStretch / WallTime:F0}% of wall time)");
         if (BlockProfile.Count > 0)

@@ -87,6 +87,7 @@ public sealed class InterpreterEngine : ExecutionEngine
             Statistics.InstructionsExecuted = instructions;
             Statistics.BlocksExecuted = blocks;
             Statistics.WallTime = wall.Elapsed;
+            Statistics.TlbWalks = _virtual?.Walks ?? 0;
             if (_profile is not null)
                 Statistics.BlockProfile = [.. _profile.Select(kv => new BlockProfileEntry(kv.Key.GuestAddress, kv.Key.GuestInstructionCount, kv.Value))];
         }

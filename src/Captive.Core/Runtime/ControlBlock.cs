@@ -27,6 +27,7 @@ namespace Captive.Core.Runtime;
 ///  +0x208 WalkLower        one half: +0 table base u64, +8 start level u32, +12 input bits u32, +16 top byte ignored u32, +20 enabled u32
 ///  +0x220 WalkUpper        the other half, the same fields
 ///  +0x240 WalkRamBase      u64  RAM's first guest-physical address; +0x248 WalkRamLimit u64: RAM's size minus 4 KiB
+///  +0x250 WalkRefills      u64  TLB entries the in-VM walker filled; +0x258 WalkFaults u64: aborts it found
 /// </code>
 /// </summary>
 public static class ControlBlock
@@ -63,6 +64,8 @@ public static class ControlBlock
     public const int WalkHalfBase = 0, WalkHalfLevel = 8, WalkHalfBits = 12, WalkHalfTbi = 16, WalkHalfEnabled = 20, WalkHalfSize = 0x18;
     public const int WalkRamBase = Base + 0x240;
     public const int WalkRamLimit = Base + 0x248;
+    public const int WalkRefills = Base + 0x250;
+    public const int WalkFaults = Base + 0x258;
 #pragma warning restore CS1591
 }
 

@@ -368,6 +368,7 @@ internal sealed class RuntimeCode
         a.mov(__qword_ptr[r15 + rcx + (tlb + table + 8)], rax);
         a.mov(__qword_ptr[r15 + rcx + (tlb + table)], rdi);
         a.Label(ref noWrite);
+        a.add(__qword_ptr[r15 + ControlBlock.WalkRefills], 1);
         a.mov(eax, 1);
         a.jmp(done);
         if (reports)
@@ -399,6 +400,7 @@ internal sealed class RuntimeCode
             a.or(eax, 1 << 25);
             a.mov(__qword_ptr[r15 + faultInfoOffset], rax);
             a.mov(__qword_ptr[r15 + faultAddressOffset], rsi);
+            a.add(__qword_ptr[r15 + ControlBlock.WalkFaults], 1);
             a.mov(eax, 2);
             a.jmp(done);
         }
