@@ -21,6 +21,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
     private readonly ulong[] _tag = new ulong[Entries * Modes];     // page address | 1 when valid
     private readonly ulong[] _frame = new ulong[Entries * Modes];   // physical page address
     private readonly byte[] _permissions = new byte[Entries * Modes];
+    private readonly ulong[] _mappingSize = new ulong[Entries * Modes]; // of the page or block that translated the entry
 
     public VirtualMemoryAccess(PhysicalMemoryAccess physical, IGuestMmu mmu)
     {
@@ -60,6 +61,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         _tag[index] = page | 1;
         _frame[index] = t.PhysicalAddress & ~PageMask;
         _permissions[index] = (byte)t.Permissions;
+        _mappingSize[index] = t.MappingSize;
         physical = t.PhysicalAddress;
         faultInfo = 0;
         return true;
@@ -76,27 +78,30 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         word = 0;
         if ((address & 3) != 0 || !TryTranslate(address, GuestAccessKind.Fetch, out ulong physical, out _) || !_physical.TryFetch(physical, out word))
             return false;
-        _codePages[(address & ~PageMask) | (uint)(Mode & (Modes - 1))] = physical & ~PageMask;
+        int index = (Mode & (Modes - 1)) * Entries + (int)((address >> PageBits) & (Entries - 1)); // the entry just used
+        _codePages[(address & ~PageMask) | (uint)(Mode & (Modes - 1))] = (physical & ~PageMask, _mappingSize[index]);
         return true;
     }
 
-    // Every page instructions were fetched from (virtual page | mode → physical page): what translations depend on.
-    private readonly Dictionary<ulong, ulong> _codePages = new();
+    // Every page instructions were fetched from (virtual page | mode → physical page, and the size of the mapping that
+    // translated it): what translations depend on.
+    private readonly Dictionary<ulong, (ulong Frame, ulong MappingSize)> _codePages = new();
 
     /// <summary>
     /// After the guest changed its tables (TLB maintenance, TTBR writes): checks every page instructions were fetched
-    /// from in [<paramref name="first"/>, <paramref name="last"/>] against the tables now in force, and calls
-    /// <paramref name="changed"/> with the virtual page of each whose mapping moved or went (its translations are stale);
-    /// a page that still maps the same physical page keeps its translations. Call after <see cref="Flush"/>.
+    /// from whose mapping (page or block) meets [<paramref name="first"/>, <paramref name="last"/>] against the tables now
+    /// in force, and calls <paramref name="changed"/> with the virtual page of each whose mapping moved or went (its
+    /// translations are stale); a page that still maps the same physical page keeps its translations. Call after
+    /// <see cref="Flush"/>.
     /// </summary>
     public void Revalidate(ulong first, ulong last, Action<ulong> changed)
     {
-        first &= ~PageMask;
         List<ulong>? gone = null;
-        foreach (var (key, frame) in _codePages)
+        foreach (var (key, (frame, size)) in _codePages)
         {
             ulong page = key & ~PageMask;
-            if (page - first > last - first) continue;
+            ulong mappingFirst = page & ~(size - 1), mappingLast = mappingFirst + (size - 1);
+            if (mappingLast < first || mappingFirst > last) continue;
             var t = _mmu.Translate(page, GuestAccessKind.Fetch, (int)(key & PageMask));
             if (!t.IsFault && (t.PhysicalAddress & ~PageMask) == frame) continue;
             (gone ??= new()).Add(key);

@@ -38,8 +38,15 @@ public enum GuestPagePermissions : byte
 /// </param>
 public readonly record struct GuestTranslation(ulong PhysicalAddress, GuestPagePermissions Permissions, bool IsFault, ulong FaultInfo)
 {
+    /// <summary>
+    /// The size of the whole mapping (page or block) the address was translated by, a power of two of at least 4 KiB:
+    /// TLB maintenance by address anywhere in it may change this translation.
+    /// </summary>
+    public ulong MappingSize { get; init; } = 0x1000;
+
     /// <summary>A successful translation.</summary>
-    public static GuestTranslation Mapped(ulong physicalAddress, GuestPagePermissions permissions) => new(physicalAddress, permissions, false, 0);
+    public static GuestTranslation Mapped(ulong physicalAddress, GuestPagePermissions permissions, ulong mappingSize = 0x1000)
+        => new(physicalAddress, permissions, false, 0) { MappingSize = mappingSize };
 
     /// <summary>A fault.</summary>
     public static GuestTranslation Fault(ulong faultInfo) => new(0, GuestPagePermissions.None, true, faultInfo);

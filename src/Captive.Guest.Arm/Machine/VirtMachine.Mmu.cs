@@ -42,7 +42,7 @@ public sealed partial class VirtMachine : IGuestMmu
         var permissions = ((p & A64Permissions.Read) != 0 ? GuestPagePermissions.Read : 0)
             | ((p & A64Permissions.Write) != 0 ? GuestPagePermissions.Write : 0)
             | ((p & A64Permissions.Execute) != 0 ? GuestPagePermissions.Execute : 0);
-        return GuestTranslation.Mapped(r.PhysicalAddress, permissions);
+        return GuestTranslation.Mapped(r.PhysicalAddress, permissions, Math.Max(r.BlockSize, 0x1000UL));
     }
 
     /// <inheritdoc/>
@@ -106,17 +106,15 @@ public sealed partial class VirtMachine : IGuestMmu
     }
 
     /// <summary>
-    /// The code a TLBI by address may have remapped: the 2 MiB around the address (the largest mapping Linux changes with
-    /// it — a 1 GiB block changed by address alone would need more), and the blocks that start just below and run into it.
-    /// TLBI's operand holds VA[55:12] in bits 43:0; the VA's top bits follow bit 55.
+    /// TLBI by address: the code whose mapping — page or block — contains the address may have moved (the engine
+    /// revalidates the code pages translated through such a mapping). TLBI's operand holds VA[55:12] in bits 43:0; the
+    /// VA's top bits follow bit 55.
     /// </summary>
     private void TlbiByAddress(ulong operand)
     {
         ulong va = (operand & 0xFFF_FFFF_FFFF) << 12;
         if ((va >> 55 & 1) != 0) va |= 0xFF00_0000_0000_0000;
-        ulong first = va & ~0x1F_FFFFUL, last = va | 0x1F_FFFFUL;
-        ulong reach = (ulong)Engine.Options.MaxBlockInstructions * 4;
-        MmuChanged(first >= reach ? first - reach : 0, last);
+        MmuChanged(va, va | 0xFFF);
     }
 
     /// <summary>A data or instruction abort: FAR_EL1 = the address, the exception taken at the accessing instruction.</summary>
