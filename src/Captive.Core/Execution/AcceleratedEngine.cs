@@ -593,13 +593,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     }
 
     /// <inheritdoc/>
-    public override void RevalidateTranslations(ulong first, ulong last)
-    {
-        if (_virtual is null) { InvalidateTranslations(first, last); return; }
-        // A block starts at most a block's length before the page it runs into.
-        ulong reach = (ulong)Options.MaxBlockInstructions * 4;
-        _virtual.Revalidate(first, last, page => InvalidateTranslations(page >= reach ? page - reach : 0, page + 0xFFF));
-    }
+    private protected override VirtualMemoryAccess? GuestMmuAccess => _virtual;
 
     /// <inheritdoc/>
     public override void InvalidateTranslations(ulong first, ulong last)

@@ -82,9 +82,18 @@ public abstract partial class ExecutionEngine : IDisposable
     /// <summary>
     /// The guest changed its translation tables in the range <paramref name="first"/> to <paramref name="last"/> (TLB
     /// maintenance, a TTBR write): drops the translations of the code pages in it whose mapping changed, and keeps the
-    /// others. Engines that do not track where their code came from drop the whole range. Call after <see cref="FlushTlb"/>.
+    /// others (without a guest MMU access path, the whole range goes). Call after <see cref="FlushTlb"/>.
     /// </summary>
-    public virtual void RevalidateTranslations(ulong first, ulong last) => InvalidateTranslations(first, last);
+    public void RevalidateTranslations(ulong first, ulong last)
+    {
+        if (GuestMmuAccess is not { } access) { InvalidateTranslations(first, last); return; }
+        // A block starts at most a block's length before the page it runs into.
+        ulong reach = (ulong)Options.MaxBlockInstructions * 4;
+        access.Revalidate(first, last, page => InvalidateTranslations(page >= reach ? page - reach : 0, page + 0xFFF));
+    }
+
+    /// <summary>The host-side guest-MMU access path, which remembers the code pages translations came from; null without one.</summary>
+    private protected virtual VirtualMemoryAccess? GuestMmuAccess => null;
 
     /// <summary>
     /// Drops every cached guest address translation (the guest MMU's registers or page tables changed in a way its

@@ -95,7 +95,7 @@ internal sealed unsafe class CodeCache
         foreach (var link in links)
         {
             ulong target = Resolve(link.GuestTarget);
-            if (target != 0) PatchLink(link.Rel32Address, link.GuestTarget, target + Skip(link.GuestTarget, link.Forward));
+            if (target != 0) PatchLink(link.Rel32Address, link.GuestTarget, target, link.Forward);
             else
             {
                 if (!_pending.TryGetValue(link.GuestTarget, out var list)) _pending[link.GuestTarget] = list = new();
@@ -108,7 +108,7 @@ internal sealed unsafe class CodeCache
     private void Arrived(ulong guestPc, ulong rip)
     {
         if (_pending.Remove(guestPc, out var waiting))
-            foreach (var (site, forward) in waiting) PatchLink(site, guestPc, rip + Skip(guestPc, forward));
+            foreach (var (site, forward) in waiting) PatchLink(site, guestPc, rip, forward);
         Publish(guestPc, rip);
     }
 
@@ -122,12 +122,13 @@ internal sealed unsafe class CodeCache
     private readonly Dictionary<ulong, List<(ulong Site, ulong Stub, bool Forward)>> _incoming = new();
     private readonly Dictionary<ulong, ulong[]> _regionMates = new();
 
-    private void PatchLink(ulong rel32Address, ulong targetKey, ulong target)
+    /// <summary>Points a direct branch at the block of <paramref name="targetKey"/> (past its interrupt check when it goes forward), remembering its stub.</summary>
+    private void PatchLink(ulong rel32Address, ulong targetKey, ulong target, bool forward)
     {
         ulong stub = (ulong)((long)rel32Address + 4 + *(int*)(_host + (rel32Address - _virtual)));
         if (!_incoming.TryGetValue(targetKey, out var list)) _incoming[targetKey] = list = new();
-        list.Add((rel32Address, stub, target != Resolve(targetKey)));
-        Patch(rel32Address, target);
+        list.Add((rel32Address, stub, forward));
+        Patch(rel32Address, target + Skip(targetKey, forward));
     }
 
     /// <summary>Puts a translated block in the in-VM lookup table (it may have been evicted by a collision).</summary>

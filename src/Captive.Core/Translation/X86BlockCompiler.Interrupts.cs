@@ -26,6 +26,8 @@ internal sealed partial class X86BlockCompiler
 
     private bool ChecksInterrupts => _layout.InterruptMaskOffset >= 0;
 
+    private bool _writesInterruptMask; // of the block being compiled (see WritesInterruptMask)
+
     /// <summary>
     /// Bytes of the interrupt check at the start of the last block compiled alone (0 for a guest without interrupts):
     /// a forward direct branch enters the block past them (<see cref="PendingLink.Forward"/>). Every cycle of direct
