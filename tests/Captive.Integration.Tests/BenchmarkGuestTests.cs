@@ -119,4 +119,24 @@ public sealed class SystemFastPathTests
         Assert.Equal(4096, stats.AbortsInVm);              // one per page, each found by the in-VM walker
         Assert.InRange(stats.TlbWalks, 4096, 4096 + 512); // each retried load refills in the VM (plus the program's own pages)
     }
+
+    [Theory]
+    [InlineData("tlbi-O0")]
+    [InlineData("tlbi-O2")]
+    public void Maintenance_that_no_translation_depends_on_stays_in_the_VM(string image)
+    {
+        // tlbi.c: the TLBIs of data pages and of a data block, and the IC IVAUs of code that never ran (before the MMU
+        // is on and the fresh function at the end), find nothing translated; the moved code page and code block and the
+        // rewritten second line do. The output is QEMU's either way (GuestProgramTests); here, which of them the host saw.
+        TestEnvironment.RequireKvm();
+        var (result, output, stats) = TestEnvironment.RunGuest(File.ReadAllBytes(TestEnvironment.Prebuilt(image + ".elf")), "kvm");
+        Assert.True(result.Reason == StopReason.PowerOff, $"{result.Reason}: {result.Message}\n{output}");
+        Assert.Equal(TestEnvironment.Expected("tlbi"), output);
+        Assert.Equal(10, stats.TlbMaintenanceInVm);  // 8 forms on the data page, its unmapping, the data block
+        Assert.Equal(2, stats.ChannelRequests.GetValueOrDefault("trap:tlbinvalidatebyaddress")); // the code page and the code block
+        // Code not yet run: blocks C and D (a line each), the two-line function before its first call (two lines), the
+        // fresh function (one line). The host sees only the rewrite of the function's second line.
+        Assert.Equal(5, stats.CodeMaintenanceInVm);
+        Assert.Equal(1, stats.ChannelRequests.GetValueOrDefault("trap:codeinvalidatebyaddress"));
+    }
 }

@@ -9,7 +9,7 @@ public sealed class QemuOracleTests
     public static TheoryData<string> Images() => new(
         "arith-O2.elf", "crc32-O0.elf", "divzero-O2.elf", "funcptr-O2.elf", "recursion-O0.elf",
         "sieve-O2.elf", "sort-O0.elf", "strings-O2.elf", "float-O0.elf", "float-O2.elf", "hello.elf", "exceptions-O2.elf", "mmu-O0.elf", "mmu-O2.elf",
-        "smc-O2.elf", "rtc-O2.elf", "gic-O2.elf", "timer-O0.elf", "idregs-O2.elf");
+        "smc-O2.elf", "rtc-O2.elf", "gic-O2.elf", "timer-O0.elf", "idregs-O2.elf", "tlbi-O2.elf");
 
     [Theory]
     [MemberData(nameof(Images))]

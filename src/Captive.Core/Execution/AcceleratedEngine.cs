@@ -79,9 +79,12 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             _interpreter = new Interpreter.IrInterpreter(Layout);
 
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
-                VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
+                VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries,
+                (nint)(rt + VmLayout.CodeLineFilterOffset), (nint)(rt + VmLayout.CodeBlockFilterOffset));
+            if (_virtual is not null) _virtual.CodeFetchedThroughBlock = _cache.MarkCodeMapping;
             var compilerOptions = new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase,
-                options.RamSize, UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported, MmuEnabled: system.Mmu is { } mmu ? mmu.IsEnabled : null);
+                options.RamSize, UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported, MmuEnabled: system.Mmu is { } mmu ? mmu.IsEnabled : null,
+                InVmMaintenance: true);
             var entryPoints = new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall, _code.TlbWalk);
             entryPoints = entryPoints with { FaultEntry = CompileFaultEntry(rt, new X86BlockCompiler(Layout, compilerOptions, entryPoints)) };
             var compiler = new X86BlockCompiler(Layout, compilerOptions, entryPoints);
@@ -143,6 +146,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         Runtime(VmLayout.VcpuAreasOffset, (ulong)VmLayout.MaxVcpus * VmLayout.VcpuAreaSize, data);
         Runtime(VmLayout.RuntimeCodeOffset, VmLayout.RuntimeCodeSize, PageFlags.User);
         Runtime(VmLayout.LookupTableOffset, (ulong)VmLayout.LookupEntries * 16, PageFlags.User | PageFlags.NoExecute);
+        Runtime(VmLayout.CodeLineFilterOffset, (ulong)CodeCache.LineFilterBytes, PageFlags.User | PageFlags.NoExecute);
+        Runtime(VmLayout.CodeBlockFilterOffset, 0x1000, PageFlags.User | PageFlags.NoExecute);
         Runtime(VmLayout.CodeCacheOffset, VmLayout.CodeCacheSize, PageFlags.User);
         Runtime(VmLayout.PageTablesOffset, VmLayout.PageTablesSize, PageFlags.Writable | PageFlags.NoExecute);
         Runtime(VmLayout.ExitPageOffset, 0x1000, data);
@@ -216,6 +221,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             Statistics.WallTime = wall.Elapsed;
             Statistics.TlbWalks = (long)Control<ulong>(ControlBlock.WalkRefills);
             Statistics.AbortsInVm = (long)Control<ulong>(ControlBlock.WalkFaults);
+            Statistics.TlbMaintenanceInVm = (long)Control<ulong>(ControlBlock.TlbGeneration);
+            Statistics.CodeMaintenanceInVm = (long)Control<ulong>(ControlBlock.CodeMaintenanceInVm);
             if (Options.CountInstructions)
             {
                 Statistics.InstructionsExecuted = (long)Control<ulong>(ControlBlock.InstructionsExecuted);
@@ -431,6 +438,9 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             // A block that could not fetch its first instruction is not kept: the guest may map the page next.
             if (aligned && block.GuestInstructionCount > 0) _interpreted[key] = block;
         }
+        // The IR kept for this block is a translation too: instruction cache maintenance of its lines must reach the host
+        // (noted at every run, as a full code cache's flush clears the filter).
+        if (aligned) _cache.MarkCode(pc, pc + 4 * (ulong)Math.Max(block.GuestInstructionCount, 1) - 1);
         regs.Write(Layout.FlagsOffset, ReadNzcv());
         Interpreter.BlockOutcome outcome;
         ulong abortAddress = 0, abortInfo = 0;
@@ -630,6 +640,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private (Interpreter.IGuestMemoryAccess Memory, IInstructionFetcher Fetcher) AccessFor(ulong context, int mode)
     {
         if (_virtual is null || !Machine.Mmu!.IsEnabled(context)) return (_access, _access);
+        SyncHostTlb();
         _virtual.Mode = mode;
         return (_virtual, _virtual);
     }
@@ -733,12 +744,27 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     }
 
     /// <summary>Empties the in-VM software TLB: tag 1 matches no access (the compared value is page-aligned).</summary>
+    private ulong _tlbGenerationSeen;
+
+    /// <summary>
+    /// Empties the host's TLB when translated code has carried out TLB maintenance by itself since the host last looked
+    /// (<see cref="ControlBlock.TlbGeneration"/>): the host's cached translations may be the stale ones.
+    /// </summary>
+    private void SyncHostTlb()
+    {
+        ulong generation = Volatile.Read(ref Control<ulong>(ControlBlock.TlbGeneration));
+        if (generation == _tlbGenerationSeen) return;
+        _tlbGenerationSeen = generation;
+        _virtual?.Flush();
+    }
+
     private void ClearVmTlb()
     {
         var tlb = new Span<ulong>(_area + X86BlockCompiler.TlbOffset, (int)VmLayout.TlbSize / 8);
         for (int k = 0; k < tlb.Length; k += 2) tlb[k] = 1;
         var devices = new Span<ulong>(_area + (int)VmLayout.DeviceVirtualTableOffset, 2 * VmLayout.DeviceMirrorEntries * 2);
         for (int k = 0; k < devices.Length; k += 2) devices[k] = 1;
+        Control<uint>(ControlBlock.TlbHasBlocks) = 0;
     }
 
     /// <summary>
@@ -753,6 +779,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         int size = (int)(info & 0xFF), mode = (int)(info >> 16 & 1);
         bool write = (info & 0x100) != 0, unprivileged = (info >> 17 & 1) != 0;
         var virt = _virtual ?? throw new InvalidOperationException("A memory access request without a guest MMU.");
+        SyncHostTlb();
         // An unprivileged access from mode 1 (LDTR/STTR at EL1): mode 0's permissions and TLB, faults taken from mode 1.
         virt.Mode = unprivileged ? 1 : mode;
         virt.Unprivileged = unprivileged;
@@ -813,6 +840,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         foreach (bool write in (ReadOnlySpan<bool>)[false, true])
         {
             if (!virt.TryTranslate(page, write ? GuestAccessKind.Write : GuestAccessKind.Read, out ulong physical, out _)) continue;
+            if (virt.LastMappingSize > 0x1000) Control<uint>(ControlBlock.TlbHasBlocks) = 1; // see the in-VM TLBI
             byte* entry = _area + X86BlockCompiler.TlbTable(mode, write) + index;
             *(ulong*)(entry + 8) = (physical & ~0xFFFUL) - page; // x86 address = guest physical address (identity-mapped RAM)
             *(ulong*)entry = page;

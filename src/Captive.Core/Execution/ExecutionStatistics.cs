@@ -64,6 +64,12 @@ public sealed class ExecutionStatistics
     /// <summary>Guest data aborts the in-VM walker found and the compiled fault entry took, without the host.</summary>
     public long AbortsInVm { get; internal set; }
 
+    /// <summary>TLB maintenance by address that translated code carried out without the host (no translation depended on it).</summary>
+    public long TlbMaintenanceInVm { get; internal set; }
+
+    /// <summary>Instruction cache maintenance by address that translated code found nothing to do for (no translation covered the line).</summary>
+    public long CodeMaintenanceInVm { get; internal set; }
+
     private long _runStart, _lastEvent, _longestQuiet;
 
     /// <summary>
@@ -125,6 +131,7 @@ public sealed class ExecutionStatistics
         s._longestQuiet = Interlocked.Read(ref _longestQuiet);
         s.BlockProfile = BlockProfile;
         s.TlbWalks = TlbWalks; s.AbortsInVm = AbortsInVm;
+        s.TlbMaintenanceInVm = TlbMaintenanceInVm; s.CodeMaintenanceInVm = CodeMaintenanceInVm;
         return s;
     }
 
@@ -148,6 +155,8 @@ public sealed class ExecutionStatistics
         Section("faults", Faults);
         if (TlbWalks > 0 || AbortsInVm > 0)
             sb.AppendLine($"guest MMU without the host: {TlbWalks} TLB walks, {AbortsInVm} aborts");
+        if (TlbMaintenanceInVm > 0 || CodeMaintenanceInVm > 0)
+            sb.AppendLine($"maintenance without the host: {TlbMaintenanceInVm} TLBI by address, {CodeMaintenanceInVm} IC IVAU");
         if (WallTime > TimeSpan.Zero)
             sb.AppendLine($"longest stretch without exits or channel requests: {LongestQuietStretch.TotalMilliseconds:F1} ms ({100 * LongestQuietStretch / WallTime:F0}% of wall time)");
         if (BlockProfile.Count > 0)

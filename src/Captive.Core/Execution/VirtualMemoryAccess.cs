@@ -46,6 +46,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         ulong page = address & ~PageMask;
         if (_tag[index] == (page | 1) && (_permissions[index] & (byte)need) != 0)
         {
+            LastMappingSize = _mappingSize[index];
             physical = _frame[index] | (address & PageMask);
             faultInfo = 0;
             return true;
@@ -62,6 +63,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         _frame[index] = t.PhysicalAddress & ~PageMask;
         _permissions[index] = (byte)t.Permissions;
         _mappingSize[index] = t.MappingSize;
+        LastMappingSize = t.MappingSize;
         physical = t.PhysicalAddress;
         faultInfo = 0;
         return true;
@@ -79,9 +81,17 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         if ((address & 3) != 0 || !TryTranslate(address, GuestAccessKind.Fetch, out ulong physical, out _) || !_physical.TryFetch(physical, out word))
             return false;
         int index = (Mode & (Modes - 1)) * Entries + (int)((address >> PageBits) & (Entries - 1)); // the entry just used
-        _codePages[(address & ~PageMask) | (uint)(Mode & (Modes - 1))] = (physical & ~PageMask, _mappingSize[index]);
+        ulong size = _mappingSize[index];
+        _codePages[(address & ~PageMask) | (uint)(Mode & (Modes - 1))] = (physical & ~PageMask, size);
+        if (size > PageMask + 1) CodeFetchedThroughBlock?.Invoke(address, size);
         return true;
     }
+
+    /// <summary>The size of the mapping (page or block) the last successful <see cref="TryTranslate"/> went through.</summary>
+    public ulong LastMappingSize { get; private set; }
+
+    /// <summary>Called with the address and the mapping size when an instruction is fetched through a block mapping.</summary>
+    public Action<ulong, ulong>? CodeFetchedThroughBlock { get; set; }
 
     // Every page instructions were fetched from (virtual page | mode → physical page, and the size of the mapping that
     // translated it): what translations depend on.

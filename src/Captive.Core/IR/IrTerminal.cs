@@ -73,6 +73,19 @@ public enum IrTrapKind : byte
     /// interrupt, or continues at the PC when it is no longer pending.
     /// </summary>
     Interrupt,
+    /// <summary>
+    /// TLB maintenance of one address (Info = the front end's encoding of the operation, as for
+    /// <see cref="SystemInstruction"/>; <see cref="IrTerminal.Value"/> = the virtual address, any byte of its page). The
+    /// host carries it out like a <see cref="SystemInstruction"/>; translated code may carry it out itself when no
+    /// translation depends on the address's mapping (the engine's code filters say so) and trap only otherwise.
+    /// </summary>
+    TlbInvalidateByAddress,
+    /// <summary>
+    /// Instruction cache invalidation of the line holding <see cref="IrTerminal.Value"/> (a virtual address; Info = the
+    /// operation's encoding). The host drops the translations of code in the line; translated code skips the trap when
+    /// no translation covers the line.
+    /// </summary>
+    CodeInvalidateByAddress,
 }
 
 /// <summary>The terminal of a block.</summary>

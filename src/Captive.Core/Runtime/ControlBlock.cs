@@ -66,6 +66,15 @@ public static class ControlBlock
     public const int WalkRamLimit = Base + 0x248;
     public const int WalkRefills = Base + 0x250;
     public const int WalkFaults = Base + 0x258;
+
+    /// <summary>u32: the in-VM TLB holds entries filled from block mappings (2 MiB, 1 GiB), so TLB maintenance of one address must empty all of it; cleared with the TLB.</summary>
+    public const int TlbHasBlocks = Base + 0x260;
+
+    /// <summary>u64: counts the TLB maintenance translated code carried out itself; the host empties its own TLB when it sees the count move.</summary>
+    public const int TlbGeneration = Base + 0x268;
+
+    /// <summary>u64: instruction cache maintenance translated code found nothing to do for (no translation covers the line).</summary>
+    public const int CodeMaintenanceInVm = Base + 0x270;
 #pragma warning restore CS1591
 }
 

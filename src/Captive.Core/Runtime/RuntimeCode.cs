@@ -349,7 +349,13 @@ internal sealed class RuntimeCode
         a.je(permissionFault);
         a.mov(rax, rdi);                                       // the physical page
 
-        // Fill: entry ((va >> 12) & 255) of the mode's read table, and of its write table when writes are allowed.
+        // Fill: entry ((va >> 12) & 255) of the mode's read table, and of its write table when writes are allowed. An
+        // entry from a block (level 1 or 2) means a TLBI of any page of the block must empty the whole TLB from now on.
+        var pageEntry = a.CreateLabel();
+        a.cmp(r8d, 3);
+        a.je(pageEntry);
+        a.mov(__dword_ptr[r15 + ControlBlock.TlbHasBlocks], 1);
+        a.Label(ref pageEntry);
         a.mov(rcx, rsi);
         a.shr(rcx, 8);
         a.and(ecx, (Translation.X86BlockCompiler.TlbEntries - 1) * Translation.X86BlockCompiler.TlbEntrySize);

@@ -117,6 +117,28 @@ public static class VmLayout
     /// <summary>Entries in the direct-mapped block lookup table (a power of two).</summary>
     public const int LookupEntries = 1 << 16;
 
+    /// <summary>
+    /// Offset of the code line filter: one bit per 64-byte line of guest (virtual, or physical with the MMU off) address
+    /// space, by address bits <see cref="CodeLineFilterBits"/> + 5 to 6 (lines that far apart share a bit), set for every
+    /// line a translation covers and cleared only when every translation goes. A clear bit proves no translation covers
+    /// the line, so translated code carries out instruction cache and TLB maintenance of such addresses without the host.
+    /// Read-only to translated code.
+    /// </summary>
+    public const ulong CodeLineFilterOffset = 0x120_0000;
+
+    /// <summary>log2 of the number of bits of the code line filter (256 KiB).</summary>
+    public const int CodeLineFilterBits = 21;
+
+    /// <summary>
+    /// Offset of the code block filters: two bitmaps of 2^<see cref="CodeBlockFilterBits"/> bits, indexed by address bits
+    /// above 21 and above 30, set for each 2 MiB and 1 GiB block mapping (with the MMU on) instructions were translated
+    /// through: a TLBI by address inside such a block may move that code even when its own page holds none.
+    /// </summary>
+    public const ulong CodeBlockFilterOffset = 0x124_0000;
+
+    /// <summary>log2 of the number of bits of each code block filter.</summary>
+    public const int CodeBlockFilterBits = 12;
+
     /// <summary>Offset of the code cache.</summary>
     public const ulong CodeCacheOffset = 0x200_0000;
 

@@ -23,11 +23,56 @@ internal sealed unsafe class CodeCache
     private readonly Dictionary<ulong, List<(ulong Site, bool Forward)>> _pending = new();
     private readonly List<(ulong Start, ulong End, ulong GuestPc)> _ranges = new();
 
-    public CodeCache(nint host, ulong virtualAddress, ulong size, nint lookupHost, int entries)
+    private readonly ulong* _lineFilter;   // VmLayout.CodeLineFilterOffset, or null
+    private readonly ulong* _blockFilter;  // VmLayout.CodeBlockFilterOffset, or null
+
+    public CodeCache(nint host, ulong virtualAddress, ulong size, nint lookupHost, int entries, nint lineFilter = 0, nint blockFilter = 0)
     {
         _host = (byte*)host; _virtual = virtualAddress; _size = size;
         _lookup = (ulong*)lookupHost; _entries = entries;
+        _lineFilter = (ulong*)lineFilter; _blockFilter = (ulong*)blockFilter;
         ClearLookup();
+        ClearFilters();
+    }
+
+    /// <summary>Bytes of the code line filter (<see cref="Runtime.VmLayout.CodeLineFilterOffset"/>).</summary>
+    public const int LineFilterBytes = 1 << (Runtime.VmLayout.CodeLineFilterBits - 3);
+
+    /// <summary>Bytes of the two code block filters (<see cref="Runtime.VmLayout.CodeBlockFilterOffset"/>).</summary>
+    public const int BlockFilterBytes = 2 << (Runtime.VmLayout.CodeBlockFilterBits - 3);
+
+    /// <summary>
+    /// Notes in the code line filter that a translation covers guest addresses <paramref name="first"/> to
+    /// <paramref name="last"/> (inclusive): maintenance of those lines must reach the host from now on.
+    /// </summary>
+    public void MarkCode(ulong first, ulong last)
+    {
+        if (_lineFilter is null) return;
+        const ulong mask = (1UL << Runtime.VmLayout.CodeLineFilterBits) - 1;
+        for (ulong line = first >> 6; line <= last >> 6; line++)
+        {
+            ulong bit = line & mask;
+            _lineFilter[bit >> 6] |= 1UL << (int)(bit & 63);
+        }
+    }
+
+    /// <summary>
+    /// Notes in the code block filters that instructions at virtual address <paramref name="address"/> were translated
+    /// through a block mapping of <paramref name="mappingSize"/> bytes (2 MiB or 1 GiB; pages need no note).
+    /// </summary>
+    public void MarkCodeMapping(ulong address, ulong mappingSize)
+    {
+        if (_blockFilter is null || mappingSize <= 0x1000) return;
+        const ulong mask = (1UL << Runtime.VmLayout.CodeBlockFilterBits) - 1;
+        int filter = mappingSize >= 1UL << 30 ? 1 : 0;
+        ulong bit = (address >> (filter == 1 ? 30 : 21)) & mask;
+        _blockFilter[((ulong)filter << (Runtime.VmLayout.CodeBlockFilterBits - 6)) + (bit >> 6)] |= 1UL << (int)(bit & 63);
+    }
+
+    private void ClearFilters()
+    {
+        if (_lineFilter is not null) new Span<byte>(_lineFilter, LineFilterBytes).Clear();
+        if (_blockFilter is not null) new Span<byte>(_blockFilter, BlockFilterBytes).Clear();
     }
 
     /// <summary>Serialises translation and patching.</summary>
@@ -158,6 +203,7 @@ internal sealed unsafe class CodeCache
         _regionMates.Clear();
         _checkBytes.Clear();
         ClearLookup();
+        ClearFilters();
         Flushes++;
     }
 
@@ -418,6 +464,7 @@ internal sealed unsafe class BlockTranslator
             {
                 var links = _compiler.CompileRegion(_region, rip, writer, _resolve, _killsFlags, _regionEntries);
                 _cache.CommitRegion(_regionPcs, _regionEntries, writer.Position, links);
+                foreach (var b in _region) MarkCode(b);
                 if (_log is not null)
                 {
                     foreach (var b in _region) _log.WriteLine(b.ToString());
@@ -454,6 +501,10 @@ internal sealed unsafe class BlockTranslator
         _log!.Flush();
     }
 
+    /// <summary>Notes the guest lines <paramref name="block"/>'s translation covers (at least its first instruction).</summary>
+    private void MarkCode(IrBlock block) =>
+        _cache.MarkCode(block.GuestAddress, block.GuestAddress + 4 * (ulong)Math.Max(block.GuestInstructionCount, 1) - 1);
+
     private int Emit(ulong at)
     {
         for (int attempt = 0; ; attempt++)
@@ -477,6 +528,7 @@ internal sealed unsafe class BlockTranslator
                     InterpretedBlocks++;
                 }
                 _cache.Commit(at, writer.Position, links, checkBytes);
+                MarkCode(_block);
                 if (_log is not null) WriteTranslationLog(rip, host, writer.Position);
                 return writer.Position;
             }

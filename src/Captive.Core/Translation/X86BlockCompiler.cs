@@ -31,8 +31,13 @@ internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarge
 /// <param name="RamSize">RAM size in bytes.</param>
 /// <param name="UseFma">The host executes FMA3 (VFMADD231SD): FpMulAdd gets a fast path.</param>
 /// <param name="MmuEnabled">Whether a block's translation context (<see cref="IrBlock.Context"/>) has the guest MMU on; null: never.</param>
+/// <param name="InVmMaintenance">
+/// TLB and instruction cache maintenance by address (<see cref="IrTrapKind.TlbInvalidateByAddress"/>,
+/// <see cref="IrTrapKind.CodeInvalidateByAddress"/>) is carried out in the VM when the code filters
+/// (<see cref="VmLayout.CodeLineFilterOffset"/>) show no translation depends on it.
+/// </param>
 internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt, ulong RamBase, ulong RamSize, bool UseFma = false,
-    Func<ulong, bool>? MmuEnabled = null);
+    Func<ulong, bool>? MmuEnabled = null, bool InVmMaintenance = false);
 
 /// <summary>
 /// Compiles one IR block to x86-64 that runs at CPL3 in the VM. Conventions: R15 points at the
@@ -1589,6 +1594,8 @@ internal sealed partial class X86BlockCompiler
             {
                 int rv = t.Value >= 0 ? Use(t.Value) : -1;
                 FlushSlots();
+                if (_options.InVmMaintenance && rv >= 0 && t.Trap is IrTrapKind.TlbInvalidateByAddress or IrTrapKind.CodeInvalidateByAddress)
+                    EmitMaintenanceInVm(t, _r64[rv]);
                 if (rv >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg2], _r64[rv]);
                 else _a.mov(__qword_ptr[r15 + ControlBlock.Arg2], 0);
                 _a.mov(rax, (long)t.FallThrough);

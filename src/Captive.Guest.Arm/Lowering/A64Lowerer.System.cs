@@ -203,12 +203,30 @@ internal sealed partial class A64Lowerer
         }
     }
 
+    private static readonly int IcIvauKey = A64SystemInstructions.Key(3, 7, 5, 1);
+
+    /// <summary>Whether <paramref name="key"/> (op1:CRn:CRm:op2) is a TLBI by address: op1 0, CRn 8, CRm 3 or 7, op2 odd.</summary>
+    internal static bool IsTlbiByAddress(int key) => key >> 11 == 0 && (key >> 7 & 15) == 8 && (key >> 3 & 15) is 3 or 7 && (key & 1) == 1;
+
     private void SystemInstruction(in A64Instruction i)
     {
         // The decoder has turned unknown and unsupported SYS encodings into Undefined and Unsupported.
         A64SystemInstructions.TryGet(i['o'], i['n'], i['m'], i['p'], out var sys);
         if (sys.Kind == SysInstructionKind.HostOperation)
         {
+            int key = A64SystemInstructions.Key(i['o'], i['n'], i['m'], i['p']);
+            if (IsTlbiByAddress(key))
+            {
+                // TLBI VAE1, VALE1, VAAE1, VAALE1 (and the IS forms): Xt[43:0] = VA[55:12], sign-extended from bit 55.
+                var va = _b.Asr(_b.Shl(X(i['t']), K(20)), K(8));
+                _b.Trap(IrTrapKind.TlbInvalidateByAddress, _pc, _pc + 4, (ulong)key, va);
+                return;
+            }
+            if (key == IcIvauKey)
+            {
+                _b.Trap(IrTrapKind.CodeInvalidateByAddress, _pc, _pc + 4, (ulong)key, X(i['t']));
+                return;
+            }
             // TLB maintenance and AT: the host's MMU model and TLBs (and the translations they validate) are its own.
             _b.Trap(IrTrapKind.SystemInstruction, _pc, _pc + 4, (ulong)A64SystemInstructions.Key(i['o'], i['n'], i['m'], i['p']),
                 sys.HasRegister ? X(i['t']) : K(0));

@@ -105,18 +105,6 @@ public sealed partial class VirtMachine : IGuestMmu
         Engine.RevalidateTranslations(first, last);
     }
 
-    /// <summary>
-    /// TLBI by address: the code whose mapping — page or block — contains the address may have moved (the engine
-    /// revalidates the code pages translated through such a mapping). TLBI's operand holds VA[55:12] in bits 43:0; the
-    /// VA's top bits follow bit 55.
-    /// </summary>
-    private void TlbiByAddress(ulong operand)
-    {
-        ulong va = (operand & 0xFFF_FFFF_FFFF) << 12;
-        if ((va >> 55 & 1) != 0) va |= 0xFF00_0000_0000_0000;
-        MmuChanged(va, va | 0xFFF);
-    }
-
     /// <summary>A data or instruction abort: FAR_EL1 = the address, the exception taken at the accessing instruction.</summary>
     private TrapResult TakeAbort(ulong esr, ulong address, ulong pc, GuestRegisters registers)
     {
@@ -149,7 +137,7 @@ public sealed partial class VirtMachine : IGuestMmu
             // too, and this would have to be everything. VMALLE1: everything.
             switch (op2)
             {
-                case 1 or 3 or 5 or 7: TlbiByAddress(trap.Value); break;
+                case 1 or 3 or 5 or 7: MmuChanged(trap.Value & ~0xFFFUL, trap.Value | 0xFFF); break; // the lowered IR made Xt the address
                 case 2: MmuChanged(0, LowerHalfLast); break;
                 default: MmuChanged(); break;
             }

@@ -194,7 +194,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
                 return FetchFault(trap.Pc, registers);
             case IrTrapKind.MemoryAbort:
                 return TakeAbort(trap.Info, trap.Value, trap.Pc, registers);
-            case IrTrapKind.SystemInstruction:
+            case IrTrapKind.SystemInstruction or IrTrapKind.TlbInvalidateByAddress or IrTrapKind.CodeInvalidateByAddress:
                 return SystemInstruction(trap, registers);
             case IrTrapKind.Unsupported:
                 return TrapResult.Halt(StopReason.Error, $"unsupported instruction {Describe(trap)}");

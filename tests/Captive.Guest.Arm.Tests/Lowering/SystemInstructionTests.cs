@@ -97,17 +97,34 @@ public sealed class SystemInstructionTests : InstructionTestBase
     // TLB maintenance, AT and instruction cache maintenance go to the host with op1:CRn:CRm:op2 (ARM DDI 0487 C5.3) and Xt.
     [Theory]
     [InlineData("tlbi vmalle1", 0, 8, 7, 0, 0ul)]
-    [InlineData("tlbi vae1is, x1", 0, 8, 3, 1, 0x1234000ul)]
     [InlineData("tlbi aside1, x1", 0, 8, 7, 2, 0x1234000ul)]
     [InlineData("at s1e0w, x1", 0, 7, 8, 3, 0x1234000ul)]
     [InlineData("ic iallu", 0, 7, 5, 0, 0ul)]                      // instruction cache maintenance: translations may be stale
     [InlineData("ic ialluis", 0, 7, 1, 0, 0ul)]
-    [InlineData("ic ivau, x1", 3, 7, 5, 1, 0x1234000ul)]
     public void Tlb_maintenance_and_at_trap_to_the_host(string asm, int op1, int crn, int crm, int op2, ulong value)
     {
         var m = Prepare("nop; " + asm, "x1=0x1234000");
         var outcome = m.RunToTrap();
         Assert.Equal(IrTrapKind.SystemInstruction, outcome.Trap);
+        Assert.Equal((ulong)(op1 << 11 | crn << 7 | crm << 3 | op2), outcome.TrapInfo);
+        Assert.Equal(value, outcome.TrapValue);
+        Assert.Equal(0x4000_0004ul, outcome.TrapPc);
+        Assert.Equal(0x4000_0008ul, outcome.NextPc);
+    }
+
+    // TLBI by address carries the address (Xt[43:0] = VA[55:12], sign-extended from VA bit 55), IC IVAU Xt: translated
+    // code may carry them out itself (see IrTrapKind).
+    [Theory]
+    [InlineData("tlbi vae1is, x1", 0, 8, 3, 1, 0x1234ul, 0x1234000ul, IrTrapKind.TlbInvalidateByAddress)]
+    [InlineData("tlbi vaale1, x1", 0, 8, 7, 7, 0xFFFF_FFFF_FFFF_FFFFul, 0xFFFF_FFFF_FFFF_F000ul, IrTrapKind.TlbInvalidateByAddress)]
+    [InlineData("tlbi vale1is, x1", 0, 8, 3, 5, 0x0000_0800_0000_0001ul, 0xFF80_0000_0000_1000ul, IrTrapKind.TlbInvalidateByAddress)]
+    [InlineData("tlbi vaae1, x1", 0, 8, 7, 3, 0x0000_07FF_FFFF_FFFFul, 0x007F_FFFF_FFFF_F000ul, IrTrapKind.TlbInvalidateByAddress)]
+    [InlineData("ic ivau, x1", 3, 7, 5, 1, 0x1234567ul, 0x1234567ul, IrTrapKind.CodeInvalidateByAddress)]
+    public void Maintenance_by_address_traps_with_the_address(string asm, int op1, int crn, int crm, int op2, ulong xt, ulong value, IrTrapKind kind)
+    {
+        var m = Prepare("nop; " + asm, $"x1=0x{xt:x}");
+        var outcome = m.RunToTrap();
+        Assert.Equal(kind, outcome.Trap);
         Assert.Equal((ulong)(op1 << 11 | crn << 7 | crm << 3 | op2), outcome.TrapInfo);
         Assert.Equal(value, outcome.TrapValue);
         Assert.Equal(0x4000_0004ul, outcome.TrapPc);
@@ -263,7 +280,7 @@ public sealed class SystemInstructionTests : InstructionTestBase
     {
         var m = Prepare("ic ivau, x1", "$CurrentEl=0 $SpSel=0 $TranslationContext=0x4000000 x1=0x40001000"); // UCI
         var outcome = m.RunToTrap();
-        Assert.Equal(IrTrapKind.SystemInstruction, outcome.Trap);
+        Assert.Equal(IrTrapKind.CodeInvalidateByAddress, outcome.Trap);
         Assert.Equal(0x40001000ul, outcome.TrapValue);
         Assert.Equal(0ul, m.Read(ArmState.EsrEl1));
     }
