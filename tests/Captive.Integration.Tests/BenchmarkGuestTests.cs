@@ -120,6 +120,19 @@ public sealed class SystemFastPathTests
         Assert.InRange(stats.TlbWalks, 4096, 4096 + 512); // each retried load refills in the VM (plus the program's own pages)
     }
 
+    [Fact]
+    public void A_whole_instruction_cache_invalidation_drops_only_the_code_that_changed()
+    {
+        // smc.c rewrites a function and invalidates with IC IALLU eleven times (the output, checked against QEMU, shows
+        // each rewrite took effect): each time the rewritten function's translations go and every other block stays.
+        TestEnvironment.RequireKvm();
+        var (result, output, stats) = TestEnvironment.RunGuest(File.ReadAllBytes(TestEnvironment.Prebuilt("smc-O2.elf")), "kvm");
+        Assert.True(result.Reason == StopReason.PowerOff, $"{result.Reason}: {result.Message}\n{output}");
+        Assert.Equal(TestEnvironment.Expected("smc"), output);
+        Assert.Equal(1, stats.TranslationsFlushed); // start.S's CPACR_EL1 write (it changes how EL1's FP code is lowered)
+        Assert.InRange(stats.BlocksDropped, 11, 200);
+    }
+
     [Theory]
     [InlineData("tlbi-O0")]
     [InlineData("tlbi-O2")]

@@ -603,6 +603,22 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     }
 
     /// <inheritdoc/>
+    public override void InvalidateTranslationsOfMode(int mode)
+    {
+        _translator.InvalidateMode(mode);
+        foreach (var key in _interpreted.Keys)
+            if (IrBlock.ModeOf(key) == mode) _interpreted.Remove(key);
+    }
+
+    /// <inheritdoc/>
+    public override void RevalidateCode()
+    {
+        _interpreted.Clear(); // (lowered again when next needed: these are rare)
+        ulong context = CurrentContext(RegisterFile);
+        _translator.RevalidateCode(mode => AccessFor(context, mode).Fetcher);
+    }
+
+    /// <inheritdoc/>
     private protected override VirtualMemoryAccess? GuestMmuAccess => _virtual;
 
     /// <inheritdoc/>

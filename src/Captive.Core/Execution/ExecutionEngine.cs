@@ -80,6 +80,20 @@ public abstract partial class ExecutionEngine : IDisposable
     public abstract void InvalidateTranslations(ulong first, ulong last);
 
     /// <summary>
+    /// Drops every translation made for translation mode <paramref name="mode"/> (the controls that mode's code is
+    /// lowered under changed, and nothing the other modes depend on). Same calling rules as
+    /// <see cref="InvalidateTranslations()"/>.
+    /// </summary>
+    public virtual void InvalidateTranslationsOfMode(int mode) => InvalidateTranslations();
+
+    /// <summary>
+    /// The guest invalidated its whole instruction cache: instructions anywhere may have changed. Drops the translations
+    /// whose guest instructions are not what they were translated from and keeps the others (by default, drops all).
+    /// Same calling rules as <see cref="InvalidateTranslations()"/>.
+    /// </summary>
+    public virtual void RevalidateCode() => InvalidateTranslations();
+
+    /// <summary>
     /// The guest changed its translation tables in the range <paramref name="first"/> to <paramref name="last"/> (TLB
     /// maintenance, a TTBR write): drops the translations of the code pages in it whose mapping changed, and keeps the
     /// others (without a guest MMU access path, the whole range goes). Call after <see cref="FlushTlb"/>.

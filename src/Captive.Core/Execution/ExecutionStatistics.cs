@@ -13,6 +13,7 @@ public sealed class ExecutionStatistics
     private readonly Dictionary<string, long> _requests = new();
     private readonly Dictionary<string, long> _faults = new();
     private long _blocksTranslated, _instructionsTranslated, _translationTicks, _codeBytes, _instructionsExecuted, _blocksExecuted;
+    private long _blocksDropped, _translationsFlushed;
     private readonly object _gate = new();
 
     /// <summary>Blocks translated to host code (or lowered to IR, for the interpreter).</summary>
@@ -64,6 +65,12 @@ public sealed class ExecutionStatistics
     /// <summary>Guest data aborts the in-VM walker found and the compiled fault entry took, without the host.</summary>
     public long AbortsInVm { get; internal set; }
 
+    /// <summary>Translated blocks dropped one range at a time because the guest changed their code or its mapping.</summary>
+    public long BlocksDropped => Interlocked.Read(ref _blocksDropped);
+
+    /// <summary>Times every translation went at once: the code cache filled up, or the guest changed what all of them depend on.</summary>
+    public long TranslationsFlushed => Interlocked.Read(ref _translationsFlushed);
+
     /// <summary>TLB maintenance by address that translated code carried out without the host (no translation depended on it).</summary>
     public long TlbMaintenanceInVm { get; internal set; }
 
@@ -110,6 +117,10 @@ public sealed class ExecutionStatistics
         Interlocked.Add(ref _codeBytes, codeBytes);
     }
 
+    internal void CountDropped(int blocks) => Interlocked.Add(ref _blocksDropped, blocks);
+
+    internal void CountFlush() => Interlocked.Increment(ref _translationsFlushed);
+
     private void Bump(Dictionary<string, long> d, string key)
     {
         lock (_gate) d[key] = d.TryGetValue(key, out var n) ? n + 1 : 1;
@@ -132,6 +143,7 @@ public sealed class ExecutionStatistics
         s.BlockProfile = BlockProfile;
         s.TlbWalks = TlbWalks; s.AbortsInVm = AbortsInVm;
         s.TlbMaintenanceInVm = TlbMaintenanceInVm; s.CodeMaintenanceInVm = CodeMaintenanceInVm;
+        s._blocksDropped = BlocksDropped; s._translationsFlushed = TranslationsFlushed;
         return s;
     }
 
@@ -145,6 +157,8 @@ public sealed class ExecutionStatistics
             ? $"guest instructions executed: {InstructionsExecuted}" + (WallTime > TimeSpan.Zero ? $" ({InstructionsExecuted / WallTime.TotalSeconds / 1e6:F1} MIPS)" : "")
             : "guest instructions executed: not counted (run with counting on)");
         sb.AppendLine($"blocks translated: {BlocksTranslated} ({InstructionsTranslated} guest instructions, {CodeBytes} bytes of host code) in {TranslationTime.TotalMilliseconds:F2} ms");
+        if (BlocksDropped > 0 || TranslationsFlushed > 0)
+            sb.AppendLine($"translations dropped: {BlocksDropped} blocks by range, all of them {TranslationsFlushed} times");
         void Section(string title, IReadOnlyDictionary<string, long> d)
         {
             sb.AppendLine($"{title}: {d.Values.Sum()}");

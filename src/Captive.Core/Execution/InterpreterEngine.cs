@@ -185,6 +185,13 @@ public sealed class InterpreterEngine : ExecutionEngine
     private protected override VirtualMemoryAccess? GuestMmuAccess => _virtual;
 
     /// <inheritdoc/>
+    public override void InvalidateTranslationsOfMode(int mode)
+    {
+        foreach (var key in _blocks.Keys)
+            if (IrBlock.ModeOf(key) == mode) _blocks.Remove(key);
+    }
+
+    /// <inheritdoc/>
     public override void InvalidateTranslations(ulong first, ulong last)
     {
         foreach (var key in _blocks.Keys)

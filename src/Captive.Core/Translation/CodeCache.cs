@@ -85,6 +85,8 @@ internal sealed unsafe class CodeCache
 
     public bool Contains(ulong guestPc) => _blocks.ContainsKey(guestPc);
 
+    public int Count => _blocks.Count;
+
     /// <summary>The guest PC of the block holding x86 address <paramref name="rip"/>, if any.</summary>
     public ulong? GuestPcAt(ulong rip)
     {
@@ -202,6 +204,7 @@ internal sealed unsafe class CodeCache
         _incoming.Clear();
         _regionMates.Clear();
         _checkBytes.Clear();
+        _sources.Clear();
         ClearLookup();
         ClearFilters();
         Flushes++;
@@ -217,8 +220,12 @@ internal sealed unsafe class CodeCache
     /// its link stub again (and waits to be linked to the new translation), so nothing reaches them any more. Their code
     /// stays in place until the next flush. Returns false when nothing was translated there.
     /// </summary>
-    public bool Drop(ulong first, ulong last)
+    public bool Drop(ulong first, ulong last) => Drop(first, last, out _);
+
+    /// <inheritdoc cref="Drop(ulong, ulong)"/>
+    public bool Drop(ulong first, ulong last, out int dropped)
     {
+        dropped = 0;
         ulong lo = first >> 21, hi = last >> 21;
         if (hi - lo <= 64) // a small range: look for translated regions first (a large one is scanned anyway)
         {
@@ -226,19 +233,28 @@ internal sealed unsafe class CodeCache
             for (ulong region = lo; region <= hi && !any; region++) any = _regions.Contains(region);
             if (!any) return false;
         }
-        HashSet<ulong>? doomed = null;
+        List<ulong>? keys = null;
         foreach (var key in _blocks.Keys)
+            if (IrBlock.AddressOf(key) - first <= last - first) (keys ??= new()).Add(key);
+        dropped = keys is null ? 0 : DropKeys(keys);
+        return dropped > 0;
+    }
+
+    /// <summary>Forgets the blocks of <paramref name="keys"/> with the other blocks of their regions, as <see cref="Drop(ulong, ulong)"/> does; returns how many went.</summary>
+    public int DropKeys(IEnumerable<ulong> keys)
+    {
+        HashSet<ulong> doomed = new();
+        foreach (var key in keys)
         {
-            if (IrBlock.AddressOf(key) - first > last - first) continue;
-            doomed ??= new();
+            if (!_blocks.ContainsKey(key)) continue;
             if (_regionMates.TryGetValue(key, out var mates)) doomed.UnionWith(mates); else doomed.Add(key);
         }
-        if (doomed is null) return false;
         foreach (var key in doomed)
         {
             _blocks.Remove(key);
             _regionMates.Remove(key);
             _checkBytes.Remove(key);
+            _sources.Remove(key);
             ulong i = (key >> 2) & (ulong)(_entries - 1);
             if (_lookup[i * 2] == key) { _lookup[i * 2] = ulong.MaxValue; _lookup[i * 2 + 1] = 0; }
             if (!_incoming.Remove(key, out var sites)) continue;
@@ -249,8 +265,21 @@ internal sealed unsafe class CodeCache
                 waiting.Add((site, forward));
             }
         }
-        return true;
+        return doomed.Count;
     }
+
+    /// <summary>The keys of every translated block.</summary>
+    public IEnumerable<ulong> Keys => _blocks.Keys;
+
+    // Per translated block: a hash of its guest instruction words and their number, to tell after a whole instruction
+    // cache invalidation which blocks' code really changed.
+    private readonly Dictionary<ulong, (ulong Hash, int Count)> _sources = new();
+
+    /// <summary>Records what the block of <paramref name="key"/> was translated from.</summary>
+    public void RecordSource(ulong key, ulong hash, int count) => _sources[key] = (hash, count);
+
+    /// <summary>What the block of <paramref name="key"/> was translated from, if recorded.</summary>
+    public bool TryGetSource(ulong key, out (ulong Hash, int Count) source) => _sources.TryGetValue(key, out source);
 
     private void ClearLookup()
     {
@@ -304,7 +333,8 @@ internal sealed unsafe class BlockTranslator
     {
         lock (_cache.Gate)
         {
-            if (!_cache.Drop(first, last)) return;
+            if (!_cache.Drop(first, last, out int dropped)) return;
+            _stats.CountDropped(dropped);
             foreach (var key in _flagKillers.Keys)
                 if (IrBlock.AddressOf(key) - first <= last - first) _flagKillers.Remove(key);
         }
@@ -317,6 +347,7 @@ internal sealed unsafe class BlockTranslator
         {
             _cache.Flush();
             _flagKillers.Clear();
+            _stats.CountFlush();
         }
     }
 
@@ -475,6 +506,7 @@ internal sealed unsafe class BlockTranslator
             catch (Runtime.CodeBufferFullException) when (attempt == 0)
             {
                 _cache.Flush();
+                _stats.CountFlush();
                 if (_logger is not null) Log.CodeCacheFlushed(_logger, _cache.Flushes);
             }
         }
@@ -501,9 +533,63 @@ internal sealed unsafe class BlockTranslator
         _log!.Flush();
     }
 
-    /// <summary>Notes the guest lines <paramref name="block"/>'s translation covers (at least its first instruction).</summary>
-    private void MarkCode(IrBlock block) =>
+    /// <summary>
+    /// Notes the guest lines <paramref name="block"/>'s translation covers (at least its first instruction) in the code
+    /// filter, and the hash of its instructions.
+    /// </summary>
+    private void MarkCode(IrBlock block)
+    {
         _cache.MarkCode(block.GuestAddress, block.GuestAddress + 4 * (ulong)Math.Max(block.GuestInstructionCount, 1) - 1);
+        if (SourceHash(_fetcher, block.GuestAddress, block.GuestInstructionCount) is { } hash)
+            _cache.RecordSource(block.Key, hash, block.GuestInstructionCount);
+    }
+
+    /// <summary>A hash of the <paramref name="count"/> instruction words at <paramref name="address"/>, or null when one cannot be fetched.</summary>
+    private static ulong? SourceHash(IInstructionFetcher fetcher, ulong address, int count)
+    {
+        ulong hash = 0xCBF2_9CE4_8422_2325;
+        for (int k = 0; k < count; k++)
+        {
+            if (!fetcher.TryFetch(address + 4 * (ulong)k, out uint word)) return null;
+            hash = (hash ^ word) * 0x0000_0100_0000_01B3;
+        }
+        return hash;
+    }
+
+    /// <summary>
+    /// The guest invalidated its whole instruction cache: drops the translations whose instructions differ now from
+    /// those they were translated from (read through <paramref name="fetcherFor"/> the block's mode), or cannot be read,
+    /// and keeps the others. Returns the number dropped.
+    /// </summary>
+    public int RevalidateCode(Func<int, IInstructionFetcher> fetcherFor)
+    {
+        lock (_cache.Gate)
+        {
+            var stale = new List<ulong>();
+            foreach (var key in _cache.Keys)
+            {
+                if (!_cache.TryGetSource(key, out var source)
+                    || SourceHash(fetcherFor(IrBlock.ModeOf(key)), IrBlock.AddressOf(key), source.Count) != source.Hash)
+                    stale.Add(key);
+            }
+            int dropped = stale.Count == 0 ? 0 : _cache.DropKeys(stale);
+            _flagKillers.Clear();
+            _stats.CountDropped(dropped);
+            return dropped;
+        }
+    }
+
+    /// <summary>Drops every translation made for <paramref name="mode"/> (the controls that mode's code was lowered under changed).</summary>
+    public void InvalidateMode(int mode)
+    {
+        lock (_cache.Gate)
+        {
+            var keys = _cache.Keys.Where(k => IrBlock.ModeOf(k) == mode).ToList();
+            _stats.CountDropped(_cache.DropKeys(keys));
+            foreach (var key in _flagKillers.Keys)
+                if (IrBlock.ModeOf(key) == mode) _flagKillers.Remove(key);
+        }
+    }
 
     private int Emit(ulong at)
     {
@@ -535,6 +621,7 @@ internal sealed unsafe class BlockTranslator
             catch (Runtime.CodeBufferFullException) when (attempt == 0)
             {
                 _cache.Flush();
+                _stats.CountFlush();
                 if (_logger is not null) Log.CodeCacheFlushed(_logger, _cache.Flushes);
             }
         }

@@ -152,7 +152,7 @@ public sealed partial class VirtMachine : IGuestMmu
                 ulong line = trap.Value & ~63UL, reach = (ulong)Engine.Options.MaxBlockInstructions * 4;
                 Engine.InvalidateTranslations(line >= reach ? line - reach : 0, line + 63);
             }
-            else Engine.InvalidateTranslations();
+            else Engine.RevalidateCode(); // everything may have changed: the translations whose instructions did go
             return TrapResult.Continue(trap.NextPc);
         }
         if (crn == 7 && crm == 8 && op2 <= 3)

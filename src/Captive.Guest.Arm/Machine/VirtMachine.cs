@@ -253,8 +253,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     }
 
     /// <summary>
-    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1, CNTKCTL_EL1, CPACR_EL1 and PMUSERENR_EL0; when it changed, the EL0
-    /// translations lowered under the old controls are wrong, so every translation goes.
+    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1, CNTKCTL_EL1, CPACR_EL1 and PMUSERENR_EL0; when it changed, the
+    /// translations lowered under the old controls are wrong: EL0's alone when only EL0's controls changed, else every one.
     /// </summary>
     private void UpdateTranslationContext(GuestRegisters registers)
     {
@@ -262,10 +262,21 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (cntkctl & 3) << 32
             | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34 | (cntkctl >> 8 & 3) << 36
             | (registers.Read(ArmState.PmuserenrEl0) & 0xF) << 38;
-        if (context == registers.Read(ArmState.TranslationContext)) return;
+        ulong old = registers.Read(ArmState.TranslationContext);
+        if (context == old) return;
         registers.Write(ArmState.TranslationContext, context);
-        Engine.InvalidateTranslations();
+        if (((context ^ old) & ~El0OnlyContextBits) == 0) Engine.InvalidateTranslationsOfMode(A64FrontEnd.ModeEl0);
+        else Engine.InvalidateTranslations();
     }
+
+    /// <summary>
+    /// The bits of <see cref="ArmState.TranslationContext"/> only EL0's lowering reads (A64Lowerer.Privilege.cs): SCTLR_EL1's
+    /// UMA, DZE, UCT, nTWI, nTWE and UCI, CNTKCTL_EL1's four EL0 enables, PMUSERENR_EL0. A change in them alone leaves
+    /// EL1's translations valid (Linux turns EL0's counter access on when its timer starts, with thousands of kernel
+    /// blocks translated).
+    /// </summary>
+    private const ulong El0OnlyContextBits = 1UL << 9 | 1UL << 14 | 1UL << 15 | 1UL << 16 | 1UL << 18 | 1UL << 26
+        | 3UL << 32 | 3UL << 36 | 0xFUL << 38;
 
     private string Describe(in GuestTrap trap) => Describe(trap.Pc);
 
