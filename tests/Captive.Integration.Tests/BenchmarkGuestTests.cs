@@ -18,7 +18,7 @@ public sealed partial class BenchmarkGuestTests
         "mem-copy", "mem-sum",
         "fp-fft", "fp-matmul", "fp-nbody",
         "simd-blend", "simd-sad", "simd-saxpy",
-        "sys-gic", "sys-svc", "sys-timer", "sys-pagestride", "sys-pagefault", "sys-uartfr", "sys-uartmmu",
+        "sys-gic", "sys-svc", "sys-timer", "sys-pagestride", "sys-pagefault", "sys-uartfr", "sys-uartmmu", "sys-ctxswitch",
     ];
 
     public static TheoryData<string, string> Runs()
