@@ -230,7 +230,7 @@ public static class ArmState
     public const int Size = 1216;
 
     /// <summary>The layout as the engines see it.</summary>
-    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext, FaultSyndrome, FaultAddress, Daif, 0x80);
+    public static GuestStateLayout Layout { get; } = new(Size, Pc, Flags, Fpcr, Fpsr, CurrentEl, TranslationContext, FaultSyndrome, FaultAddress, Daif, 0x80, Ttbr0El1);
 
     /// <summary>Offset of X[<paramref name="n"/>] (0–30).</summary>
     public static int X(int n) => (uint)n <= 30 ? X0 + 8 * n : throw new ArgumentOutOfRangeException(nameof(n));

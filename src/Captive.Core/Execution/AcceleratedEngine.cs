@@ -81,7 +81,11 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries,
                 (nint)(rt + VmLayout.CodeLineFilterOffset), (nint)(rt + VmLayout.CodeBlockFilterOffset));
-            if (_virtual is not null) _virtual.CodeFetchedThroughBlock = _cache.MarkCodeMapping;
+            if (_virtual is not null)
+            {
+                _virtual.CodeFetchedThroughBlock = _cache.MarkCodeMapping;
+                _virtual.NewCodePage = NewCodePage;
+            }
             var compilerOptions = new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase,
                 options.RamSize, UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported, MmuEnabled: system.Mmu is { } mmu ? mmu.IsEnabled : null,
                 InVmMaintenance: true);
@@ -107,6 +111,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             Control<ulong>(ControlBlock.CounterShift) = (ulong)_counterShift;
             ClearVmTlb();
             ClearDeviceReadTable();
+            ForgetAddressSpaces();
             Control<uint>(ControlBlock.ServiceState) = 1;
             WriteNzcv(0);
         }
@@ -221,8 +226,9 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             Statistics.WallTime = wall.Elapsed;
             Statistics.TlbWalks = (long)Control<ulong>(ControlBlock.WalkRefills);
             Statistics.AbortsInVm = (long)Control<ulong>(ControlBlock.WalkFaults);
-            Statistics.TlbMaintenanceInVm = (long)Control<ulong>(ControlBlock.TlbGeneration);
+            Statistics.TlbMaintenanceInVm = (long)Control<ulong>(ControlBlock.TlbMaintenanceInVm);
             Statistics.CodeMaintenanceInVm = (long)Control<ulong>(ControlBlock.CodeMaintenanceInVm);
+            Statistics.AddressSpaceSwitchesInVm = (long)Control<ulong>(ControlBlock.SpaceSwitchesInVm);
             if (Options.CountInstructions)
             {
                 Statistics.InstructionsExecuted = (long)Control<ulong>(ControlBlock.InstructionsExecuted);
@@ -616,6 +622,40 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         _interpreted.Clear(); // (lowered again when next needed: these are rare)
         ulong context = CurrentContext(RegisterFile);
         _translator.RevalidateCode(mode => AccessFor(context, mode).Fetcher);
+    }
+
+    /// <inheritdoc/>
+    public override void NoteAddressSpace(ulong value)
+    {
+        if (value == ulong.MaxValue || Control<uint>(ControlBlock.WalkEnabled) == 0) return;
+        ulong walkBase = Control<ulong>(ControlBlock.WalkLower + ControlBlock.WalkHalfBase);
+        for (int k = 0; k < ControlBlock.SpaceEntries; k++)
+            if (Control<ulong>(ControlBlock.SpaceTable + 16 * k) == value) { Control<ulong>(ControlBlock.SpaceTable + 16 * k + 8) = walkBase; return; }
+        int at = ControlBlock.SpaceTable + 16 * _nextSpace;
+        _nextSpace = (_nextSpace + 1) % ControlBlock.SpaceEntries;
+        Control<ulong>(at + 8) = walkBase;
+        Control<ulong>(at) = value;
+    }
+
+    private int _nextSpace;
+
+    /// <inheritdoc/>
+    public override void ForgetAddressSpaces()
+    {
+        for (int k = 0; k < ControlBlock.SpaceEntries; k++) Control<ulong>(ControlBlock.SpaceTable + 16 * k) = ulong.MaxValue;
+        _nextSpace = 0;
+    }
+
+    /// <summary>
+    /// A lower-half code page was fetched from for the first time, or through a new mapping: the known spaces may map it
+    /// differently, so only the current one (under which it was just translated) stays known.
+    /// </summary>
+    private void NewCodePage(ulong address)
+    {
+        if ((address >> 55 & 1) != 0 || Layout.AddressSpaceOffset < 0) return;
+        ulong current = new GuestRegisters(RegisterFile).Read(Layout.AddressSpaceOffset);
+        ForgetAddressSpaces();
+        NoteAddressSpace(current);
     }
 
     /// <inheritdoc/>

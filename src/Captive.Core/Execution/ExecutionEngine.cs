@@ -94,6 +94,17 @@ public abstract partial class ExecutionEngine : IDisposable
     public virtual void RevalidateCode() => InvalidateTranslations();
 
     /// <summary>
+    /// The guest switched the lower half of its address space to translation table base <paramref name="value"/>, and
+    /// the machine has carried the switch out (<see cref="FlushTlb"/>, <see cref="RevalidateTranslations"/>): every
+    /// translation is valid under it now. An engine may remember the value so that a later switch back to it needs no
+    /// host (<see cref="IR.IrTrapKind.AddressSpaceSwitch"/>), as long as <see cref="ForgetAddressSpaces"/> is not called.
+    /// </summary>
+    public virtual void NoteAddressSpace(ulong value) { }
+
+    /// <summary>The guest changed its tables or their controls other than by switching spaces: forget the known spaces.</summary>
+    public virtual void ForgetAddressSpaces() { }
+
+    /// <summary>
     /// The guest changed its translation tables in the range <paramref name="first"/> to <paramref name="last"/> (TLB
     /// maintenance, a TTBR write): drops the translations of the code pages in it whose mapping changed, and keeps the
     /// others (without a guest MMU access path, the whole range goes). Call after <see cref="FlushTlb"/>.

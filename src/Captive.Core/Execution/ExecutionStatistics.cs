@@ -77,6 +77,9 @@ public sealed class ExecutionStatistics
     /// <summary>Instruction cache maintenance by address that translated code found nothing to do for (no translation covered the line).</summary>
     public long CodeMaintenanceInVm { get; internal set; }
 
+    /// <summary>Address space switches (context switches) translated code carried out without the host.</summary>
+    public long AddressSpaceSwitchesInVm { get; internal set; }
+
     private long _runStart, _lastEvent, _longestQuiet;
 
     /// <summary>
@@ -143,6 +146,7 @@ public sealed class ExecutionStatistics
         s.BlockProfile = BlockProfile;
         s.TlbWalks = TlbWalks; s.AbortsInVm = AbortsInVm;
         s.TlbMaintenanceInVm = TlbMaintenanceInVm; s.CodeMaintenanceInVm = CodeMaintenanceInVm;
+        s.AddressSpaceSwitchesInVm = AddressSpaceSwitchesInVm;
         s._blocksDropped = BlocksDropped; s._translationsFlushed = TranslationsFlushed;
         return s;
     }
@@ -169,8 +173,8 @@ public sealed class ExecutionStatistics
         Section("faults", Faults);
         if (TlbWalks > 0 || AbortsInVm > 0)
             sb.AppendLine($"guest MMU without the host: {TlbWalks} TLB walks, {AbortsInVm} aborts");
-        if (TlbMaintenanceInVm > 0 || CodeMaintenanceInVm > 0)
-            sb.AppendLine($"maintenance without the host: {TlbMaintenanceInVm} TLBI by address, {CodeMaintenanceInVm} IC IVAU");
+        if (TlbMaintenanceInVm > 0 || CodeMaintenanceInVm > 0 || AddressSpaceSwitchesInVm > 0)
+            sb.AppendLine($"maintenance without the host: {TlbMaintenanceInVm} TLBI by address, {CodeMaintenanceInVm} IC IVAU, {AddressSpaceSwitchesInVm} address space switches");
         if (WallTime > TimeSpan.Zero)
             sb.AppendLine($"longest stretch without exits or channel requests: {LongestQuietStretch.TotalMilliseconds:F1} ms ({100 * LongestQuietStretch / WallTime:F0}% of wall time)");
         if (BlockProfile.Count > 0)

@@ -82,13 +82,22 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
             return false;
         int index = (Mode & (Modes - 1)) * Entries + (int)((address >> PageBits) & (Entries - 1)); // the entry just used
         ulong size = _mappingSize[index];
-        _codePages[(address & ~PageMask) | (uint)(Mode & (Modes - 1))] = (physical & ~PageMask, size);
+        ulong key = (address & ~PageMask) | (uint)(Mode & (Modes - 1)), frame = physical & ~PageMask;
+        if (!_codePages.TryGetValue(key, out var known) || known.Frame != frame)
+        {
+            _codePages[key] = (frame, size);
+            NewCodePage?.Invoke(address);
+        }
+        else if (known.MappingSize != size) _codePages[key] = (frame, size);
         if (size > PageMask + 1) CodeFetchedThroughBlock?.Invoke(address, size);
         return true;
     }
 
     /// <summary>The size of the mapping (page or block) the last successful <see cref="TryTranslate"/> went through.</summary>
     public ulong LastMappingSize { get; private set; }
+
+    /// <summary>Called with the address when instructions are fetched from a page for the first time, or from a new physical page.</summary>
+    public Action<ulong>? NewCodePage { get; set; }
 
     /// <summary>Called with the address and the mapping size when an instruction is fetched through a block mapping.</summary>
     public Action<ulong, ulong>? CodeFetchedThroughBlock { get; set; }

@@ -29,9 +29,14 @@ namespace Captive.Core.IR;
 /// <paramref name="InterruptMaskBit"/> is clear in it.
 /// </param>
 /// <param name="InterruptMaskBit">The mask bit in that slot (a value with one bit set below 256; AArch64: PSTATE.I, 0x80).</param>
+/// <param name="AddressSpaceOffset">
+/// Byte offset of the 64-bit slot holding the translation table base register of the lower half of the address space
+/// (AArch64: TTBR0_EL1), whose values name the address spaces <see cref="IrTrapKind.AddressSpaceSwitch"/> switches
+/// between; -1 when the front end raises no such trap.
+/// </param>
 public readonly record struct GuestStateLayout(int Size, int PcOffset, int FlagsOffset, int FpcrOffset = -1, int FpsrOffset = -1,
     int ModeOffset = -1, int ContextOffset = -1, int FaultInfoOffset = -1, int FaultAddressOffset = -1, int InterruptMaskOffset = -1,
-    int InterruptMaskBit = 0);
+    int InterruptMaskBit = 0, int AddressSpaceOffset = -1);
 
 /// <summary>Reads guest instruction words for a front end.</summary>
 public interface IInstructionFetcher

@@ -86,6 +86,14 @@ public enum IrTrapKind : byte
     /// no translation covers the line.
     /// </summary>
     CodeInvalidateByAddress,
+    /// <summary>
+    /// The guest switched the translation table base of the lower half of its address space (an operating system's
+    /// context switch): the lowered IR has already written the register; <see cref="IrTerminal.Value"/> = the value. The
+    /// host carries the switch out (its TLBs, the walker's table base, the translations of code whose mapping differs);
+    /// translated code switches by itself when the engine's table of known address spaces holds the value
+    /// (<see cref="Runtime.ControlBlock.SpaceTable"/>).
+    /// </summary>
+    AddressSpaceSwitch,
 }
 
 /// <summary>The terminal of a block.</summary>

@@ -70,11 +70,29 @@ public static class ControlBlock
     /// <summary>u32: the in-VM TLB holds entries filled from block mappings (2 MiB, 1 GiB), so TLB maintenance of one address must empty all of it; cleared with the TLB.</summary>
     public const int TlbHasBlocks = Base + 0x260;
 
-    /// <summary>u64: counts the TLB maintenance translated code carried out itself; the host empties its own TLB when it sees the count move.</summary>
+    /// <summary>u64: counts the TLB maintenance and address space switches translated code carried out itself; the host empties its own TLB when it sees the count move.</summary>
     public const int TlbGeneration = Base + 0x268;
 
     /// <summary>u64: instruction cache maintenance translated code found nothing to do for (no translation covers the line).</summary>
     public const int CodeMaintenanceInVm = Base + 0x270;
+
+    /// <summary>u64: address space switches translated code carried out without the host.</summary>
+    public const int SpaceSwitchesInVm = Base + 0x278;
+
+    /// <summary>
+    /// The known address spaces of the lower half: <see cref="SpaceEntries"/> entries of (u64 translation table base
+    /// register value, u64 the in-VM walker's table base for it); an unused entry's value is all ones. The host keeps
+    /// here only values under which every translation in the code cache is valid (each of its code pages maps the same
+    /// physical page), so translated code may switch to one without revalidating anything (see
+    /// <see cref="IR.IrTrapKind.AddressSpaceSwitch"/>).
+    /// </summary>
+    public const int SpaceTable = Base + 0x280;
+
+    /// <summary>Entries of <see cref="SpaceTable"/>.</summary>
+    public const int SpaceEntries = 8;
+
+    /// <summary>u64: TLB maintenance by address translated code carried out without the host.</summary>
+    public const int TlbMaintenanceInVm = Base + 0x300;
 #pragma warning restore CS1591
 }
 

@@ -72,6 +72,17 @@ internal sealed partial class X86BlockCompiler
             _a.mov(__qword_ptr[r15 + rax + ((int)VmLayout.DeviceVirtualTableOffset + mode * VmLayout.DeviceMirrorEntries * 16)], 1);
         _a.jmp(done);
         _a.Label(ref whole);
+        EmitClearTlb();
+        _a.Label(ref done);
+        _a.add(__qword_ptr[r15 + ControlBlock.TlbGeneration], 1);
+        _a.add(__qword_ptr[r15 + ControlBlock.TlbMaintenanceInVm], 1);
+        EmitLink(t.FallThrough);
+        _a.Label(ref host);
+    }
+
+    /// <summary>Empties the in-VM TLB and the device page tables, as the host's ClearVmTlb does. Clobbers RAX.</summary>
+    private void EmitClearTlb()
+    {
         var loop = _a.CreateLabel();
         _a.mov(eax, TlbOffset);
         _a.Label(ref loop);
@@ -82,8 +93,30 @@ internal sealed partial class X86BlockCompiler
         for (int entry = 0; entry < 2 * VmLayout.DeviceMirrorEntries; entry++)
             _a.mov(__qword_ptr[r15 + ((int)VmLayout.DeviceVirtualTableOffset + entry * 16)], 1);
         _a.mov(__dword_ptr[r15 + ControlBlock.TlbHasBlocks], 0);
-        _a.Label(ref done);
+    }
+
+    /// <summary>
+    /// A switch of the lower half's translation table base (<see cref="IrTrapKind.AddressSpaceSwitch"/>; the register is
+    /// written already) to a value the engine's space table holds: every translation is valid there, so the switch is
+    /// the walker's table base, an empty TLB and a new TLB generation for the host. Other values trap.
+    /// </summary>
+    private void EmitAddressSpaceSwitch(in IrTerminal t, AssemblerRegister64 value)
+    {
+        var host = _a.CreateLabel();
+        var hit = _a.CreateLabel();
+        for (int k = 0; k < ControlBlock.SpaceEntries; k++)
+        {
+            _a.mov(ecx, k * 16);
+            _a.cmp(__qword_ptr[r15 + rcx + ControlBlock.SpaceTable], value);
+            _a.je(hit);
+        }
+        _a.jmp(host);
+        _a.Label(ref hit);
+        _a.mov(rax, __qword_ptr[r15 + rcx + (ControlBlock.SpaceTable + 8)]);
+        _a.mov(__qword_ptr[r15 + (ControlBlock.WalkLower + ControlBlock.WalkHalfBase)], rax);
+        EmitClearTlb();
         _a.add(__qword_ptr[r15 + ControlBlock.TlbGeneration], 1);
+        _a.add(__qword_ptr[r15 + ControlBlock.SpaceSwitchesInVm], 1);
         EmitLink(t.FallThrough);
         _a.Label(ref host);
     }

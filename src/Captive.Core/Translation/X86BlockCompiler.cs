@@ -1596,6 +1596,8 @@ internal sealed partial class X86BlockCompiler
                 FlushSlots();
                 if (_options.InVmMaintenance && rv >= 0 && t.Trap is IrTrapKind.TlbInvalidateByAddress or IrTrapKind.CodeInvalidateByAddress)
                     EmitMaintenanceInVm(t, _r64[rv]);
+                if (_options.InVmMaintenance && rv >= 0 && t.Trap == IrTrapKind.AddressSpaceSwitch)
+                    EmitAddressSpaceSwitch(t, _r64[rv]);
                 if (rv >= 0) _a.mov(__qword_ptr[r15 + ControlBlock.Arg2], _r64[rv]);
                 else _a.mov(__qword_ptr[r15 + ControlBlock.Arg2], 0);
                 _a.mov(rax, (long)t.FallThrough);

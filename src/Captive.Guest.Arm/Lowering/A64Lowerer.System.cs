@@ -186,6 +186,13 @@ internal sealed partial class A64Lowerer
                 SwitchStackPointer(_b.And(X(t), K(1)));
                 return;
             case SysRegAccess.SlotWriteTraps or SysRegAccess.Host or SysRegAccess.HostWriteOnly:
+                if (encoding == Ttbr0Encoding)
+                {
+                    // A context switch: written here, carried out by translated code itself when it knows the space.
+                    _b.SetReg(ArmState.Ttbr0El1, X(t));
+                    _b.Trap(IrTrapKind.AddressSpaceSwitch, _pc, _pc + 4, (ulong)encoding, X(t));
+                    return;
+                }
                 _b.Trap(IrTrapKind.SystemRegisterWrite, _pc, _pc + 4, (ulong)encoding, X(t));
                 return;
             case SysRegAccess.OsLock: // OSLSR_EL1.OSLK (bit 1) := Xt[0]; OSLM stays 0b10
@@ -204,6 +211,7 @@ internal sealed partial class A64Lowerer
     }
 
     private static readonly int IcIvauKey = A64SystemInstructions.Key(3, 7, 5, 1);
+    private static readonly int Ttbr0Encoding = A64SystemRegisters.Encode(3, 0, 2, 0, 0);
 
     /// <summary>Whether <paramref name="key"/> (op1:CRn:CRm:op2) is a TLBI by address: op1 0, CRn 8, CRm 3 or 7, op2 odd.</summary>
     internal static bool IsTlbiByAddress(int key) => key >> 11 == 0 && (key >> 7 & 15) == 8 && (key >> 3 & 15) is 3 or 7 && (key & 1) == 1;

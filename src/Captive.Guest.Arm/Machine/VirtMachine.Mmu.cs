@@ -15,6 +15,7 @@ public sealed partial class VirtMachine : IGuestMmu
 {
     private A64TranslationRegime _regime;
     private bool _regimeValid;
+    private ulong _regimeTtbr0; // the TTBR0_EL1 value _regime was decoded with
 
     /// <inheritdoc/>
     IGuestMmu? IGuestSystem.Mmu => this;
@@ -70,9 +71,12 @@ public sealed partial class VirtMachine : IGuestMmu
 
     private void EnsureRegime()
     {
+        var regs = new Core.Execution.GuestRegisters(Engine.RegisterFile);
+        // Translated code switches TTBR0 by itself between spaces the engine knows (IrTrapKind.AddressSpaceSwitch).
+        if (_regimeValid && regs.Read(ArmState.Ttbr0El1) != _regimeTtbr0) _regimeValid = false;
         if (!_regimeValid)
         {
-            var regs = new Core.Execution.GuestRegisters(Engine.RegisterFile);
+            _regimeTtbr0 = regs.Read(ArmState.Ttbr0El1);
             _regime = A64TranslationRegime.Decode(regs.Read(ArmState.SctlrEl1), regs.Read(ArmState.TcrEl1), regs.Read(ArmState.Ttbr0El1),
                 regs.Read(ArmState.Ttbr1El1), regs.Read(ArmState.MairEl1));
             _regimeValid = true;
@@ -95,9 +99,10 @@ public sealed partial class VirtMachine : IGuestMmu
     /// translated code of the pages between <paramref name="first"/> and <paramref name="last"/> whose mapping did
     /// change.
     /// </summary>
-    private void MmuChanged(ulong first = 0, ulong last = ulong.MaxValue)
+    private void MmuChanged(ulong first = 0, ulong last = ulong.MaxValue, bool switching = false)
     {
         _regimeValid = false;
+        if (!switching) Engine.ForgetAddressSpaces(); // the known spaces' tables or controls may have changed
         Engine.FlushTlb();
         if (!((IGuestMmu)this).IsEnabled(new GuestRegisters(Engine.RegisterFile).Read(ArmState.TranslationContext))) return;
         // Only code pages whose mapping actually moved lose their translations (the engine re-walks the pages it fetched
@@ -202,6 +207,18 @@ public sealed partial class VirtMachine : IGuestMmu
         registers.Write(ArmState.SpSel, 1);
         registers.Write(ArmState.CurrentEl, 1);
         return registers.Read(ArmState.VbarEl1) + offset;
+    }
+
+    /// <summary>
+    /// TTBR0_EL1 written (the lowered IR wrote the register): the lower half's translations are revalidated, and the
+    /// engine may remember the space for switches back to it without the host. The host carries out every switch that
+    /// reaches it, even to the value it last decoded, because translated code may have switched elsewhere since.
+    /// </summary>
+    private TrapResult SwitchAddressSpace(in GuestTrap trap)
+    {
+        MmuChanged(0, LowerHalfLast, switching: true);
+        Engine.NoteAddressSpace(trap.Value);
+        return TrapResult.Continue(trap.NextPc);
     }
 
     /// <summary>Whether a write to <paramref name="encoding"/> is one of the MMU's registers (handled, with the change announced).</summary>

@@ -190,6 +190,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
                 return ReadSystemRegister(trap, registers);
             case IrTrapKind.SystemRegisterWrite:
                 return WriteSystemRegister(trap, registers);
+            case IrTrapKind.AddressSpaceSwitch:
+                return SwitchAddressSpace(trap);
             case IrTrapKind.FetchFault:
                 return FetchFault(trap.Pc, registers);
             case IrTrapKind.MemoryAbort:
@@ -229,7 +231,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             bool changed = registers.Read(ArmState.SctlrEl1) != trap.Value;
             registers.Write(ArmState.SctlrEl1, trap.Value);
             UpdateTranslationContext(registers);
-            if (changed) { _regimeValid = false; Engine.FlushTlb(); } // M, WXN and EE change translations
+            if (changed) { _regimeValid = false; Engine.ForgetAddressSpaces(); Engine.FlushTlb(); } // M, WXN and EE change translations
             return TrapResult.Continue(trap.NextPc);
         }
         if (TryWriteMmuRegister(trap.Info, trap.Value, registers))
