@@ -37,6 +37,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private readonly PhysicalMemoryAccess _access;
     private readonly VirtualMemoryAccess? _virtual; // host-side accesses with the guest MMU on
     private readonly Interpreter.IrInterpreter _interpreter;
+    private readonly WatchedMemoryAccess? _watched;
     private readonly Dictionary<ulong, IrBlock> _interpreted = new();
     private readonly long _started0 = Stopwatch.GetTimestamp();
     private readonly IVmMemoryBlock _runtime;
@@ -77,6 +78,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             _access = new PhysicalMemoryAccess(_memory, system.Bus, ReadCounter);
             if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
             _interpreter = new Interpreter.IrInterpreter(Layout);
+            if (system.Debug is not null) _watched = new WatchedMemoryAccess(system.Debug, Statistics);
 
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries);
@@ -85,7 +87,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             var entryPoints = new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall, _code.TlbWalk);
             entryPoints = entryPoints with { FaultEntry = CompileFaultEntry(rt, new X86BlockCompiler(Layout, compilerOptions, entryPoints)) };
             var compiler = new X86BlockCompiler(Layout, compilerOptions, entryPoints);
-            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks);
+            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks, system.Debug);
 
             _vcpu = _vm.CreateVirtualCpu(0);
             _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));
@@ -629,9 +631,16 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     /// <summary>How host code reaches guest memory in translation context <paramref name="context"/> and mode <paramref name="mode"/>.</summary>
     private (Interpreter.IGuestMemoryAccess Memory, IInstructionFetcher Fetcher) AccessFor(ulong context, int mode)
     {
-        if (_virtual is null || !Machine.Mmu!.IsEnabled(context)) return (_access, _access);
-        _virtual.Mode = mode;
-        return (_virtual, _virtual);
+        Interpreter.IGuestMemoryAccess memory = _access;
+        IInstructionFetcher fetcher = _access;
+        if (_virtual is not null && Machine.Mmu!.IsEnabled(context))
+        {
+            _virtual.Mode = mode;
+            (memory, fetcher) = (_virtual, _virtual);
+        }
+        // Watchpoints armed: every block runs on the host (BlockTranslator), its accesses checked here.
+        if (_watched is not null && Machine.Debug!.WatchesAccesses(context)) memory = _watched.For(memory, mode);
+        return (memory, fetcher);
     }
 
     /// <inheritdoc/>

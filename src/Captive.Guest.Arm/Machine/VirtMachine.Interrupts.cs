@@ -76,7 +76,10 @@ public sealed partial class VirtMachine
             return TrapResult.Continue(trap.Pc);
         }
         registers.Write(ArmState.ExclusiveArmed, 0); // exception entry clears the local monitor
-        return TrapResult.Continue(TakeException(registers, 0, trap.Pc, VectorIrq));
+        // Before a breakpointed instruction's alias (its breakpoint did not fire): the interrupt returns to the
+        // instruction itself, whose breakpoint is checked again.
+        ulong at = (trap.Pc & 3) == 1 && _frontEnd.Breakpoints.Matches(trap.Pc & ~3UL, 1) ? trap.Pc & ~3UL : trap.Pc;
+        return TrapResult.Continue(TakeException(registers, 0, at, VectorIrq));
     }
 
     private static GenericTimerKind TimerOf(int encoding) => (encoding >> 3 & 15) == 2 ? GenericTimerKind.Physical : GenericTimerKind.Virtual;

@@ -164,6 +164,9 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
 
     /// <inheritdoc/>
     public TrapResult HandleTrap(in GuestTrap trap, GuestRegisters registers)
+        => StepAfterHostInstruction(trap, HandleTrapCore(trap, registers), registers);
+
+    private TrapResult HandleTrapCore(in GuestTrap trap, GuestRegisters registers)
     {
         switch (trap.Kind)
         {
@@ -236,6 +239,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             return TrapResult.Continue(trap.NextPc);
         if (TryWriteInterruptRegister(trap, registers, out var written))
             return written;
+        if (TryWriteDebugRegister(trap.Info, trap.Value, registers))
+            return TrapResult.Continue(trap.NextPc);
         if (PerformanceMonitors.IsPmuRegister((int)trap.Info) && _pmu.TryWrite((int)trap.Info, trap.Value, (int)registers.Read(ArmState.CurrentEl)))
             return TrapResult.Continue(trap.NextPc);
         int offset = -1;
@@ -253,7 +258,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     }
 
     /// <summary>
-    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1, CNTKCTL_EL1, CPACR_EL1 and PMUSERENR_EL0; when it changed, the EL0
+    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1, CNTKCTL_EL1, CPACR_EL1, PMUSERENR_EL0 and the debug registers; when it changed, the EL0
     /// translations lowered under the old controls are wrong, so every translation goes.
     /// </summary>
     private void UpdateTranslationContext(GuestRegisters registers)
@@ -261,7 +266,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         ulong cntkctl = registers.Read(ArmState.CntkctlEl1);
         ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (cntkctl & 3) << 32
             | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34 | (cntkctl >> 8 & 3) << 36
-            | (registers.Read(ArmState.PmuserenrEl0) & 0xF) << 38;
+            | (registers.Read(ArmState.PmuserenrEl0) & 0xF) << 38 | DebugContext(registers);
         if (context == registers.Read(ArmState.TranslationContext)) return;
         registers.Write(ArmState.TranslationContext, context);
         Engine.InvalidateTranslations();
