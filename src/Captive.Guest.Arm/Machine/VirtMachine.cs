@@ -6,6 +6,7 @@ using Captive.Core.IR;
 using Captive.Core.Memory;
 using Captive.Guest.Arm.Board;
 using Captive.Guest.Arm.Devices;
+using Captive.Guest.Arm.Devices.Gic;
 using Captive.Guest.Arm.Lowering;
 
 namespace Captive.Guest.Arm.Machine;
@@ -94,7 +95,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         try
         {
             Timer = CreateTimer();
-            _pmu = new PerformanceMonitors(Engine.ReadCounter, Engine.CounterFrequency);
+            _pmu = new PerformanceMonitors(Engine.ReadCounter, Engine.CounterFrequency, Gic.PpiLine(0, GicIntIds.PmuPpi),
+                deadline => SetAlarm(ref _pmuDeadline, deadline));
             Boot = BootLoader.Load(Engine.Ram, VirtBoard.RamBase, options);
             ResetCpu();
         }
