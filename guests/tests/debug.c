@@ -28,7 +28,8 @@
 #define LSC_STORE 2
 #define LSC_BOTH 3
 
-extern char bp_func[], bp_mid[], el0_code[], el0_bp[], el0_step[], el1_resume[];
+extern char bp_func[], bp_mid[], el0_code[], el0_bp[], el0_step[], el1_resume[], el1_step[];
+uint64_t el1_step_code(void);
 uint64_t bp_call(void);
 uint64_t run_el0(uint64_t *stack_top, uint64_t entry, uint64_t spsr, uint64_t x2);
 static uint64_t el0_stack[64] __attribute__((aligned(16)));
@@ -60,7 +61,7 @@ static const char *where(uint64_t a)
 {
     static char buf[48];
     struct { const char *name; char *at; } labels[] = {
-        { "el0_step", el0_step }, { "el0_code", el0_code }, { "bp_func", bp_func },
+        { "el1_step", el1_step }, { "el0_step", el0_step }, { "el0_code", el0_code }, { "bp_func", bp_func },
     };
     for (unsigned k = 0; k < sizeof labels / sizeof labels[0]; k++) {
         int64_t d = (int64_t)(a - (uint64_t)labels[k].at);
@@ -152,6 +153,27 @@ __asm__(
     "bp_mid:\n"
     "add x0, x0, #1\n"
     "add x0, x0, #1\n"
+    "ret\n");
+
+/*
+ * el1_step_code: stepped at EL1 (MDSCR_EL1.SS and KDE) from where it unmasks PSTATE.D (the step is then active-pending:
+ * the exception comes at once, ISV 0) to where it masks D again (the step is no longer active: no exception after it).
+ */
+__asm__(
+    ".text\n"
+    ".balign 16\n"
+    ".global el1_step_code\n"
+    ".global el1_step\n"
+    "el1_step_code:\n"
+    "el1_step:\n"
+    "mov x0, #1\n"
+    "msr daifclr, #8\n"
+    "add x0, x0, #2\n"
+    "b 1f\n"
+    "nop\n"
+    "1: add x0, x0, #3\n"
+    "msr daifset, #8\n"
+    "add x0, x0, #4\n"
     "ret\n");
 
 /*
@@ -326,6 +348,14 @@ static void software_step(void)
     steps = 0;
     r = el0((uint64_t)el0_step, 0x3c0 | 1ul << 21); /* MDSCR_EL1.SS clear: no stepping */
     kprintf(" MDSCR_EL1.SS clear: x0 %lu steps %u\n", r, steps);
+
+    kprintf("software step at EL1\n");
+    __asm__ volatile("msr daifset, #8; isb");
+    SYSREG_WRITE("mdscr_el1", MDSCR_SS | MDSCR_KDE);
+    steps = 0;
+    r = el1_step_code();
+    SYSREG_WRITE("mdscr_el1", 0);
+    kprintf(" x0 %lu steps %u\n", r, steps);
 }
 
 static void wait_irq(unsigned before)

@@ -12,7 +12,8 @@ namespace Captive.Guest.Arm.Lowering;
 //    taken only while PSTATE.D is clear; otherwise the block continues at the PC's alias PC | 1, whose block (never
 //    cached: unaligned PCs have no key) executes the instruction without the check.
 //  - Software step: while MDSCR_EL1.SS is set and stepping is possible at the block's EL, blocks are one instruction
-//    long and end with the Software Step exception (EC 0x32/0x33, ISV 1, EX for load-exclusives) when PSTATE.SS was 1;
+//    long and end with the Software Step exception (EC 0x32/0x33, ISV 1, EX for load-exclusives) when the instruction
+//    was stepped, or ISV 0 when it unmasked a pending step (StepAfter);
 //    ERET computes PSTATE.SS as DebugExceptionReturnSS does and takes the exception at once (ISV 0) when the step is
 //    active-pending at its target. Exception entry saves PSTATE.SS in SPSR_EL1.SS and clears it; SVC completes its
 //    instruction first (SPSR.SS = 0), as QEMU does.
@@ -65,16 +66,30 @@ internal sealed partial class A64Lowerer
     private bool IsBreakpointAlias(ulong address) => (address & 3) == 1 && _el == 1 && BreakpointAt(address & ~3UL);
 
     /// <summary>
-    /// Ends a stepped block after its instruction: the Software Step exception (ISV 1; EX = <paramref name="loadExclusive"/>)
-    /// with ELR = <paramref name="next"/> when PSTATE.SS was 1 (and, at EL1, PSTATE.D is clear); else on to <paramref name="next"/>.
+    /// The step state at the start of a stepped block, before its instruction: PSTATE.SS and whether the step is active
+    /// (at EL1, PSTATE.D clear; the context already said MDSCR_EL1.SS, KDE and no lock).
     /// </summary>
-    private void StepAfter(IrValue next, bool loadExclusive)
+    private (IrValue Ss, IrValue Active) StepStateAtStart() => (_b.GetReg(ArmState.PstateSs), _el == 0 ? K(1) : DebugUnmasked());
+
+    /// <summary>
+    /// Ends a stepped block after its instruction, with the state machine of ARM DDI 0487 D2.12: an instruction that began
+    /// active-not-pending (active, PSTATE.SS 1) was stepped and leaves PSTATE.SS 0; if the step is active now (the
+    /// instruction may have set or cleared PSTATE.D) with PSTATE.SS 0 — active-pending — or an instruction was stepped,
+    /// the Software Step exception is taken with ELR = <paramref name="next"/>: ISV 1 (and EX for a load-exclusive) when an
+    /// instruction was stepped, ISV 0 when none was (MSR DAIFClr unmasking a pending step). Else on to <paramref name="next"/>.
+    /// </summary>
+    private void StepAfter(IrValue next, (IrValue Ss, IrValue Active) start, bool loadExclusive)
     {
-        var fire = _b.CmpNe(_b.GetReg(ArmState.PstateSs), K(0));
-        if (_el == 1) fire = _b.And(fire, DebugUnmasked());
-        _b.SetReg(ArmState.PstateSs, _b.Select(fire, K(0), _b.GetReg(ArmState.PstateSs))); // the step completes: active-pending
-        ulong esr = (EcStepLower + (ulong)_el) << 26 | EsrIl | 1UL << 24 | (loadExclusive ? 1UL << 6 : 0) | IssDebugEvent;
-        TakeExceptionIf(fire, K(esr), next, null, next, saveSs: false);
+        var stepped = _b.And(start.Active, _b.CmpNe(start.Ss, K(0)));
+        var ss = _b.Select(stepped, K(0), start.Ss);
+        var activeNow = _el == 0 ? K(1) : DebugUnmasked();
+        // A stepped instruction that masks debug exceptions (MSR DAIFSet) is still followed by its step exception: QEMU's
+        // choice (gen_step_complete_exception after every stepped instruction), which the guest test records.
+        var fire = _b.Or(stepped, _b.And(activeNow, _b.CmpEq(ss, K(0))));
+        _b.SetReg(ArmState.PstateSs, ss);
+        ulong ec = (EcStepLower + (ulong)_el) << 26 | EsrIl | IssDebugEvent;
+        var esr = _b.Select(stepped, K(ec | 1UL << 24 | (loadExclusive ? 1UL << 6 : 0)), K(ec));
+        TakeExceptionIf(fire, esr, next, null, next, saveSs: false);
     }
 
     /// <summary>
@@ -82,7 +97,7 @@ internal sealed partial class A64Lowerer
     /// jump) and ends the block with the step check instead. Exceptions (mode changes) and host traps stay as they are:
     /// the exception entry saves PSTATE.SS, and the host steps after the instructions it completes.
     /// </summary>
-    private void FinishSteppedInstruction(IrBlock block, ulong nextPc, bool loadExclusive)
+    private void FinishSteppedInstruction(IrBlock block, ulong nextPc, (IrValue Ss, IrValue Active) start, bool loadExclusive)
     {
         IrValue next;
         if (!block.IsTerminated) next = K(nextPc);
@@ -98,7 +113,7 @@ internal sealed partial class A64Lowerer
             }
             block.IsTerminated = false;
         }
-        StepAfter(next, loadExclusive);
+        StepAfter(next, start, loadExclusive);
     }
 
     /// <summary>

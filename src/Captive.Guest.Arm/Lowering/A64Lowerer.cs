@@ -63,12 +63,14 @@ internal sealed partial class A64Lowerer
             _b.GuestPc = pc;
             block.GuestInstructionCount = count + 1;
             var instruction = A64Decoder.Decode(word);
-            Lower(instruction);
             if (stepped)
             {
-                FinishSteppedInstruction(block, pc + 4, instruction.Op is A64Op.Ldxr or A64Op.Ldaxr or A64Op.Ldxp or A64Op.Ldaxp);
+                var start = StepStateAtStart();
+                Lower(instruction);
+                FinishSteppedInstruction(block, pc + 4, start, instruction.Op is A64Op.Ldxr or A64Op.Ldaxr or A64Op.Ldxp or A64Op.Ldaxp);
                 return;
             }
+            Lower(instruction);
             if (block.IsTerminated)
                 return;
             pc += 4;
