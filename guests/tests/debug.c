@@ -3,7 +3,7 @@
  * (build.sh: qemu-variant gicv3 virt,gic-version=3): the OS Lock at reset and OSLAR, hardware breakpoints at EL1
  * and EL0 (enabled by MDSCR_EL1.MDE, KDE, PSTATE.D, the OS Lock, DBGBCR.E, PMC and BAS; the breakpointed
  * instruction does not execute), watchpoints on loads and stores (LSC, BAS, MASK; FAR = the watched byte the access
- * reached; the access does not complete), software step through EL0 code (active-pending after ERET with SPSR.SS = 0,
+ * reached; the access does not complete; with the MMU off and on), software step through EL0 code (active-pending after ERET with SPSR.SS = 0,
  * a branch, an exclusive load, SVC and BRK), and PMU counter overflow raising PPI 23 through the GIC. Only the
  * first two breakpoints and watchpoints are used (the CPU may have more). QEMU records the expected output.
  */
@@ -272,7 +272,7 @@ static uint64_t load8(volatile void *p) { uint64_t v; __asm__ volatile("ldrb %w0
 static void store64(volatile void *p, uint64_t v) { __asm__ volatile("str %0, [%1]" :: "r"(v), "r"(p) : "memory"); }
 static void store32(volatile void *p, uint64_t v) { __asm__ volatile("str %w0, [%1]" :: "r"(v), "r"(p) : "memory"); }
 
-static void watchpoints(void)
+static void watchpoints(int with_el0)
 {
     kprintf("watchpoints at EL1\n");
     volatile char *w = (volatile char *)watched;
@@ -318,6 +318,11 @@ static void watchpoints(void)
     SYSREG_WRITE("mdscr_el1", MDSCR_KDE);
     hits = 0; v = load64(w);
     kprintf(" MDE clear: hits %u\n", hits);
+    if (!with_el0) {
+        clear_all();
+        SYSREG_WRITE("mdscr_el1", 0);
+        return;
+    }
 
     kprintf("watchpoints at EL0\n");
     SYSREG_WRITE("mdscr_el1", MDSCR_MDE);
@@ -332,6 +337,24 @@ static void watchpoints(void)
     kprintf(" PAC EL1 only: x0 %lu hits %u\n", r, hits);
     clear_all();
     SYSREG_WRITE("mdscr_el1", 0);
+}
+
+/* An identity map, 1 GiB blocks: devices below RAM, RAM (EL1 only) from 0x4000_0000; TTBR1 walks disabled. */
+static uint64_t l1[512] __attribute__((aligned(4096)));
+
+static void mmu(int on)
+{
+    uint64_t sctlr = SYSREG_READ("sctlr_el1");
+    if (!on) {
+        SYSREG_WRITE("sctlr_el1", sctlr & ~1ul);
+        return;
+    }
+    l1[0] = 0x00000000ul | 1 | 1ul << 10 | 0ul << 2;             /* block, AF, Device-nGnRnE */
+    l1[1] = 0x40000000ul | 1 | 1ul << 10 | 3ul << 8 | 1ul << 2;  /* block, AF, inner shareable, Normal */
+    uint64_t tcr = 25ul | 1ul << 8 | 1ul << 10 | 3ul << 12 | 1ul << 23 | 2ul << 32; /* T0SZ 39 bits, EPD1, IPS 40 bits */
+    __asm__ volatile("msr mair_el1, %0; msr tcr_el1, %1; msr ttbr0_el1, %2; isb; tlbi vmalle1; dsb sy; isb"
+                     :: "r"(0xfful << 8), "r"(tcr), "r"((uint64_t)l1) : "memory");
+    SYSREG_WRITE("sctlr_el1", sctlr | 1ul | 1ul << 2 | 1ul << 12);
 }
 
 static void software_step(void)
@@ -415,7 +438,11 @@ int main(void)
     kprintf("OSLSR_EL1 0x%lx MDSCR_EL1 0x%lx DAIF 0x%lx\n", SYSREG_READ("oslsr_el1"), SYSREG_READ("mdscr_el1"),
         SYSREG_READ("daif"));
     breakpoints();
-    watchpoints();
+    watchpoints(1);
+    mmu(1);
+    kprintf("with the MMU on (the same at EL1)\n");
+    watchpoints(0);
+    mmu(0);
     software_step();
     pmu_overflow();
     kprintf("DONE\n");

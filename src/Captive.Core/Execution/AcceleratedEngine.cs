@@ -87,7 +87,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             var entryPoints = new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall, _code.TlbWalk);
             entryPoints = entryPoints with { FaultEntry = CompileFaultEntry(rt, new X86BlockCompiler(Layout, compilerOptions, entryPoints)) };
             var compiler = new X86BlockCompiler(Layout, compilerOptions, entryPoints);
-            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks, system.Debug);
+            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks,
+                context => system.Debug?.WatchesAccesses(context) == true && system.Mmu?.IsEnabled(context) != true);
 
             _vcpu = _vm.CreateVirtualCpu(0);
             _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));
@@ -638,7 +639,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             _virtual.Mode = mode;
             (memory, fetcher) = (_virtual, _virtual);
         }
-        // Watchpoints armed: every block runs on the host (BlockTranslator), its accesses checked here.
+        // Watchpoints armed: host-side accesses are checked here (with the MMU off every block runs on the host).
         if (_watched is not null && Machine.Debug!.WatchesAccesses(context)) memory = _watched.For(memory, mode);
         return (memory, fetcher);
     }
@@ -655,6 +656,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private void DescribeTablesForTheWalker()
     {
         Control<uint>(ControlBlock.WalkEnabled) = 0;
+        // Watchpoints armed: every TLB miss goes to the host, which keeps watched pages out of the TLB.
+        if (Machine.Debug is { } debug && debug.WatchesAccesses(CurrentContext(RegisterFile))) return;
         if (Machine.Mmu is not { } mmu || !mmu.TryDescribeTables(out var walk) || walk.Format != GuestTableFormat.Vmsav8Granule4K) return;
         void Half(int at, in GuestTableHalf h)
         {
@@ -780,6 +783,16 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             Control<uint>(ControlBlock.Arg3) = 1;
             return Dispatch(new GuestTrap(IrTrapKind.MemoryAbort, pc, pc, fault, address));
         }
+        bool watching = Machine.Debug is { } debug && debug.WatchesAccesses(CurrentContext(RegisterFile));
+        if (watching && Machine.Debug!.TryHitWatchpoint(address, size, write, mode, virt.Unprivileged, out ulong hit, out ulong hitAddress))
+        {
+            // A watchpoint: refused before the access, like an abort, once the translation succeeded (QEMU's order); the
+            // in-VM TLB never holds a watched page.
+            Statistics.CountFault("watchpoint");
+            ulong at = new GuestRegisters(RegisterFile).Read(Layout.PcOffset);
+            Control<uint>(ControlBlock.Arg3) = 1;
+            return Dispatch(new GuestTrap(IrTrapKind.MemoryAbort, at, at, hit, hitAddress));
+        }
         bool ram = ((IMemoryVirtualizer)_memory).IsRam(physical & ~0xFFFUL, 0x1000);
         if (ram) Statistics.CountRequest(write ? "tlb-miss:write" : "tlb-miss:read");
         else
@@ -805,7 +818,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         {
             return Stop(StopReason.Error, $"{f.Message}{BlockContextFromStack()}", "guest-memory");
         }
-        if (ram) FillVmTlb(virt, address, mode);
+        if (ram && !(watching && Machine.Debug!.Watches(address & ~0xFFFUL, address | 0xFFF))) FillVmTlb(virt, address, mode);
         else
         {
             RefreshMirrorAt(physical);

@@ -5,13 +5,19 @@ namespace Captive.Core.Execution;
 /// <summary>
 /// A guest's data watchpoints, as the engines check them: an access that a watchpoint matches is refused like an
 /// abort, precisely (the instruction's register writes do not happen), with the guest's own description of the debug
-/// exception as its fault information. Checking costs every access a host call, so engines do it only for blocks whose
-/// translation context <see cref="WatchesAccesses"/> says need it — and run those blocks on the host.
+/// exception as its fault information. Checking costs a host call, so engines do it only in translation contexts that
+/// <see cref="WatchesAccesses"/> says need it: the interpreter checks every access; translated code with the guest MMU
+/// on keeps watched pages (<see cref="Watches"/>) out of its TLB, so that only their accesses reach the host's check
+/// (and the in-VM walker leaves every miss to the host); without the MMU its blocks run on the host. The machine
+/// flushes the engine's TLB (<see cref="ExecutionEngine.FlushTlb"/>) whenever the watched ranges change.
 /// </summary>
 public interface IGuestDebug
 {
     /// <summary>True when blocks of translation context <paramref name="context"/> must have their data accesses checked.</summary>
     bool WatchesAccesses(ulong context);
+
+    /// <summary>True when some armed watchpoint covers a byte of virtual addresses <paramref name="first"/> to <paramref name="last"/>.</summary>
+    bool Watches(ulong first, ulong last);
 
     /// <summary>
     /// Checks an access of <paramref name="size"/> bytes at virtual address <paramref name="address"/> made in translation
@@ -41,6 +47,10 @@ internal sealed class WatchedMemoryAccess(IGuestDebug debug, ExecutionStatistics
     private void Check(ulong address, int size, bool write, bool unprivileged)
     {
         if (!debug.TryHitWatchpoint(address, size, write, Mode, unprivileged, out ulong info, out ulong at)) return;
+        // A translation or permission fault comes first (QEMU checks watchpoints once the access has a TLB entry): the
+        // access goes on and takes it.
+        if (Inner is VirtualMemoryAccess v && !v.TryTranslate(address, write ? Memory.GuestAccessKind.Write : Memory.GuestAccessKind.Read, out _, out _))
+            return;
         statistics.CountFault("watchpoint");
         throw new GuestAbortException(at, info);
     }

@@ -237,21 +237,22 @@ internal sealed unsafe class BlockTranslator
 
     private readonly TextWriter? _log;
     private readonly bool _interpretAll;
-    private readonly IGuestDebug? _debug;
+    private readonly Func<ulong, bool>? _interpretContext;
 
     /// <summary>
-    /// True when the blocks of the context being translated run on the host: every block (a debugging aid), or the guest
-    /// has watchpoints armed, whose checks the host's access path makes (<see cref="IGuestDebug"/>).
+    /// True when the blocks of the context being translated run on the host: every block (a debugging aid), or the engine
+    /// says so for the context (watchpoints armed with the guest MMU off: the host's access path checks them,
+    /// <see cref="IGuestDebug"/>).
     /// </summary>
-    private bool InterpretAll => _interpretAll || (_debug?.WatchesAccesses(_context) ?? false);
+    private bool InterpretAll => _interpretAll || (_interpretContext?.Invoke(_context) ?? false);
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
 
     public BlockTranslator(IGuestFrontEnd frontEnd, X86BlockCompiler compiler, CodeCache cache, IInstructionFetcher fetcher,
         ExecutionStatistics stats, int maxInstructions, TextWriter? log = null, Microsoft.Extensions.Logging.ILogger? logger = null, bool interpretAll = false,
-        IGuestDebug? debug = null)
+        Func<ulong, bool>? interpretContext = null)
     {
         _interpretAll = interpretAll;
-        _debug = debug;
+        _interpretContext = interpretContext;
         _log = log;
         _logger = logger;
         _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = _physicalFetcher = fetcher; _stats = stats;

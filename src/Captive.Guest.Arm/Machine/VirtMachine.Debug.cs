@@ -23,6 +23,7 @@ public sealed partial class VirtMachine : IGuestDebug
     /// <summary>The armed watchpoints: first byte, length, LSC (bit 0 load, bit 1 store), EL mask (bit 0 EL0, bit 1 EL1).</summary>
     private (ulong Start, ulong Length, int Lsc, int Els)[] _watchpoints = [];
     private bool _debugKde;
+    private bool _watchpointsChanged; // the engine's TLB may hold a page a watchpoint now covers, or lack one it no longer does
 
     /// <inheritdoc/>
     IGuestDebug? IGuestSystem.Debug => this;
@@ -94,9 +95,11 @@ public sealed partial class VirtMachine : IGuestDebug
             }
             watchpoints.Add((start, length, lsc, els));
         }
+        if (!watchpoints.SequenceEqual(_watchpoints)) _watchpointsChanged = true;
         _watchpoints = [.. watchpoints];
 
         bool watch = mde && _watchpoints.Any(w => (w.Els & 1) != 0 || ((w.Els & 2) != 0 && kde));
+        if (watch != ((registers.Read(ArmState.TranslationContext) >> A64Lowerer.ContextWatch & 1) != 0)) _watchpointsChanged = true;
         return (ss ? 1UL : 0) << A64Lowerer.ContextStepEl0
             | (ss && kde ? 1UL : 0) << A64Lowerer.ContextStepEl1
             | (mde && list.AnyFor(0) ? 1UL : 0) << A64Lowerer.ContextBreakEl0
@@ -109,6 +112,22 @@ public sealed partial class VirtMachine : IGuestDebug
 
     /// <inheritdoc/>
     bool IGuestDebug.WatchesAccesses(ulong context) => (context >> A64Lowerer.ContextWatch & 1) != 0;
+
+    /// <inheritdoc/>
+    bool IGuestDebug.Watches(ulong first, ulong last)
+    {
+        foreach (var w in _watchpoints)
+            if (first <= w.Start + w.Length - 1 && last >= w.Start) return true;
+        return false;
+    }
+
+    /// <summary>After the translation context was brought up to date: a change of the watched ranges empties the engine's TLB.</summary>
+    private void FlushTlbIfWatchpointsChanged()
+    {
+        if (!_watchpointsChanged) return;
+        _watchpointsChanged = false;
+        Engine.FlushTlb();
+    }
 
     /// <inheritdoc/>
     bool IGuestDebug.TryHitWatchpoint(ulong address, int size, bool write, int mode, bool unprivileged, out ulong faultInfo, out ulong faultAddress)

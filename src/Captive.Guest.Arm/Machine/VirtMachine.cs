@@ -269,9 +269,12 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (cntkctl & 3) << 32
             | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34 | (cntkctl >> 8 & 3) << 36
             | (registers.Read(ArmState.PmuserenrEl0) & 0xF) << 38 | DebugContext(registers);
-        if (context == registers.Read(ArmState.TranslationContext)) return;
-        registers.Write(ArmState.TranslationContext, context);
-        Engine.InvalidateTranslations();
+        if (context != registers.Read(ArmState.TranslationContext))
+        {
+            registers.Write(ArmState.TranslationContext, context);
+            Engine.InvalidateTranslations();
+        }
+        FlushTlbIfWatchpointsChanged();
     }
 
     private string Describe(in GuestTrap trap) => Describe(trap.Pc);
