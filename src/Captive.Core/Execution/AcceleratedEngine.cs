@@ -818,7 +818,10 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         {
             return Stop(StopReason.Error, $"{f.Message}{BlockContextFromStack()}", "guest-memory");
         }
-        if (ram && !(watching && Machine.Debug!.Watches(address & ~0xFFFUL, address | 0xFFF))) FillVmTlb(virt, address, mode);
+        if (ram)
+        {
+            if (!(watching && Machine.Debug!.Watches(address & ~0xFFFUL, address | 0xFFF))) FillVmTlb(virt, address, mode);
+        }
         else
         {
             RefreshMirrorAt(physical);
