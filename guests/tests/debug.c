@@ -4,7 +4,7 @@
  * and EL0 (enabled by MDSCR_EL1.MDE, KDE, PSTATE.D, the OS Lock, DBGBCR.E, PMC and BAS; the breakpointed
  * instruction does not execute), watchpoints on loads and stores (LSC, BAS, MASK; FAR = the watched byte the access
  * reached; the access does not complete; with the MMU off and on), software step through EL0 code (active-pending after ERET with SPSR.SS = 0,
- * a branch, an exclusive load, SVC and BRK), and PMU counter overflow raising PPI 23 through the GIC. Only the
+ * a branch, an exclusive load, SVC, BRK and WFI), and PMU counter overflow raising PPI 23 through the GIC. Only the
  * first two breakpoints and watchpoints are used (the CPU may have more). QEMU records the expected output.
  */
 #include "support.h"
@@ -31,7 +31,7 @@
 extern char bp_func[], bp_mid[], el0_code[], el0_bp[], el0_step[], el1_resume[], el1_step[];
 uint64_t el1_step_code(void);
 uint64_t bp_call(void);
-uint64_t run_el0(uint64_t *stack_top, uint64_t entry, uint64_t spsr, uint64_t x2);
+uint64_t run_el0(uint64_t *stack_top, uint64_t entry, uint64_t spsr, uint64_t x2, uint64_t x4);
 static uint64_t el0_stack[64] __attribute__((aligned(16)));
 static volatile uint64_t watched[8] __attribute__((aligned(64)));
 static volatile uint64_t exclusive_var;
@@ -65,7 +65,7 @@ static const char *where(uint64_t a)
     };
     for (unsigned k = 0; k < sizeof labels / sizeof labels[0]; k++) {
         int64_t d = (int64_t)(a - (uint64_t)labels[k].at);
-        if (d >= 0 && d < 0x30) {
+        if (d >= 0 && d < 0x40) {
             char *p = buf;
             for (const char *s = labels[k].name; *s; s++) *p++ = *s;
             *p++ = '+';
@@ -177,8 +177,8 @@ __asm__(
     "ret\n");
 
 /*
- * run_el0(stack, entry, spsr, x2): drops to EL0 at entry with SP_EL0 = stack, SPSR_EL1 = spsr and x2; SVC #99 there
- * returns to the caller with x0.
+ * run_el0(stack, entry, spsr, x2, x4): drops to EL0 at entry with SP_EL0 = stack, SPSR_EL1 = spsr, x2 and x4; SVC #99
+ * there returns to the caller with x0.
  */
 __asm__(
     ".text\n"
@@ -215,13 +215,21 @@ __asm__(
     "add x0, x0, #1\n"
     "svc #5\n"
     "brk #7\n"
-    "mov x4, #4\n"
+    "cbz x4, 3f\n"                /* x4: run_el0's fifth argument */
+    "wfi\n"                       /* stepped: completes at once (SCTLR_EL1.nTWI set: EL0 executes it) */
+    "3: mov x4, #4\n"
     "2: svc #99\n"
     CAPTIVE_EL0_RESUME);
 
 static uint64_t el0(uint64_t entry, uint64_t spsr)
 {
-    return run_el0(&el0_stack[64], entry, spsr, (uint64_t)watched);
+    return run_el0(&el0_stack[64], entry, spsr, (uint64_t)watched, 0);
+}
+
+/* el0_step with WFI (only while it is stepped: a stepped WFI does not wait, an unstepped one would wait for ever). */
+static uint64_t el0_stepped(uint64_t spsr)
+{
+    return run_el0(&el0_stack[64], (uint64_t)el0_step, spsr, (uint64_t)watched, 1);
 }
 
 static void breakpoints(void)
@@ -360,12 +368,13 @@ static void mmu(int on)
 static void software_step(void)
 {
     kprintf("software step at EL0\n");
+    SYSREG_WRITE("sctlr_el1", SYSREG_READ("sctlr_el1") | 1ul << 16); /* nTWI: EL0 may execute WFI */
     SYSREG_WRITE("mdscr_el1", MDSCR_SS);
     steps = 0;
-    uint64_t r = el0((uint64_t)el0_step, 0x3c0); /* SPSR.SS = 0: active-pending at once */
+    uint64_t r = el0_stepped(0x3c0); /* SPSR.SS = 0: active-pending at once */
     kprintf(" x0 %lu steps %u\n", r, steps);
     steps = 0;
-    r = el0((uint64_t)el0_step, 0x3c0 | 1ul << 21); /* SPSR.SS = 1: the first instruction runs */
+    r = el0_stepped(0x3c0 | 1ul << 21); /* SPSR.SS = 1: the first instruction runs */
     kprintf(" x0 %lu steps %u\n", r, steps);
     SYSREG_WRITE("mdscr_el1", 0);
     steps = 0;

@@ -156,14 +156,16 @@ public sealed partial class VirtMachine : IGuestDebug
     }
 
     /// <summary>
-    /// After the host completed a stepped instruction (a trap that continues after it): the Software Step exception (ISV
-    /// 1), as the lowering ends the stepped instructions it completes itself.
+    /// After the host completed a stepped instruction (a trap that continues after it, or WFI): the Software Step exception
+    /// (ISV 1), as the lowering ends the stepped instructions it completes itself.
     /// </summary>
     private TrapResult StepAfterHostInstruction(in GuestTrap trap, TrapResult result, GuestRegisters registers)
     {
-        if (result.Stop || result.Wait || result.NextPc != trap.NextPc || registers.Read(ArmState.PstateSs) == 0 || !StepActive(registers))
+        if (result.Stop || result.NextPc != trap.NextPc || registers.Read(ArmState.PstateSs) == 0 || !StepActive(registers))
             return result;
-        if (trap.Kind is not (IrTrapKind.SystemRegisterRead or IrTrapKind.SystemRegisterWrite or IrTrapKind.SystemInstruction or IrTrapKind.Hvc))
+        // A stepped WFI does not wait: it completes and takes the step exception (QEMU's choice, allowed: WFI may wake at any time).
+        if (trap.Kind is not (IrTrapKind.SystemRegisterRead or IrTrapKind.SystemRegisterWrite or IrTrapKind.SystemInstruction or IrTrapKind.Hvc
+            or IrTrapKind.Wfi))
             return result;
         Engine.Statistics.CountRequest("software-step");
         registers.Write(ArmState.PstateSs, 0);
