@@ -12,8 +12,8 @@ namespace Captive.Guest.Arm.Lowering;
 //    taken only while PSTATE.D is clear; otherwise the block continues at the PC's alias PC | 1, whose block (never
 //    cached: unaligned PCs have no key) executes the instruction without the check.
 //  - Software step: while MDSCR_EL1.SS is set and stepping is possible at the block's EL, blocks are one instruction
-//    long and end with the Software Step exception (EC 0x32/0x33, ISV 1, EX for load-exclusives) when the instruction
-//    was stepped, or ISV 0 when it unmasked a pending step (StepAfter);
+//    long and end with D2.12's state machine (StepAfter): the Software Step exception (EC 0x32/0x33) after a stepped
+//    instruction (ISV 1, EX for load-exclusives), or with ISV 0 after one that made a pending step active (MSR DAIFClr).
 //    ERET computes PSTATE.SS as DebugExceptionReturnSS does and takes the exception at once (ISV 0) when the step is
 //    active-pending at its target. Exception entry saves PSTATE.SS in SPSR_EL1.SS and clears it; SVC completes its
 //    instruction first (SPSR.SS = 0), as QEMU does.

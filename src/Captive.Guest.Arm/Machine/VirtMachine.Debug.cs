@@ -9,8 +9,8 @@ namespace Captive.Guest.Arm.Machine;
 // breakpoint and watchpoint registers trap here; the host stores them and derives (1) translation context bits 46:42
 // (software step possible at EL0 / EL1, breakpoints armed at EL0 / EL1, watchpoints armed), which the lowering reads and
 // whose change drops every translation, (2) the front end's breakpoint list (a change drops every translation too), and
-// (3) the watchpoints the engines check accesses against while bit 46 is set (IGuestDebug; the engines then run every
-// block on the host). Matching follows the architecture and, where it leaves a choice, QEMU (hw_breakpoint_update,
+// (3) the watchpoints the engines check accesses against while bit 46 is set (IGuestDebug: the interpreter checks every
+// access, translated code keeps the watched pages out of its TLB, which is emptied whenever the watched ranges change). Matching follows the architecture and, where it leaves a choice, QEMU (hw_breakpoint_update,
 // hw_watchpoint_update, bp_wp_matches): address-match breakpoints only (BT 0b000x; context and mismatch types never
 // fire), BAS 0 disables, SSC 0b10 (Secure only) never matches, a watchpoint covers the bytes from BAS's lowest set bit
 // to its highest, MASK 1 and 2 disable, FAR = the higher of the access's address and the watchpoint's first byte. The
