@@ -49,7 +49,8 @@ namespace Captive.Guest.Arm;
 ///    1128   8×2  DBGBCR0..1_EL1  breakpoint controls
 ///    1144   8×2  DBGWVR0..1_EL1  watchpoint values
 ///    1160   8×2  DBGWCR0..1_EL1  watchpoint controls
-///    1176    40  reserved
+///    1176     8  PSTATE.SS       software step: 1 &lt;&lt; 21 while the step is active-not-pending (SPSR bit 21's value)
+///    1184    32  reserved
 ///    1216        size (a multiple of 64)
 /// </code>
 /// <para>
@@ -167,13 +168,13 @@ public static class ArmState
     /// <summary>Offset of CNTKCTL_EL1 (EL0 access to the timer; no effect until EL0 exists).</summary>
     public const int CntkctlEl1 = 488;
 
-    /// <summary>Offset of MDSCR_EL1 (debug control; software step and breakpoint/watchpoint exceptions are not implemented yet).</summary>
+    /// <summary>Offset of MDSCR_EL1 (SS, KDE, MDE: writes trap, the translation context follows them; see <c>VirtMachine.Debug.cs</c>).</summary>
     public const int MdscrEl1 = 496;
 
     /// <summary>
     /// The translation context (<see cref="Captive.Core.IR.IrBlock.Context"/>): SCTLR_EL1 in bits 31:0, CNTKCTL_EL1's
     /// EL0PCTEN/EL0VCTEN in bits 33:32, CPACR_EL1.FPEN inverted in bits 35:34 (0: SIMD&amp;FP enabled at EL0 and
-    /// EL1), CNTKCTL_EL1's EL0VTEN/EL0PTEN in bits 37:36 and PMUSERENR_EL0's EN, SW, CR, ER in bits 41:38, the controls that decide which instructions trap. The machine keeps it in step with those registers and
+    /// EL1), CNTKCTL_EL1's EL0VTEN/EL0PTEN in bits 37:36, PMUSERENR_EL0's EN, SW, CR, ER in bits 41:38 (the controls that decide which instructions trap) and the self-hosted debug state in bits 46:42 (software step possible at EL0, at EL1; breakpoints armed at EL0, at EL1; watchpoints armed). The machine keeps it in step with those registers and
     /// drops every translation when it changes.
     /// </summary>
     public const int TranslationContext = 504;
@@ -225,6 +226,13 @@ public static class ArmState
 
     /// <summary>Offset of DBGWCR0_EL1; DBGWCR&lt;n&gt;_EL1 is at <c>DbgwcrEl1 + 8·n</c>.</summary>
     public const int DbgwcrEl1 = 1160;
+
+    /// <summary>
+    /// Offset of PSTATE.SS, kept as the value of SPSR bit 21 (0 or 1 &lt;&lt; 21): ERET loads it from SPSR_EL1.SS when the
+    /// software step becomes active (ARM DDI 0487 D2.12), exception entry saves it in SPSR_EL1 and clears it. Read only by
+    /// blocks lowered while MDSCR_EL1.SS is set (translation context bit 42) and by the host's exception entry.
+    /// </summary>
+    public const int PstateSs = 1176;
 
     /// <summary>Size of the register file in bytes.</summary>
     public const int Size = 1216;

@@ -9,7 +9,7 @@ public sealed class QemuOracleTests
     public static TheoryData<string> Images() => new(
         "arith-O2.elf", "crc32-O0.elf", "divzero-O2.elf", "funcptr-O2.elf", "recursion-O0.elf",
         "sieve-O2.elf", "sort-O0.elf", "strings-O2.elf", "float-O0.elf", "float-O2.elf", "hello.elf", "exceptions-O2.elf", "mmu-O0.elf", "mmu-O2.elf",
-        "smc-O2.elf", "rtc-O2.elf", "gic-O2.elf", "timer-O0.elf", "idregs-O2.elf", "tlbi-O2.elf");
+        "smc-O2.elf", "rtc-O2.elf", "gic-O2.elf", "timer-O0.elf", "idregs-O2.elf", "tlbi-O2.elf", "debug-O0.elf");
 
     [Theory]
     [MemberData(nameof(Images))]
@@ -29,6 +29,7 @@ public sealed class QemuOracleTests
     [InlineData("gic-O0.elf")]
     [InlineData("timer-O2.elf")]
     [InlineData("idregs-O0.elf")]
+    [InlineData("debug-O2.elf")]
     public void QEMU_with_GICv3_prints_the_recorded_output(string image)
     {
         var qemu = TestEnvironment.FindOnPath("qemu-system-aarch64");

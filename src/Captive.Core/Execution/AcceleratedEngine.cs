@@ -37,6 +37,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private readonly PhysicalMemoryAccess _access;
     private readonly VirtualMemoryAccess? _virtual; // host-side accesses with the guest MMU on
     private readonly Interpreter.IrInterpreter _interpreter;
+    private readonly WatchedMemoryAccess? _watched;
     private readonly Dictionary<ulong, IrBlock> _interpreted = new();
     private readonly long _started0 = Stopwatch.GetTimestamp();
     private readonly IVmMemoryBlock _runtime;
@@ -77,6 +78,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             _access = new PhysicalMemoryAccess(_memory, system.Bus, ReadCounter);
             if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
             _interpreter = new Interpreter.IrInterpreter(Layout);
+            if (system.Debug is not null) _watched = new WatchedMemoryAccess(system.Debug, Statistics);
 
             _cache = new CodeCache((nint)(rt + VmLayout.CodeCacheOffset), VmLayout.RuntimeVirtualBase + VmLayout.CodeCacheOffset,
                 VmLayout.CodeCacheSize, (nint)(rt + VmLayout.LookupTableOffset), VmLayout.LookupEntries,
@@ -92,7 +94,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             var entryPoints = new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall, _code.TlbWalk);
             entryPoints = entryPoints with { FaultEntry = CompileFaultEntry(rt, new X86BlockCompiler(Layout, compilerOptions, entryPoints)) };
             var compiler = new X86BlockCompiler(Layout, compilerOptions, entryPoints);
-            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks);
+            _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks,
+                context => system.Debug?.WatchesAccesses(context) == true && system.Mmu?.IsEnabled(context) != true);
 
             _vcpu = _vm.CreateVirtualCpu(0);
             _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));
@@ -695,10 +698,17 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     /// <summary>How host code reaches guest memory in translation context <paramref name="context"/> and mode <paramref name="mode"/>.</summary>
     private (Interpreter.IGuestMemoryAccess Memory, IInstructionFetcher Fetcher) AccessFor(ulong context, int mode)
     {
-        if (_virtual is null || !Machine.Mmu!.IsEnabled(context)) return (_access, _access);
-        SyncHostTlb();
-        _virtual.Mode = mode;
-        return (_virtual, _virtual);
+        Interpreter.IGuestMemoryAccess memory = _access;
+        IInstructionFetcher fetcher = _access;
+        if (_virtual is not null && Machine.Mmu!.IsEnabled(context))
+        {
+            SyncHostTlb();
+            _virtual.Mode = mode;
+            (memory, fetcher) = (_virtual, _virtual);
+        }
+        // Watchpoints armed: host-side accesses are checked here (with the MMU off every block runs on the host).
+        if (_watched is not null && Machine.Debug!.WatchesAccesses(context)) memory = _watched.For(memory, mode);
+        return (memory, fetcher);
     }
 
     /// <inheritdoc/>
@@ -713,6 +723,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private void DescribeTablesForTheWalker()
     {
         Control<uint>(ControlBlock.WalkEnabled) = 0;
+        // Watchpoints armed: every TLB miss goes to the host, which keeps watched pages out of the TLB.
+        if (Machine.Debug is { } debug && debug.WatchesAccesses(CurrentContext(RegisterFile))) return;
         if (Machine.Mmu is not { } mmu || !mmu.TryDescribeTables(out var walk) || walk.Format != GuestTableFormat.Vmsav8Granule4K) return;
         void Half(int at, in GuestTableHalf h)
         {
@@ -854,6 +866,16 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             Control<uint>(ControlBlock.Arg3) = 1;
             return Dispatch(new GuestTrap(IrTrapKind.MemoryAbort, pc, pc, fault, address));
         }
+        bool watching = Machine.Debug is { } debug && debug.WatchesAccesses(CurrentContext(RegisterFile));
+        if (watching && Machine.Debug!.TryHitWatchpoint(address, size, write, mode, virt.Unprivileged, out ulong hit, out ulong hitAddress))
+        {
+            // A watchpoint: refused before the access, like an abort, once the translation succeeded (QEMU's order); the
+            // in-VM TLB never holds a watched page.
+            Statistics.CountFault("watchpoint");
+            ulong at = new GuestRegisters(RegisterFile).Read(Layout.PcOffset);
+            Control<uint>(ControlBlock.Arg3) = 1;
+            return Dispatch(new GuestTrap(IrTrapKind.MemoryAbort, at, at, hit, hitAddress));
+        }
         bool ram = ((IMemoryVirtualizer)_memory).IsRam(physical & ~0xFFFUL, 0x1000);
         if (ram) Statistics.CountRequest(write ? "tlb-miss:write" : "tlb-miss:read");
         else
@@ -879,7 +901,10 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         {
             return Stop(StopReason.Error, $"{f.Message}{BlockContextFromStack()}", "guest-memory");
         }
-        if (ram) FillVmTlb(virt, address, mode);
+        if (ram)
+        {
+            if (!(watching && Machine.Debug!.Watches(address & ~0xFFFUL, address | 0xFFF))) FillVmTlb(virt, address, mode);
+        }
         else
         {
             RefreshMirrorAt(physical);

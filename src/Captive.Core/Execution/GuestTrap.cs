@@ -66,6 +66,9 @@ public interface IGuestSystem
     /// <summary>The guest MMU, or null for a machine whose guest addresses are always physical.</summary>
     Memory.IGuestMmu? Mmu => null;
 
+    /// <summary>The guest's watchpoints, or null for a machine without them.</summary>
+    IGuestDebug? Debug => null;
+
     /// <summary>Handles a trap; <paramref name="registers"/> is the vCPU's register file.</summary>
     TrapResult HandleTrap(in GuestTrap trap, GuestRegisters registers);
 }

@@ -19,6 +19,7 @@ public sealed class InterpreterEngine : ExecutionEngine
     private readonly VirtualMemoryAccess? _virtual; // with the guest MMU on
     private readonly byte[] _state;
     private readonly IrInterpreter _interpreter;
+    private readonly WatchedMemoryAccess? _watched; // with watchpoints armed
     private readonly Dictionary<ulong, IrBlock> _blocks = new();
     private readonly Dictionary<IrBlock, long>? _profile;
     private readonly long _counterStart = Stopwatch.GetTimestamp();
@@ -33,6 +34,7 @@ public sealed class InterpreterEngine : ExecutionEngine
         if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
         _state = new byte[Layout.Size];
         _interpreter = new IrInterpreter(Layout);
+        if (system.Debug is not null) _watched = new WatchedMemoryAccess(system.Debug, Statistics);
         if (options.ProfileBlocks) _profile = new(ReferenceEqualityComparer.Instance);
         WriteNzcv(0);
     }
@@ -121,6 +123,7 @@ public sealed class InterpreterEngine : ExecutionEngine
                     memory = _virtual;
                     fetcher = _virtual;
                 }
+                if (_watched is not null && Machine.Debug!.WatchesAccesses(context)) memory = _watched.For(memory, mode);
                 if (key == ulong.MaxValue || !_blocks.TryGetValue(key, out var block))
                 {
                     long t0 = Stopwatch.GetTimestamp();

@@ -312,12 +312,22 @@ internal sealed unsafe class BlockTranslator
 
     private readonly TextWriter? _log;
     private readonly bool _interpretAll;
+    private readonly Func<ulong, bool>? _interpretContext;
+
+    /// <summary>
+    /// True when the blocks of the context being translated run on the host: every block (a debugging aid), or the engine
+    /// says so for the context (watchpoints armed with the guest MMU off: the host's access path checks them,
+    /// <see cref="IGuestDebug"/>).
+    /// </summary>
+    private bool InterpretAll => _interpretAll || (_interpretContext?.Invoke(_context) ?? false);
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
 
     public BlockTranslator(IGuestFrontEnd frontEnd, X86BlockCompiler compiler, CodeCache cache, IInstructionFetcher fetcher,
-        ExecutionStatistics stats, int maxInstructions, TextWriter? log = null, Microsoft.Extensions.Logging.ILogger? logger = null, bool interpretAll = false)
+        ExecutionStatistics stats, int maxInstructions, TextWriter? log = null, Microsoft.Extensions.Logging.ILogger? logger = null, bool interpretAll = false,
+        Func<ulong, bool>? interpretContext = null)
     {
         _interpretAll = interpretAll;
+        _interpretContext = interpretContext;
         _log = log;
         _logger = logger;
         _frontEnd = frontEnd; _compiler = compiler; _cache = cache; _fetcher = _physicalFetcher = fetcher; _stats = stats;
@@ -387,7 +397,7 @@ internal sealed unsafe class BlockTranslator
                 ulong at = _work.Dequeue();
                 if (_cache.Contains(at)) continue;
                 if (!_fetcher.TryFetch(IrBlock.AddressOf(at), out _) && at != key) continue;
-                if (!_interpretAll && FindRegion(at))
+                if (!InterpretAll && FindRegion(at))
                 {
                     bytes += EmitRegion();
                     foreach (var b in _region)
@@ -602,7 +612,7 @@ internal sealed unsafe class BlockTranslator
                 List<PendingLink> links;
                 int reason = X86BlockCompiler.ReasonInterpretAll;
                 int checkBytes = 0;
-                if (!_interpretAll && _compiler.CanCompile(_block, out reason))
+                if (!InterpretAll && _compiler.CanCompile(_block, out reason))
                 {
                     links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
                     checkBytes = _compiler.InterruptCheckBytes;

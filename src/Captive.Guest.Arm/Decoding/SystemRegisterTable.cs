@@ -19,7 +19,7 @@ internal enum SysRegAccess : byte
     Zero,
     /// <summary>CCSIDR_EL1: the description of the cache CSSELR_EL1 selects (<see cref="A64IdRegisters"/>); MSR is UNDEFINED.</summary>
     Ccsidr,
-    /// <summary>OSLAR_EL1: MSR sets OSLSR_EL1.OSLK to Xt[0]; MRS is UNDEFINED (write-only).</summary>
+    /// <summary>OSLAR_EL1: MSR traps to the host, which sets OSLSR_EL1.OSLK to Xt[0]; MRS is UNDEFINED (write-only).</summary>
     OsLock,
     /// <summary>DBGCLAIMSET_EL1: MRS reads which claim tags exist (all 8), MSR sets the tags written as 1.</summary>
     ClaimSet,
@@ -150,11 +150,11 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(3, 0, 14, 1, 0)] = new("cntkctl_el1", SysRegAccess.SlotWriteTraps, ArmState.CntkctlEl1),
 
         // Self-hosted debug (stored; breakpoints, watchpoints and software step do not fire yet)
-        [A64SystemRegisters.Encode(2, 0, 0, 2, 2)] = new("mdscr_el1", SysRegAccess.Slot, ArmState.MdscrEl1),
+        [A64SystemRegisters.Encode(2, 0, 0, 2, 2)] = new("mdscr_el1", SysRegAccess.SlotWriteTraps, ArmState.MdscrEl1),
         [A64SystemRegisters.Encode(2, 0, 1, 0, 4)] = new("oslar_el1", SysRegAccess.OsLock, ArmState.OslsrEl1),
         [A64SystemRegisters.Encode(2, 0, 1, 1, 4)] = new("oslsr_el1", SysRegAccess.ReadOnlySlot, ArmState.OslsrEl1),
-        [A64SystemRegisters.Encode(2, 0, 1, 3, 4)] = new("osdlr_el1", SysRegAccess.Slot, ArmState.OsdlrEl1, WriteMask: 1),
-        [A64SystemRegisters.Encode(2, 0, 1, 4, 4)] = new("dbgprcr_el1", SysRegAccess.Slot, ArmState.DbgprcrEl1, WriteMask: 1),
+        [A64SystemRegisters.Encode(2, 0, 1, 3, 4)] = new("osdlr_el1", SysRegAccess.SlotWriteTraps, ArmState.OsdlrEl1, WriteMask: 1),
+        [A64SystemRegisters.Encode(2, 0, 1, 4, 4)] = new("dbgprcr_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgprcrEl1, WriteMask: 1),
         [A64SystemRegisters.Encode(2, 0, 0, 2, 0)] = new("mdccint_el1", SysRegAccess.Slot, ArmState.MdccintEl1, WriteMask: 3UL << 29),
         [A64SystemRegisters.Encode(2, 0, 1, 0, 0)] = new("mdrar_el1", SysRegAccess.Constant, Value: 0),   // no memory-mapped debug ROM
         [A64SystemRegisters.Encode(2, 3, 0, 1, 0)] = new("mdccsr_el0", SysRegAccess.Constant, Value: 0),  // DCC: TXfull = RXfull = 0
@@ -162,14 +162,14 @@ internal static class SystemRegisterTable
         [A64SystemRegisters.Encode(2, 0, 7, 9, 6)] = new("dbgclaimclr_el1", SysRegAccess.ClaimClear, ArmState.DbgclaimEl1),
         [A64SystemRegisters.Encode(2, 0, 7, 14, 6)] = new("dbgauthstatus_el1", SysRegAccess.Constant, Value: A64IdRegisters.DbgAuthStatus),
         // DBGBVR: VA[48:2], sign-extended above; DBGBCR: BT, LBN, SSC, HMC, BAS, PMC, E; DBGWCR: MASK, WT, LBN, SSC, HMC, BAS, LSC, PAC, E.
-        [A64SystemRegisters.Encode(2, 0, 0, 0, 4)] = new("dbgbvr0_el1", SysRegAccess.Slot, ArmState.DbgbvrEl1, WriteMask: ~3UL),
-        [A64SystemRegisters.Encode(2, 0, 0, 0, 5)] = new("dbgbcr0_el1", SysRegAccess.Slot, ArmState.DbgbcrEl1, WriteMask: 0xFF_E1E7),
-        [A64SystemRegisters.Encode(2, 0, 0, 0, 6)] = new("dbgwvr0_el1", SysRegAccess.Slot, ArmState.DbgwvrEl1, WriteMask: ~3UL),
-        [A64SystemRegisters.Encode(2, 0, 0, 0, 7)] = new("dbgwcr0_el1", SysRegAccess.Slot, ArmState.DbgwcrEl1, WriteMask: 0x1F1F_FFFF),
-        [A64SystemRegisters.Encode(2, 0, 0, 1, 4)] = new("dbgbvr1_el1", SysRegAccess.Slot, ArmState.DbgbvrEl1 + 8, WriteMask: ~3UL),
-        [A64SystemRegisters.Encode(2, 0, 0, 1, 5)] = new("dbgbcr1_el1", SysRegAccess.Slot, ArmState.DbgbcrEl1 + 8, WriteMask: 0xFF_E1E7),
-        [A64SystemRegisters.Encode(2, 0, 0, 1, 6)] = new("dbgwvr1_el1", SysRegAccess.Slot, ArmState.DbgwvrEl1 + 8, WriteMask: ~3UL),
-        [A64SystemRegisters.Encode(2, 0, 0, 1, 7)] = new("dbgwcr1_el1", SysRegAccess.Slot, ArmState.DbgwcrEl1 + 8, WriteMask: 0x1F1F_FFFF),
+        [A64SystemRegisters.Encode(2, 0, 0, 0, 4)] = new("dbgbvr0_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgbvrEl1, WriteMask: ~3UL),
+        [A64SystemRegisters.Encode(2, 0, 0, 0, 5)] = new("dbgbcr0_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgbcrEl1, WriteMask: 0xFF_E1E7),
+        [A64SystemRegisters.Encode(2, 0, 0, 0, 6)] = new("dbgwvr0_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgwvrEl1, WriteMask: ~3UL),
+        [A64SystemRegisters.Encode(2, 0, 0, 0, 7)] = new("dbgwcr0_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgwcrEl1, WriteMask: 0x1F1F_FFFF),
+        [A64SystemRegisters.Encode(2, 0, 0, 1, 4)] = new("dbgbvr1_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgbvrEl1 + 8, WriteMask: ~3UL),
+        [A64SystemRegisters.Encode(2, 0, 0, 1, 5)] = new("dbgbcr1_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgbcrEl1 + 8, WriteMask: 0xFF_E1E7),
+        [A64SystemRegisters.Encode(2, 0, 0, 1, 6)] = new("dbgwvr1_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgwvrEl1 + 8, WriteMask: ~3UL),
+        [A64SystemRegisters.Encode(2, 0, 0, 1, 7)] = new("dbgwcr1_el1", SysRegAccess.SlotWriteTraps, ArmState.DbgwcrEl1 + 8, WriteMask: 0x1F1F_FFFF),
 
         // EL2 (by name only)
         [A64SystemRegisters.Encode(3, 4, 0, 0, 0)] = new("vpidr_el2", SysRegAccess.NameOnly),

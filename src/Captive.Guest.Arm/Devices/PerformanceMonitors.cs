@@ -29,7 +29,7 @@ internal sealed class PerformanceMonitors
 
     private const int N = A64IdRegisters.EventCounters;
     private const int Cycle = N;                       // index of the cycle counter in the arrays
-    private const ulong PmcrE = 1, PmcrP = 2, PmcrC = 4, PmcrD = 8, PmcrWritable = PmcrE | PmcrD | 1UL << 5; // E, D, DP
+    private const ulong PmcrE = 1, PmcrP = 2, PmcrC = 4, PmcrD = 8, PmcrLc = 1UL << 6, PmcrWritable = PmcrE | PmcrD | 1UL << 5; // E, D, DP
     private const ulong CounterBits = (1UL << N) - 1 | 1UL << 31;
     private const ulong FilterP = 1UL << 31, FilterU = 1UL << 30;
     private const ulong EventTypeMask = FilterP | FilterU | 0x3FF, CycleFilterMask = FilterP | FilterU;
@@ -37,6 +37,9 @@ internal sealed class PerformanceMonitors
 
     private readonly Func<ulong> _counter;
     private readonly ulong _counterFrequency;
+    private readonly Captive.Core.Devices.IInterruptLine? _interrupt;
+    private readonly Action<ulong>? _setAlarm;
+    private bool _level;
     private readonly object _gate = new();
     private readonly ulong[] _value = new ulong[N + 1];   // a stopped counter's value; a running one's value at _since
     private readonly bool[] _running = new bool[N + 1];
@@ -48,11 +51,60 @@ internal sealed class PerformanceMonitors
     /// <summary>Creates the PMU in its reset state (everything disabled and zero).</summary>
     /// <param name="counter">Reads the system counter.</param>
     /// <param name="counterFrequency">The system counter's frequency in Hz.</param>
-    public PerformanceMonitors(Func<ulong> counter, ulong counterFrequency)
+    /// <param name="interrupt">The overflow interrupt (the virt board's PPI 23), or null.</param>
+    /// <param name="setAlarm">
+    /// Asks to be called back (<see cref="Update"/>) when the system counter reaches a value (<see cref="ulong.MaxValue"/>:
+    /// never): the next overflow of a clocked counter whose interrupt is enabled. Null: overflows are found at accesses only.
+    /// </param>
+    public PerformanceMonitors(Func<ulong> counter, ulong counterFrequency, Captive.Core.Devices.IInterruptLine? interrupt = null,
+        Action<ulong>? setAlarm = null)
     {
         _counter = counter ?? throw new ArgumentNullException(nameof(counter));
         ArgumentOutOfRangeException.ThrowIfZero(counterFrequency);
         _counterFrequency = counterFrequency;
+        _interrupt = interrupt;
+        _setAlarm = setAlarm;
+    }
+
+    /// <summary>The alarm set by <c>setAlarm</c> is due: records the overflows since, sets the interrupt and the next alarm.</summary>
+    public void Update()
+    {
+        lock (_gate)
+        {
+            Sync();
+            Signal();
+        }
+    }
+
+    /// <summary>
+    /// The overflow interrupt's level — PMCR_EL0.E and an overflow flag whose interrupt is enabled (QEMU's pmu_update_irq)
+    /// — and the alarm for the next overflow of a running clocked counter whose interrupt is enabled.
+    /// </summary>
+    private void Signal()
+    {
+        bool level = (_control & PmcrE) != 0 && (_overflow & _interruptEnable) != 0;
+        if (level != _level)
+        {
+            _level = level;
+            _interrupt?.Set(level);
+        }
+        if (_setAlarm is null) return;
+        ulong now = Clock(), first = ulong.MaxValue;
+        for (int k = 0; k <= N; k++)
+        {
+            int bit = k == Cycle ? 31 : k;
+            if (!_running[k] || (_interruptEnable >> bit & 1) == 0) continue;
+            bool wide = k == Cycle && ((A64IdRegisters.PmcrFixed | _control) & PmcrLc) != 0;
+            ulong value = wide ? _value[k] : _value[k] & 0xFFFF_FFFF;
+            ulong left = wide ? 0 - value : (1UL << 32) - value; // ticks to the overflow
+            if (left == 0) continue;
+            ulong at = k == Cycle && (_control & PmcrD) != 0 ? ((_since >> 6) + left) << 6 : _since + left; // cycle clock
+            if (at < now) at = now;
+            first = Math.Min(first, at);
+        }
+        // The system counter value at which the cycle clock reaches it (rounded up: never early).
+        UInt128 deadline = first == ulong.MaxValue ? ulong.MaxValue : ((UInt128)first * _counterFrequency + CyclesPerSecond - 1) / CyclesPerSecond;
+        _setAlarm(deadline >= ulong.MaxValue ? ulong.MaxValue : (ulong)deadline);
     }
 
     private ulong Clock() => (ulong)((UInt128)_counter() * CyclesPerSecond / _counterFrequency);
@@ -78,7 +130,9 @@ internal sealed class PerformanceMonitors
         ulong before = _value[k], after = before + ticks;
         if (k == Cycle)
         {
-            if (after < before) _overflow |= 1UL << 31;
+            // PMCR_EL0.LC: overflow out of bit 63, else out of bit 31 (the counter itself keeps 64 bits, as QEMU's).
+            bool wide = ((A64IdRegisters.PmcrFixed | _control) & PmcrLc) != 0;
+            if (wide ? after < before : (before & 0xFFFF_FFFF) + ticks > 0xFFFF_FFFF) _overflow |= 1UL << 31;
             _value[k] = after;
         }
         else
@@ -120,6 +174,7 @@ internal sealed class PerformanceMonitors
                 (14, >= 12 and <= 15, _) when EventIndex(encoding) < N => _eventType[EventIndex(encoding)],
                 _ => ulong.MaxValue,
             };
+            Signal();
             if (value != ulong.MaxValue) return true;
             value = 0;
             return false;
@@ -165,6 +220,7 @@ internal sealed class PerformanceMonitors
                 default: return false;
             }
             Restart();
+            Signal();
             return true;
         }
     }

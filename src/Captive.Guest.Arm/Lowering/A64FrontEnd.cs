@@ -5,7 +5,7 @@ namespace Captive.Guest.Arm.Lowering;
 
 /// <summary>
 /// The A64 front end: decodes AArch64 code and lowers it to IR over the <see cref="ArmState"/> register file.
-/// Stateless and thread-safe; lowering allocates nothing per instruction.
+/// Thread-safe; its only state is the machine's breakpoints (<see cref="Breakpoints"/>). Lowering allocates nothing per instruction.
 /// </summary>
 /// <remarks>
 /// <para>Block boundaries. A block ends after the first instruction that branches or traps, after an
@@ -56,13 +56,21 @@ public sealed class A64FrontEnd : IGuestFrontEnd
     /// <inheritdoc/>
     public GuestStateLayout StateLayout => ArmState.Layout;
 
+    /// <summary>
+    /// The hardware breakpoints blocks are lowered for (the machine's, replaced as a whole when DBGBVR/DBGBCR or MDSCR_EL1
+    /// change, after which every translation is dropped). The only state of a front end: one per machine.
+    /// </summary>
+    internal A64Breakpoints Breakpoints { get; set; } = A64Breakpoints.None;
+
     /// <inheritdoc/>
     public bool LowerFaultEntry(IrBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
         if (block.IsTerminated || block.Count != 0)
             throw new ArgumentException("The block must be empty (reset it first).", nameof(block));
-        (t_lowerer ??= new A64Lowerer()).LowerFaultEntry(block);
+        var lowerer = t_lowerer ??= new A64Lowerer();
+        lowerer.Breakpoints = Breakpoints;
+        lowerer.LowerFaultEntry(block);
         return true;
     }
 
@@ -76,6 +84,7 @@ public sealed class A64FrontEnd : IGuestFrontEnd
             throw new ArgumentException("The block must be empty (reset it first).", nameof(block));
         var lowerer = t_lowerer ??= new A64Lowerer();
         lowerer.GicSystemRegisters = GicSystemRegisters;
+        lowerer.Breakpoints = Breakpoints;
         lowerer.LowerBlock(address, fetcher, block, maxInstructions);
     }
 

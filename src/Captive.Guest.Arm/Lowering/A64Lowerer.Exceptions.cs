@@ -24,6 +24,16 @@ internal sealed partial class A64Lowerer
     /// </summary>
     private void TakeException(ulong ec, ulong iss, ulong preferredReturn) => TakeException(K(ec << 26 | EsrIl | iss), K(preferredReturn));
 
+    /// <summary>
+    /// SVC: the exception-generating instruction completes before its exception, so a software step in progress advances
+    /// first (PSTATE.SS = 0, saved as SPSR.SS = 0), as QEMU does.
+    /// </summary>
+    private void SupervisorCall(ulong imm16)
+    {
+        if (StepPossible) _b.SetReg(ArmState.PstateSs, K(0));
+        TakeException(EcSvc, imm16, _pc + 4);
+    }
+
     /// <summary>Takes a synchronous exception to EL1 with ESR_EL1 = <paramref name="esr"/> and ELR_EL1 = <paramref name="preferredReturn"/>; ends the block.</summary>
     private void TakeException(IrValue esr, IrValue preferredReturn)
     {
@@ -31,6 +41,11 @@ internal sealed partial class A64Lowerer
         var onEl1 = OnEl1Stack();
         // SPSR_EL1: NZCV, DAIF and M[3:0] = EL:SP (EL0t 0b0000, EL1t 0b0100, EL1h 0b0101).
         var spsr = _b.Or(_b.Or(_b.GetNzcv(), _b.GetReg(ArmState.Daif)), _b.Or(_b.Shl(el, K(2)), onEl1));
+        if (StepPossible) // PSTATE.SS to SPSR.SS, and cleared
+        {
+            spsr = _b.Or(spsr, _b.GetReg(ArmState.PstateSs));
+            _b.SetReg(ArmState.PstateSs, K(0));
+        }
         // Vector offset: current EL with SP_EL0 0x000, current EL with SP_ELx 0x200, lower EL (AArch64) 0x400.
         var offset = _b.Select(el, _b.Select(onEl1, K(0x200), K(0)), K(0x400));
         var vector = _b.Add(_b.GetReg(ArmState.VbarEl1), offset);
@@ -93,14 +108,40 @@ internal sealed partial class A64Lowerer
         var returnedOffset = _b.Select(_b.CmpEq(m, K(0)), K(0x400), _b.Select(_b.And(m, K(1)), K(0x200), K(0)));
         var illegalVector = _b.Add(_b.GetReg(ArmState.VbarEl1), _b.Select(legalMode, returnedOffset, _b.Select(oldSel, K(0x200), K(0))));
 
+        var daif = _b.Select(ok, _b.And(spsr, K(0x3C0)), K(0x3C0));
+        var sel = _b.Select(ok, newSel, K(1));
+        var newSpsr = _b.Select(ok, spsr, illegalSpsr);
+        var esr = _b.Select(ok, _b.GetReg(ArmState.EsrEl1), K(EcIllegalState << 26 | EsrIl));
+        var target = _b.Select(ok, elr, illegalVector);
+        if (StepPossible)
+        {
+            // DebugExceptionReturnSS: PSTATE.SS = SPSR.SS when debug exceptions are disabled here (EL1: KDE clear or D set)
+            // and enabled at the target (EL0 always; EL1 with KDE and SPSR.D clear); with the step active there and
+            // PSTATE.SS 0 it is active-pending: the Software Step exception at once (ISV 0), before any instruction.
+            var kde = Allows(ContextStepEl1) ? K(1) : K(0);
+            var enabledHere = _b.And(kde, DebugUnmasked());
+            var enabledThere = _b.Select(newEl, _b.And(kde, _b.CmpEq(_b.And(spsr, K(0x200)), K(0))), K(1));
+            var ss = _b.Select(_b.And(ok, _b.And(enabledThere, _b.CmpEq(enabledHere, K(0)))), _b.And(spsr, K(SpsrSs)), K(0));
+            var pending = _b.And(_b.And(ok, enabledThere), _b.CmpEq(ss, K(0)));
+            _b.SetReg(ArmState.PstateSs, ss);
+            var stepEsr = _b.Or(K(EsrIl | IssDebugEvent), _b.Select(newEl, K((EcStepLower + 1) << 26), K(EcStepLower << 26)));
+            var stepVector = _b.Add(_b.GetReg(ArmState.VbarEl1), _b.Select(newEl, _b.Select(newSel, K(0x200), K(0)), K(0x400)));
+            onEl1 = _b.Select(pending, K(1), onEl1);
+            daif = _b.Select(pending, K(0x3C0), daif);
+            sel = _b.Select(pending, K(1), sel);
+            newEl = _b.Select(pending, K(1), newEl);
+            newSpsr = _b.Select(pending, _b.And(spsr, K(~SpsrSs)), newSpsr);
+            esr = _b.Select(pending, stepEsr, esr);
+            target = _b.Select(pending, stepVector, target);
+        }
         _b.SetNzcv(spsr);
         SwitchStack(oldSel, onEl1);
-        _b.SetReg(ArmState.Daif, _b.Select(ok, _b.And(spsr, K(0x3C0)), K(0x3C0)));
-        _b.SetReg(ArmState.SpSel, _b.Select(ok, newSel, K(1)));
+        _b.SetReg(ArmState.Daif, daif);
+        _b.SetReg(ArmState.SpSel, sel);
         _b.SetReg(ArmState.CurrentEl, newEl);
-        _b.SetReg(ArmState.SpsrEl1, _b.Select(ok, spsr, illegalSpsr));
-        _b.SetReg(ArmState.EsrEl1, _b.Select(ok, _b.GetReg(ArmState.EsrEl1), K(EcIllegalState << 26 | EsrIl)));
+        _b.SetReg(ArmState.SpsrEl1, newSpsr);
+        _b.SetReg(ArmState.EsrEl1, esr);
         _b.SetReg(ArmState.ExclusiveArmed, K(0));
-        _b.JumpIndirectChangingMode(_b.Select(ok, elr, illegalVector));
+        _b.JumpIndirectChangingMode(target);
     }
 }

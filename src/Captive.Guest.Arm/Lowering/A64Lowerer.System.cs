@@ -185,7 +185,7 @@ internal sealed partial class A64Lowerer
             case SysRegAccess.SpSel:
                 SwitchStackPointer(_b.And(X(t), K(1)));
                 return;
-            case SysRegAccess.SlotWriteTraps or SysRegAccess.Host or SysRegAccess.HostWriteOnly:
+            case SysRegAccess.SlotWriteTraps or SysRegAccess.Host or SysRegAccess.HostWriteOnly or SysRegAccess.OsLock:
                 if (encoding == Ttbr0Encoding)
                 {
                     // A context switch: written here, carried out by translated code itself when it knows the space.
@@ -194,9 +194,6 @@ internal sealed partial class A64Lowerer
                     return;
                 }
                 _b.Trap(IrTrapKind.SystemRegisterWrite, _pc, _pc + 4, (ulong)encoding, X(t));
-                return;
-            case SysRegAccess.OsLock: // OSLSR_EL1.OSLK (bit 1) := Xt[0]; OSLM stays 0b10
-                _b.SetReg(reg.Offset, _b.Or(K(A64IdRegisters.OslsrReset & ~2UL), _b.Shl(_b.And(X(t), K(1)), K(1))));
                 return;
             case SysRegAccess.ClaimSet:
                 _b.SetReg(reg.Offset, _b.Or(_b.GetReg(reg.Offset), _b.And(X(t), K(0xFF))));

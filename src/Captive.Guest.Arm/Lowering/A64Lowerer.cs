@@ -20,7 +20,10 @@ internal sealed partial class A64Lowerer
             _b = new IrBuilder(block);
         _el = block.Mode;
         _context = block.Context;
-        if ((address & 3) != 0)
+        bool stepped = SteppedBlock;
+        if (stepped) maxInstructions = 1;
+        bool alias = IsBreakpointAlias(address);
+        if ((address & 3) != 0 && !alias)
         {
             // A branch or an exception return to a misaligned address: the PC alignment fault (EC 0x22), taken when
             // the instruction there would execute, with FAR = the PC (ARM DDI 0487 D1.10.2).
@@ -30,7 +33,8 @@ internal sealed partial class A64Lowerer
             TakeException(EcPcAlignment, 0, address);
             return;
         }
-        ulong pc = address;
+        ulong pc = address & ~3UL;
+        if (alias) maxInstructions = 1; // the breakpointed instruction alone, without its check
         for (int count = 0; ; count++)
         {
             if (count == maxInstructions)
@@ -46,10 +50,27 @@ internal sealed partial class A64Lowerer
                     _b.Jump(pc);
                 return;
             }
+            if (!alias && BreakpointAt(pc))
+            {
+                if (count > 0) { _b.Jump(pc); return; } // the breakpoint's own block takes it
+                _pc = pc;
+                _b.GuestPc = pc;
+                block.GuestInstructionCount = 1;
+                LowerBreakpoint(pc);
+                return;
+            }
             _pc = pc;
             _b.GuestPc = pc;
             block.GuestInstructionCount = count + 1;
-            Lower(A64Decoder.Decode(word));
+            var instruction = A64Decoder.Decode(word);
+            if (stepped)
+            {
+                var start = StepStateAtStart();
+                Lower(instruction);
+                FinishSteppedInstruction(block, pc + 4, start, instruction.Op is A64Op.Ldxr or A64Op.Ldaxr or A64Op.Ldxp or A64Op.Ldaxp);
+                return;
+            }
+            Lower(instruction);
             if (block.IsTerminated)
                 return;
             pc += 4;
@@ -83,7 +104,7 @@ internal sealed partial class A64Lowerer
             case A64Op.Extr: Extract(i); return;
 
             case A64Op.BCond: ConditionalBranch(i); return;
-            case A64Op.Svc: TakeException(EcSvc, (ulong)i['i'], _pc + 4); return;
+            case A64Op.Svc: SupervisorCall((ulong)i['i']); return;
             case A64Op.Hvc: Trap(IrTrapKind.Hvc, (ulong)i['i']); return;
             case A64Op.Brk: TakeException(EcBrk, (ulong)i['i'], _pc); return;
             // No EL3: SMC is UNDEFINED. Halting debug is off: HLT is UNDEFINED. DCPS/DRPS outside Debug state too.

@@ -53,9 +53,26 @@ public sealed partial class VirtMachine
     {
         var engine = Engine;
         var timer = new GenericTimer(engine.ReadCounter, Gic.PpiLine(0, GicIntIds.PhysicalTimerPpi),
-            Gic.PpiLine(0, GicIntIds.VirtualTimerPpi), engine.Alarm.Set);
-        engine.Alarm.Expired = timer.Update;
+            Gic.PpiLine(0, GicIntIds.VirtualTimerPpi), deadline => SetAlarm(ref _timerDeadline, deadline));
+        engine.Alarm.Expired = () =>
+        {
+            timer.Update();
+            _pmu?.Update();
+        };
         return timer;
+    }
+
+    // The engine has one alarm; the timer and the PMU's overflow share it (each recomputes its own deadline when it fires).
+    private readonly object _alarmGate = new();
+    private ulong _timerDeadline = ulong.MaxValue, _pmuDeadline = ulong.MaxValue;
+
+    private void SetAlarm(ref ulong own, ulong deadline)
+    {
+        lock (_alarmGate)
+        {
+            own = deadline;
+            Engine.Alarm.Set(Math.Min(_timerDeadline, _pmuDeadline));
+        }
     }
 
     /// <summary>The GIC's IRQ output for CPU 0: the engine's interrupt line.</summary>
@@ -76,7 +93,10 @@ public sealed partial class VirtMachine
             return TrapResult.Continue(trap.Pc);
         }
         registers.Write(ArmState.ExclusiveArmed, 0); // exception entry clears the local monitor
-        return TrapResult.Continue(TakeException(registers, 0, trap.Pc, VectorIrq));
+        // Before a breakpointed instruction's alias (its breakpoint did not fire): the interrupt returns to the
+        // instruction itself, whose breakpoint is checked again.
+        ulong at = (trap.Pc & 3) == 1 && _frontEnd.Breakpoints.Matches(trap.Pc & ~3UL, 1) ? trap.Pc & ~3UL : trap.Pc;
+        return TrapResult.Continue(TakeException(registers, 0, at, VectorIrq));
     }
 
     private static GenericTimerKind TimerOf(int encoding) => (encoding >> 3 & 15) == 2 ? GenericTimerKind.Physical : GenericTimerKind.Virtual;

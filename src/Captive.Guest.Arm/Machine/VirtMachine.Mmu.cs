@@ -195,7 +195,9 @@ public sealed partial class VirtMachine : IGuestMmu
     {
         ulong el = registers.Read(ArmState.CurrentEl) & 3;
         ulong onEl1 = registers.Read(ArmState.SpSel) & el & 1;
-        ulong spsr = Engine.ReadNzcv() | (registers.Read(ArmState.Daif) & 0x3C0) | el << 2 | onEl1;
+        ulong spsr = Engine.ReadNzcv() | (registers.Read(ArmState.Daif) & 0x3C0) | el << 2 | onEl1
+            | (registers.Read(ArmState.PstateSs) & 1UL << 21); // PSTATE.SS (software step), then cleared
+        registers.Write(ArmState.PstateSs, 0);
         ulong offset = (el == 0 ? 0x400UL : onEl1 != 0 ? 0x200UL : 0) + kind;
         ulong sp = registers.Read(ArmState.Sp);
         if (onEl1 != 0) registers.Write(ArmState.SpEl1, sp); else registers.Write(ArmState.SpEl0, sp);

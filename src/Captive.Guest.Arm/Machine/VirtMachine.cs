@@ -6,6 +6,7 @@ using Captive.Core.IR;
 using Captive.Core.Memory;
 using Captive.Guest.Arm.Board;
 using Captive.Guest.Arm.Devices;
+using Captive.Guest.Arm.Devices.Gic;
 using Captive.Guest.Arm.Lowering;
 
 namespace Captive.Guest.Arm.Machine;
@@ -94,7 +95,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
         try
         {
             Timer = CreateTimer();
-            _pmu = new PerformanceMonitors(Engine.ReadCounter, Engine.CounterFrequency);
+            _pmu = new PerformanceMonitors(Engine.ReadCounter, Engine.CounterFrequency, Gic.PpiLine(0, GicIntIds.PmuPpi),
+                deadline => SetAlarm(ref _pmuDeadline, deadline));
             Boot = BootLoader.Load(Engine.Ram, VirtBoard.RamBase, options);
             ResetCpu();
         }
@@ -164,6 +166,9 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
 
     /// <inheritdoc/>
     public TrapResult HandleTrap(in GuestTrap trap, GuestRegisters registers)
+        => StepAfterHostInstruction(trap, HandleTrapCore(trap, registers), registers);
+
+    private TrapResult HandleTrapCore(in GuestTrap trap, GuestRegisters registers)
     {
         switch (trap.Kind)
         {
@@ -238,6 +243,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             return TrapResult.Continue(trap.NextPc);
         if (TryWriteInterruptRegister(trap, registers, out var written))
             return written;
+        if (TryWriteDebugRegister(trap.Info, trap.Value, registers))
+            return TrapResult.Continue(trap.NextPc);
         if (PerformanceMonitors.IsPmuRegister((int)trap.Info) && _pmu.TryWrite((int)trap.Info, trap.Value, (int)registers.Read(ArmState.CurrentEl)))
             return TrapResult.Continue(trap.NextPc);
         int offset = -1;
@@ -255,20 +262,24 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     }
 
     /// <summary>
-    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1, CNTKCTL_EL1, CPACR_EL1 and PMUSERENR_EL0; when it changed, the
-    /// translations lowered under the old controls are wrong: EL0's alone when only EL0's controls changed, else every one.
+    /// Recomputes <see cref="ArmState.TranslationContext"/> from SCTLR_EL1, CNTKCTL_EL1, CPACR_EL1, PMUSERENR_EL0 and the debug
+    /// registers; when it changed, the translations lowered under the old controls are wrong: EL0's alone when only EL0's
+    /// controls changed, else every one.
     /// </summary>
     private void UpdateTranslationContext(GuestRegisters registers)
     {
         ulong cntkctl = registers.Read(ArmState.CntkctlEl1);
         ulong context = (registers.Read(ArmState.SctlrEl1) & 0xFFFF_FFFF) | (cntkctl & 3) << 32
             | ((registers.Read(ArmState.CpacrEl1) >> 20 & 3) ^ 3) << 34 | (cntkctl >> 8 & 3) << 36
-            | (registers.Read(ArmState.PmuserenrEl0) & 0xF) << 38;
+            | (registers.Read(ArmState.PmuserenrEl0) & 0xF) << 38 | DebugContext(registers);
         ulong old = registers.Read(ArmState.TranslationContext);
-        if (context == old) return;
-        registers.Write(ArmState.TranslationContext, context);
-        if (((context ^ old) & ~El0OnlyContextBits) == 0) Engine.InvalidateTranslationsOfMode(A64FrontEnd.ModeEl0);
-        else Engine.InvalidateTranslations();
+        if (context != old)
+        {
+            registers.Write(ArmState.TranslationContext, context);
+            if (((context ^ old) & ~El0OnlyContextBits) == 0) Engine.InvalidateTranslationsOfMode(A64FrontEnd.ModeEl0);
+            else Engine.InvalidateTranslations();
+        }
+        FlushTlbIfWatchpointsChanged();
     }
 
     /// <summary>

@@ -186,4 +186,58 @@ public sealed class PerformanceMonitorsTests
         Assert.False(_pmu.TryRead(A64SystemRegisters.Encode(3, 3, 14, 8, 2), out _));
         Assert.False(_pmu.TryWrite(A64SystemRegisters.Encode(3, 3, 14, 12, 7), 0, 1));
     }
+    private sealed class Line : Captive.Core.Devices.IInterruptLine
+    {
+        public bool Level { get; private set; }
+        public void Set(bool asserted) => Level = asserted;
+    }
+
+    // The overflow interrupt request (D7.6): asserted while PMCR_EL0.E is set and an overflow flag has its interrupt
+    // enabled; a level, dropped by clearing the flag, the enable or E.
+    [Fact]
+    public void The_overflow_interrupt_follows_PMOVSSET_PMINTENSET_and_E()
+    {
+        var line = new Line();
+        var pmu = new PerformanceMonitors(() => _counter, 100_000_000, line);
+        void W(int encoding, ulong value) => Assert.True(pmu.TryWrite(encoding, value, 1));
+        W(Pmevtyper0, 0);                 // SW_INCR
+        W(Pmevcntr0, 0xFFFF_FFFF);
+        W(Pmcntenset, 1);
+        W(Pmcr, 1);
+        W(Pmswinc, 1);                    // wraps: PMOVSSET.P0
+        Assert.False(line.Level);         // its interrupt is not enabled
+        W(Pmintenset, 1);
+        Assert.True(line.Level);
+        W(Pmcr, 0);
+        Assert.False(line.Level);         // E clear
+        W(Pmcr, 1);
+        Assert.True(line.Level);
+        W(Pmovsclr, 1);
+        Assert.False(line.Level);
+    }
+
+    // A clocked counter's next overflow is an alarm on the system counter, never early: the cycle counter (64 bits: LC is
+    // RES1) 1000 cycles before its overflow at 100 MHz is 100 ticks away.
+    [Fact]
+    public void The_cycle_counter_overflow_sets_an_alarm_and_raises_the_interrupt_when_due()
+    {
+        var line = new Line();
+        ulong alarm = ulong.MaxValue;
+        var pmu = new PerformanceMonitors(() => _counter, 100_000_000, line, at => alarm = at);
+        void W(int encoding, ulong value) => Assert.True(pmu.TryWrite(encoding, value, 1));
+        W(Pmccntr, ulong.MaxValue - 999); // 1000 cycles before the overflow
+        W(Pmintenset, 1ul << 31);
+        W(Pmcr, 1);
+        Assert.Equal(ulong.MaxValue, alarm);   // not counting yet
+        W(Pmcntenset, 1ul << 31);
+        Assert.Equal(_counter + 100, alarm);
+        _counter += 99;
+        pmu.Update();
+        Assert.False(line.Level);
+        _counter += 1;
+        pmu.Update();
+        Assert.True(line.Level);
+        Assert.True(pmu.TryRead(Pmovsset, out ulong flags));
+        Assert.Equal(1ul << 31, flags);
+    }
 }

@@ -20,6 +20,9 @@ internal sealed class A64TestMachine : IGuestMemoryAccess, IInstructionFetcher
     public const ulong VectorBase = 0x7000_0000;       // VBAR_EL1: no code there
 
     private A64FrontEnd _frontEnd = new();
+
+    /// <summary>The front end blocks are lowered with (tests set its breakpoints).</summary>
+    internal A64FrontEnd FrontEnd => _frontEnd;
     private readonly IrInterpreter _interpreter = new(ArmState.Layout);
     private readonly IrBlock _block = new();
     private int _codeWords;

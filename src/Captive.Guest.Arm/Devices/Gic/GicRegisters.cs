@@ -19,6 +19,8 @@ public static class GicIntIds
     public const int PhysicalTimerPpi = 30;
     /// <summary>Virtual timer PPI (CNTV) on the virt board.</summary>
     public const int VirtualTimerPpi = 27;
+    /// <summary>The PMU's overflow interrupt on the virt board (QEMU's VIRTUAL_PMU_IRQ 7: INTID 23).</summary>
+    public const int PmuPpi = 23;
     /// <summary>SPIs of the 'virt' board's GIC: 256 INTIDs in all, as QEMU's (NUM_IRQS).</summary>
     public const int VirtBoardSpiCount = 224;
 }
