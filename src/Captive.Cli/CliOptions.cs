@@ -18,6 +18,9 @@ internal sealed class CliOptions
     public EngineChoice Engine { get; private set; } = EngineChoice.Auto;
     public bool Stats { get; private set; }
     public bool CountInstructions { get; private set; }
+
+    /// <summary>--interpret-all: every block runs on the host's IR interpreter (a bisecting aid for code-generator bugs).</summary>
+    public bool InterpretAll { get; private set; }
     public bool TraceTranslation { get; private set; }
     public bool Profile { get; private set; }
     public bool Help { get; private set; }
@@ -44,6 +47,7 @@ internal sealed class CliOptions
           --count                        count executed guest instructions in translated code (slower)
           --trace-translation            print each translated block's IR and x86 code to stderr
           --profile                      with --stats: the hottest guest blocks (interpreter engine)
+          --interpret-all                kvm engine: run every block on the host's IR interpreter (bisects code-generator bugs)
           -h, --help                     this text
           --version                      version
         """;
@@ -56,7 +60,7 @@ internal sealed class CliOptions
         {
             string arg = args[i];
             // QEMU accepts both -opt and --opt.
-            string name = arg.StartsWith("--", StringComparison.Ordinal) && arg is not ("--engine" or "--stats" or "--count" or "--trace-translation" or "--profile" or "--help" or "--version")
+            string name = arg.StartsWith("--", StringComparison.Ordinal) && arg is not ("--engine" or "--stats" or "--count" or "--trace-translation" or "--profile" or "--interpret-all" or "--help" or "--version")
                 ? arg[1..] : arg;
             string Value()
             {
@@ -96,6 +100,7 @@ internal sealed class CliOptions
                     break;
                 case "--stats": o.Stats = true; break;
                 case "--count": o.CountInstructions = true; break;
+                case "--interpret-all": o.InterpretAll = true; break;
                 case "--trace-translation": o.TraceTranslation = true; break;
                 case "--profile": o.Profile = true; break;
                 case "-h": case "-help": case "--help": o.Help = true; break;

@@ -65,6 +65,7 @@ internal static class Program
             DeviceTree = options.Dtb is null ? null : File.ReadAllBytes(options.Dtb),
             ConsoleOutput = pipe.Writer,
             CountInstructions = options.CountInstructions || (options.Stats && backend is null),
+            InterpretAllBlocks = options.InterpretAll,
             TranslationLog = options.TraceTranslation ? diagnostics : null,
             ProfileBlocks = options.Profile,
             GicVersion = options.GicVersion,
