@@ -114,6 +114,31 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         }
     }
 
+    /// <summary>
+    /// A device wrote the physical byte ranges <paramref name="written"/> (inclusive): calls <paramref name="changed"/> with
+    /// each virtual page code was fetched from that maps into one of them, and forgets it (its translations are stale).
+    /// </summary>
+    public void ForgetFramesIn(IReadOnlyList<(ulong First, ulong Last)> written, Action<ulong> changed)
+    {
+        if (_codePages.Count == 0 || written.Count == 0) return;
+        List<ulong>? gone = null;
+        foreach (var (key, (frame, _)) in _codePages)
+        {
+            foreach (var (first, last) in written)
+            {
+                if (frame - (first & ~PageMask) > last - (first & ~PageMask)) continue;
+                (gone ??= new()).Add(key);
+                break;
+            }
+        }
+        if (gone is null) return;
+        foreach (var key in gone)
+        {
+            _codePages.Remove(key);
+            changed(key & ~PageMask);
+        }
+    }
+
     /// <summary>Forgets the fetched pages (every translation was dropped).</summary>
     public void ForgetCodePages() => _codePages.Clear();
 
