@@ -68,6 +68,8 @@ internal static class Program
             TranslationLog = options.TraceTranslation ? diagnostics : null,
             ProfileBlocks = options.Profile,
             GicVersion = options.GicVersion,
+            Drives = options.Drives,
+            VirtioRng = options.VirtioRng,
         };
 
         RunResult result;
