@@ -27,6 +27,12 @@ internal sealed class CliOptions
     /// <summary>The virtio disks, in command-line order (each -drive if=virtio, and each -device virtio-blk-device).</summary>
     public List<Captive.Guest.Arm.Machine.VirtioDrive> Drives { get; } = new();
 
+    /// <summary>Network cards: the TAP interface each is on, and its MAC address (null: the default).</summary>
+    public List<(string Interface, byte[]? Mac)> NetworkCards { get; } = new();
+
+    // -netdev tap,id=N,ifname=T waits here for the -device virtio-net-device,netdev=N that uses it.
+    private readonly Dictionary<string, string> _netdevs = new(StringComparer.Ordinal);
+
     // -drive if=none,id=ID waits here for the -device virtio-blk-device,drive=ID that uses it.
     private readonly Dictionary<string, Captive.Guest.Arm.Machine.VirtioDrive> _unattached = new(StringComparer.Ordinal);
 
@@ -47,6 +53,9 @@ internal sealed class CliOptions
                                 a raw disk image as virtio-blk (if=virtio is the default on 'virt'); the first is /dev/vda
           -device virtio-blk-device,drive=ID[,serial=S]   the disk of -drive if=none,id=ID
           -device virtio-rng-device                       an entropy source fed from the host's generator
+          -netdev tap,id=N,ifname=TAP[,script=no,downscript=no]   a Linux TAP interface (needs CAP_NET_ADMIN or a
+                                persistent TAP of yours; configure the host side yourself, as with QEMU's script=no)
+          -device virtio-net-device,netdev=N[,mac=52:54:00:12:34:56]   a network card on that TAP
           accepted and ignored: -nographic -nodefaults -display none -serial stdio -monitor none
                                 -cpu cortex-a57|max -accel ...
         captive options:
@@ -92,6 +101,7 @@ internal sealed class CliOptions
                 }
                 case "-drive": o.ParseDrive(Value()); break;
                 case "-device": o.ParseDevice(Value()); break;
+                case "-netdev": o.ParseNetdev(Value()); break;
                 case "-accel": Value(); break;
                 case "-nographic": case "-nodefaults": case "-no-reboot": break;
                 case "-display": Expect(arg, Value(), "none"); break;
@@ -119,6 +129,8 @@ internal sealed class CliOptions
                         : $"unexpected argument '{arg}' (a disk image? use -kernel FILE for a kernel)");
             }
         }
+        if (o._netdevs.Count > 0)
+            throw new UsageException($"-netdev id={o._netdevs.Keys.First()} is not used by any -device virtio-net-device,netdev={o._netdevs.Keys.First()}");
         if (o._unattached.Count > 0)
             throw new UsageException($"-drive id={o._unattached.Keys.First()} (if=none) is not used by any -device virtio-blk-device,drive={o._unattached.Keys.First()}");
         return o;
@@ -214,11 +226,57 @@ internal sealed class CliOptions
                 Drives.Add(serial is null ? drive : drive with { Serial = serial });
                 break;
             }
+            case "virtio-net-device":
+            {
+                string? id = null;
+                byte[]? mac = null;
+                foreach (var (key, value) in options.Skip(1))
+                {
+                    switch (key)
+                    {
+                        case "netdev": id = value; break;
+                        case "mac":
+                            try { mac = Captive.Guest.Arm.Devices.Virtio.VirtioNet.ParseMac(value); }
+                            catch (FormatException e) { throw new UsageException($"-device virtio-net-device: {e.Message}"); }
+                            if ((mac[0] & 1) != 0) throw new UsageException($"-device virtio-net-device: mac={value} is a multicast address");
+                            break;
+                        default: throw new UsageException($"-device virtio-net-device: unsupported option '{key}={value}'");
+                    }
+                }
+                if (id is null) throw new UsageException("-device virtio-net-device needs netdev=ID (of a -netdev tap,id=ID,...)");
+                if (!_netdevs.Remove(id, out var tap))
+                    throw new UsageException($"-device virtio-net-device,netdev={id}: no -netdev ...,id={id} before it (or it is already used)");
+                NetworkCards.Add((tap, mac));
+                break;
+            }
             case "virtio-rng-pci" or "virtio-blk-pci" or "virtio-net-pci" or "virtio-serial-pci":
                 throw new UsageException($"-device {driver}: the board has no PCI yet; use {driver[..^4]}-device (virtio-mmio)");
             default:
-                throw new UsageException($"-device {driver} is not supported (virtio-blk-device, virtio-rng-device)");
+                throw new UsageException($"-device {driver} is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device)");
         }
+    }
+
+    private void ParseNetdev(string text)
+    {
+        var options = ParseKeyValues("-netdev", text, "type");
+        if (options[0].Value != "tap")
+            throw new UsageException($"-netdev {options[0].Value} is not supported (only tap; user-mode networking is not built in)");
+        string? id = null, ifname = null;
+        foreach (var (key, value) in options.Skip(1))
+        {
+            switch (key)
+            {
+                case "id": id = value; break;
+                case "ifname": ifname = value; break;
+                case "script" or "downscript" when value == "no": break;
+                case "script" or "downscript": throw new UsageException($"-netdev tap: {key}={value} is not supported (configure the TAP yourself; script=no)");
+                case "vhost" when value == "off": break;
+                default: throw new UsageException($"-netdev tap: unsupported option '{key}={value}'");
+            }
+        }
+        if (id is null) throw new UsageException("-netdev tap needs id=ID");
+        if (ifname is null) throw new UsageException("-netdev tap needs ifname=TAP (the interface to attach to)");
+        if (!_netdevs.TryAdd(id, ifname)) throw new UsageException($"-netdev id={id} is used twice");
     }
 
     private static void Expect(string option, string value, params string[] allowed)

@@ -58,12 +58,20 @@ public sealed record VirtMachineOptions
     /// <summary>Add a virtio-rng entropy device fed from the host's cryptographic generator.</summary>
     public bool VirtioRng { get; init; }
 
+    /// <summary>Network cards (virtio-net), each plugged into its endpoint, placed after the drives and the RNG.</summary>
+    public IReadOnlyList<VirtioNetworkCard> NetworkCards { get; init; } = [];
+
     /// <summary>
-    /// Further virtio devices of the embedder's, placed on the transports after the drives and the RNG. The machine does
-    /// not dispose them.
+    /// Further virtio devices of the embedder's, placed on the transports after the drives, the RNG and the network
+    /// cards. The machine does not dispose them.
     /// </summary>
     public IReadOnlyList<Devices.Virtio.IVirtioDevice> VirtioDevices { get; init; } = [];
 }
+
+/// <summary>A network card for a <see cref="VirtMachine"/>: virtio-net on an endpoint (a TAP, a cable, the embedder's own).</summary>
+/// <param name="Endpoint">Where the card's frames go and come from; the embedder disposes it after the machine.</param>
+/// <param name="Mac">The card's MAC address (6 bytes), or null for QEMU's default 52:54:00:12:34:56 plus the card's index.</param>
+public sealed record VirtioNetworkCard(Core.Devices.Network.INetworkEndpoint Endpoint, byte[]? Mac = null);
 
 /// <summary>A disk for a <see cref="VirtMachine"/>: a raw image file behind virtio-blk.</summary>
 /// <param name="Path">The image file.</param>
@@ -162,6 +170,13 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             devices.Add(block);
         }
         if (options.VirtioRng) devices.Add(new Devices.Virtio.VirtioRng());
+        for (int i = 0; i < options.NetworkCards.Count; i++)
+        {
+            var card = options.NetworkCards[i];
+            ArgumentNullException.ThrowIfNull(card);
+            byte[] mac = card.Mac ?? [0x52, 0x54, 0x00, 0x12, 0x34, (byte)(0x56 + i)];
+            devices.Add(new Devices.Virtio.VirtioNet(card.Endpoint, mac));
+        }
         devices.AddRange(options.VirtioDevices);
         if (devices.Count > VirtBoard.VirtioMmioCount)
             throw new ArgumentException($"{devices.Count} virtio devices; the board has {VirtBoard.VirtioMmioCount} transports.", nameof(options));
