@@ -50,6 +50,11 @@ public sealed class CliTests
     [InlineData("-device virtio-blk-pci,drive=d0", "use virtio-blk-device")]
     [InlineData("-device e1000", "-device e1000 is not supported")]
     [InlineData("-drive file=d.img,readonly=maybe", "readonly=maybe must be on or off")]
+    [InlineData("-netdev user,id=n0", "-netdev user is not supported")]
+    [InlineData("-netdev tap,id=n0", "needs ifname=TAP")]
+    [InlineData("-netdev tap,id=n0,ifname=t0", "-netdev id=n0 is not used")]
+    [InlineData("-device virtio-net-device,netdev=n5", "no -netdev ...,id=n5")]
+    [InlineData("-netdev tap,id=n0,ifname=t0 -device virtio-net-device,netdev=n0,mac=01:00:00:00:00:01", "multicast")]
     public void Bad_options_are_clear_errors_with_status_2(string args, string message)
     {
         var (status, _, diagnostics) = Run(args.Split(' '));
