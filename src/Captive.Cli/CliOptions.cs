@@ -23,6 +23,7 @@ internal sealed class CliOptions
     public bool Help { get; private set; }
     public bool Version { get; private set; }
     public bool VirtioRng { get; private set; }
+    public bool VirtioConsole { get; private set; }
 
     /// <summary>The virtio disks, in command-line order (each -drive if=virtio, and each -device virtio-blk-device).</summary>
     public List<Captive.Guest.Arm.Machine.VirtioDrive> Drives { get; } = new();
@@ -53,6 +54,7 @@ internal sealed class CliOptions
                                 a raw disk image as virtio-blk (if=virtio is the default on 'virt'); the first is /dev/vda
           -device virtio-blk-device,drive=ID[,serial=S]   the disk of -drive if=none,id=ID
           -device virtio-rng-device                       an entropy source fed from the host's generator
+          -device virtio-serial-device                    a virtio-console (the guest's /dev/hvc0, console=hvc0) on stdout
           -netdev tap,id=N,ifname=TAP[,script=no,downscript=no]   a Linux TAP interface (needs CAP_NET_ADMIN or a
                                 persistent TAP of yours; configure the host side yourself, as with QEMU's script=no)
           -device virtio-net-device,netdev=N[,mac=52:54:00:12:34:56]   a network card on that TAP
@@ -226,6 +228,12 @@ internal sealed class CliOptions
                 Drives.Add(serial is null ? drive : drive with { Serial = serial });
                 break;
             }
+            case "virtio-serial-device":
+                foreach (var (key, value) in options.Skip(1))
+                    throw new UsageException($"-device virtio-serial-device: unsupported option '{key}={value}'");
+                if (VirtioConsole) throw new UsageException("-device virtio-serial-device given twice (one is supported)");
+                VirtioConsole = true;
+                break;
             case "virtio-net-device":
             {
                 string? id = null;
@@ -252,7 +260,7 @@ internal sealed class CliOptions
             case "virtio-rng-pci" or "virtio-blk-pci" or "virtio-net-pci" or "virtio-serial-pci":
                 throw new UsageException($"-device {driver}: the board has no PCI yet; use {driver[..^4]}-device (virtio-mmio)");
             default:
-                throw new UsageException($"-device {driver} is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device)");
+                throw new UsageException($"-device {driver} is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device, virtio-serial-device)");
         }
     }
 

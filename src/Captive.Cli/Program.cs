@@ -96,7 +96,11 @@ internal static class Program
     private static int RunMachine(CliOptions options, byte[] kernel, Captive.Core.Backends.ICpuBackend? backend, Pipe pipe,
         List<IDisposableEndpoint> taps, Stream console, TextWriter diagnostics)
     {
-        var pump = ConsolePump.StartOutput(pipe.Reader, console);
+        // The UART and the virtio-console each have a pipe and a pump; both pumps write to one synchronised stream.
+        var shared = options.VirtioConsole ? Stream.Synchronized(console) : console;
+        var pump = ConsolePump.StartOutput(pipe.Reader, shared);
+        var hvc = options.VirtioConsole ? new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false)) : null;
+        var hvcPump = hvc is null ? null : ConsolePump.StartOutput(hvc.Reader, shared);
 
         var machineOptions = new VirtMachineOptions
         {
@@ -112,6 +116,7 @@ internal static class Program
             GicVersion = options.GicVersion,
             Drives = options.Drives,
             VirtioRng = options.VirtioRng,
+            VirtioConsoleOutput = hvc?.Writer,
             NetworkCards = [.. taps.Select((t, i) => new VirtioNetworkCard(t, options.NetworkCards[i].Mac))],
         };
 
@@ -128,7 +133,9 @@ internal static class Program
             stats = machine.Statistics;
         }
         pipe.Writer.Complete();
+        hvc?.Writer.Complete();
         pump.Wait(TimeSpan.FromSeconds(5));
+        hvcPump?.Wait(TimeSpan.FromSeconds(5));
         backend?.Dispose();
         console.Flush();
 

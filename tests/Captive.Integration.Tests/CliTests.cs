@@ -75,7 +75,8 @@ public sealed class CliTests
     public void Drives_and_devices_parse_in_command_line_order_with_QEMU_spelling()
     {
         var o = CliOptions.Parse(["-drive", "file=a,,b.img,readonly=on,format=raw", "-drive", "if=none,id=d1,file=c.img",
-            "-device", "virtio-rng-device", "-device", "virtio-blk-device,drive=d1,serial=xyz"]);
+            "-device", "virtio-rng-device", "-device", "virtio-blk-device,drive=d1,serial=xyz", "-device", "virtio-serial-device"]);
+        Assert.True(o.VirtioConsole);
         Assert.Equal([new("a,b.img", true, null), new("c.img", false, "xyz")], o.Drives.ToArray());
         Assert.True(o.VirtioRng);
     }

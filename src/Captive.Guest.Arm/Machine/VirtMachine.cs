@@ -58,6 +58,12 @@ public sealed record VirtMachineOptions
     /// <summary>Add a virtio-rng entropy device fed from the host's cryptographic generator.</summary>
     public bool VirtioRng { get; init; }
 
+    /// <summary>
+    /// Where a virtio-console's port 0 (the guest's /dev/hvc0) writes, or null for no virtio-console. Placed after the
+    /// drives and the RNG; a <see cref="Pipe"/> whose writer does not pause, as for <see cref="ConsoleOutput"/>.
+    /// </summary>
+    public PipeWriter? VirtioConsoleOutput { get; init; }
+
     /// <summary>Network cards (virtio-net), each plugged into its endpoint, placed after the drives and the RNG.</summary>
     public IReadOnlyList<VirtioNetworkCard> NetworkCards { get; init; } = [];
 
@@ -158,6 +164,9 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     /// </summary>
     public IReadOnlyList<Devices.Virtio.VirtioMmio> VirtioTransports => _virtio;
 
+    /// <summary>The virtio-console (input goes in through <see cref="Devices.Virtio.VirtioConsole.EnqueueInput"/>), or null.</summary>
+    public Devices.Virtio.VirtioConsole? VirtioConsole { get; private set; }
+
     /// <summary>Puts the configured virtio devices on the transports, from the highest down (QEMU's order), and maps all 32.</summary>
     private void AddVirtioDevices(VirtMachineOptions options)
     {
@@ -170,6 +179,7 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             devices.Add(block);
         }
         if (options.VirtioRng) devices.Add(new Devices.Virtio.VirtioRng());
+        if (options.VirtioConsoleOutput is { } hvc) devices.Add(VirtioConsole = new Devices.Virtio.VirtioConsole(hvc));
         for (int i = 0; i < options.NetworkCards.Count; i++)
         {
             var card = options.NetworkCards[i];

@@ -12,7 +12,7 @@ namespace Captive.Guest.Arm.Tests.Devices;
 public sealed class VirtioNetTests
 {
     /// <summary>A minimal driver: RAM of its own, the receive queue and the transmit queue set up per §3.1.1 and §4.2.3.2.</summary>
-    private sealed unsafe class Driver : IDisposable
+    internal sealed unsafe class Driver : IDisposable
     {
         public const ulong RamBase = 0x4000_0000, RamSize = 1 << 20;
         private const ushort Size = 8;
@@ -28,12 +28,12 @@ public sealed class VirtioNetTests
             public void Set(bool asserted) => Level = asserted;
         }
 
-        public Driver(IVirtioDevice device)
+        public Driver(IVirtioDevice device, uint deviceFeatures = 1u << VirtioNet.FeatureMac)
         {
             _ram = new GuestRam((nint)_host, new GuestPhysicalAddress(RamBase), RamSize);
             Transport = new VirtioMmio(device, _ram, Interrupt);
             Reg(0x70, 1 | 2);
-            Reg(0x24, 0); Reg(0x20, 1u << VirtioNet.FeatureMac);
+            Reg(0x24, 0); Reg(0x20, deviceFeatures);
             Reg(0x24, 1); Reg(0x20, 1);
             Reg(0x70, 1 | 2 | 8);
             for (uint q = 0; q < 2; q++)
