@@ -200,7 +200,10 @@ public sealed unsafe class VirtioTests : IDisposable
             Assert.Equal(VirtioBlock.StatusOk, Ram(status, 1)[0]);
             Assert.Equal((0u, 1u), UsedElement(0));   // only the status byte was written
             status = BlockRequest(t, VirtioBlock.RequestFlush, 0, 0, false);
+            // The flush completes from a worker: the used ring and the status byte follow.
+            Assert.True(SpinWait.SpinUntil(() => UsedIndex == 2, 10_000), "the flush never completed");
             Assert.Equal(VirtioBlock.StatusOk, Ram(status, 1)[0]);
+            Assert.Equal((0u, 1u), UsedElement(1));
             Assert.Equal(1, disk.Flushes);
         }
         var bytes = File.ReadAllBytes(image);

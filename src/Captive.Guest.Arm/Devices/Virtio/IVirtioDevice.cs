@@ -43,12 +43,16 @@ public sealed class VirtioContext
 {
     private readonly VirtioMmio _transport;
 
-    internal VirtioContext(VirtioMmio transport, IReadOnlyList<VirtQueue> queues, ulong features)
+    internal VirtioContext(VirtioMmio transport, IReadOnlyList<VirtQueue> queues, ulong features, Core.Memory.IGuestPhysicalMemory memory)
     {
         _transport = transport;
         Queues = queues;
         NegotiatedFeatures = features;
+        Memory = memory;
     }
+
+    /// <summary>Guest RAM, for a device that finishes a request outside <see cref="IVirtioDevice.QueueNotified"/> (checked accesses only).</summary>
+    public Core.Memory.IGuestPhysicalMemory Memory { get; }
 
     /// <summary>The device's queues.</summary>
     public IReadOnlyList<VirtQueue> Queues { get; }

@@ -8,8 +8,9 @@ namespace Captive.Guest.Arm.Devices.Virtio;
 /// virtio-blk (VIRTIO 1.2 §5.2) over a raw image file: reads, writes, flush (the file is synced to the disk) and GET_ID.
 /// A read-only disk offers VIRTIO_BLK_F_RO and answers writes with VIRTIO_BLK_S_IOERR without writing (§5.2.6.2). A
 /// request outside the disk, or with a data length that is not a whole number of 512-byte sectors, gets IOERR; an unknown
-/// request type UNSUPP. Requests are served synchronously when the driver notifies (the host's page cache makes that
-/// quick). Dispose flushes the image.
+/// request type UNSUPP. Reads and writes are served synchronously when the driver notifies (the host's page cache makes
+/// that quick); flushes (fsync, milliseconds) run on the thread pool one after another and complete the request later,
+/// so the vCPU does not wait for the disk. Dispose waits for them and flushes the image.
 /// </summary>
 public sealed class VirtioBlock : IVirtioDevice, IDisposable
 {
@@ -121,7 +122,41 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
         while (q.TryTake() is { } chain)
         {
             uint written = Serve(chain);
-            q.Complete(chain.Head, written);
+            if (written != Deferred) q.Complete(chain.Head, written);
+        }
+    }
+
+    /// <summary>What <see cref="Serve"/> returns for a request a worker completes later.</summary>
+    private const uint Deferred = uint.MaxValue;
+
+    private readonly object _flushGate = new();
+    private Task _flushes = Task.CompletedTask;
+
+    private static Core.Memory.GuestPhysicalAddress? StatusAddress(DescriptorChain chain)
+    {
+        for (int i = chain.Buffers.Count - 1; i >= 0; i--)
+        {
+            var b = chain.Buffers[i];
+            if (b.DeviceWritable && b.Length > 0) return b.Address + (b.Length - 1);
+        }
+        return null;
+    }
+
+    /// <summary>Flushes on the thread pool, one flush after another, then writes the status and completes the request.</summary>
+    private void StartFlush(VirtioContext context, ushort head, Core.Memory.GuestPhysicalAddress statusAt)
+    {
+        lock (_flushGate)
+        {
+            _flushes = _flushes.ContinueWith(_ =>
+            {
+                byte status = Flush() ? StatusOk : StatusIoError;
+                context.Run(() =>
+                {
+                    context.Memory.TryWrite(statusAt, [status]);
+                    context.Queues[0].Complete(head, 1);
+                    context.NotifyUsed(0);
+                });
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
 
@@ -156,6 +191,13 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
             }
             case RequestFlush:
                 Flushes++;
+                if (!ReadOnly && _context is { } context && StatusAddress(chain) is { } at)
+                {
+                    // fsync can take milliseconds: a worker does it and completes the request, the vCPU goes on. Writes
+                    // already completed are in the file, which is all FLUSH promises (§5.2.6.2).
+                    StartFlush(context, chain.Head, at);
+                    return Deferred;
+                }
                 status = Flush() ? StatusOk : StatusIoError;
                 break;
             case RequestGetId:
@@ -174,8 +216,9 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
         return dataWritten + 1;
     }
 
+    // The used ring's length is 32 bits: a request that would move more than that is refused too.
     private bool InRange(ulong sector, ulong length)
-        => length % SectorSize == 0 && sector <= Capacity && length / SectorSize <= Capacity - sector;
+        => length % SectorSize == 0 && length < uint.MaxValue && sector <= Capacity && length / SectorSize <= Capacity - sector;
 
     private byte Transfer(DescriptorChain chain, ulong sector, ulong length, bool toGuest)
     {
@@ -219,14 +262,17 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     {
         if (ReadOnly) return true;
         try { _file.Flush(flushToDisk: true); return true; }
-        catch (IOException) { return false; }
+        catch (Exception e) when (e is IOException or ObjectDisposedException) { return false; }
     }
 
-    /// <summary>Flushes the image to the disk and closes it.</summary>
+    /// <summary>Waits for flushes under way, flushes the image to the disk and closes it.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
+        Task pending;
+        lock (_flushGate) pending = _flushes;
+        pending.Wait();
         Flush();
         _file.Dispose();
     }

@@ -57,6 +57,7 @@ public sealed class VirtioMmio : IMmioDevice, IDisposable
         RegConfig = 0x100;
 
     private readonly object _gate = new();
+    private readonly IGuestPhysicalMemory _memory;
     private readonly IVirtioDevice? _device;
     private readonly IInterruptLine? _interrupt;
     private readonly VirtQueue[] _queues;
@@ -72,6 +73,7 @@ public sealed class VirtioMmio : IMmioDevice, IDisposable
     public VirtioMmio(IVirtioDevice? device, IGuestPhysicalMemory memory, IInterruptLine? interrupt)
     {
         ArgumentNullException.ThrowIfNull(memory);
+        _memory = memory;
         _device = device;
         _interrupt = interrupt;
         if (device is not null)
@@ -222,7 +224,7 @@ public sealed class VirtioMmio : IMmioDevice, IDisposable
         _status = (value & ~StatusNeedsReset) | (_status & StatusNeedsReset);
         if ((_status & StatusDriverOk) != 0 && (previous & StatusDriverOk) == 0 && (_status & StatusFeaturesOk) != 0 && _context is null)
         {
-            _context = new VirtioContext(this, _queues, _driverFeatures);
+            _context = new VirtioContext(this, _queues, _driverFeatures, _memory);
             _device!.Activate(_context);
         }
     }
@@ -335,7 +337,7 @@ public sealed class VirtioMmio : IMmioDevice, IDisposable
             }
             if (_device is not null && (_status & (StatusDriverOk | StatusFeaturesOk)) == (StatusDriverOk | StatusFeaturesOk))
             {
-                _context = new VirtioContext(this, _queues, _driverFeatures);
+                _context = new VirtioContext(this, _queues, _driverFeatures, _memory);
                 _device.Activate(_context);
             }
             UpdateInterrupt();

@@ -107,7 +107,11 @@ public sealed class VirtioNet : IVirtioDevice
     }
 
     /// <inheritdoc/>
-    public void Reset() => _context = null;
+    public void Reset()
+    {
+        _context = null;
+        while (_pending.TryDequeue(out _)) Interlocked.Decrement(ref _pendingCount); // frames for the old driver
+    }
 
     /// <inheritdoc/>
     public void QueueNotified(int queue)
