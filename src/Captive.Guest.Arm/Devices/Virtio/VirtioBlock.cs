@@ -272,7 +272,8 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
         _disposed = true;
         Task pending;
         lock (_flushGate) pending = _flushes;
-        pending.Wait();
+        try { pending.Wait(); }
+        catch (AggregateException) { } // a flush that failed has told the guest so, or had no guest left to tell
         Flush();
         _file.Dispose();
     }
