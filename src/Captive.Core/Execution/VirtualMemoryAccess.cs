@@ -115,8 +115,9 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
     }
 
     /// <summary>
-    /// A device wrote the physical byte ranges <paramref name="written"/> (inclusive): calls <paramref name="changed"/> with
-    /// each virtual page code was fetched from that maps into one of them, and forgets it (its translations are stale).
+    /// A device wrote the physical byte ranges <paramref name="written"/> (inclusive, sorted, not overlapping): calls
+    /// <paramref name="changed"/> with each virtual page code was fetched from that maps into one of them, and forgets it
+    /// (its translations are stale).
     /// </summary>
     public void ForgetFramesIn(IReadOnlyList<(ulong First, ulong Last)> written, Action<ulong> changed)
     {
@@ -124,12 +125,15 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         List<ulong>? gone = null;
         foreach (var (key, (frame, _)) in _codePages)
         {
-            foreach (var (first, last) in written)
+            // The last range starting at or before the frame is the only one that can hold it.
+            int lo = 0, hi = written.Count - 1, found = -1;
+            while (lo <= hi)
             {
-                if (frame - (first & ~PageMask) > last - (first & ~PageMask)) continue;
-                (gone ??= new()).Add(key);
-                break;
+                int mid = (lo + hi) >>> 1;
+                if (written[mid].First <= frame) { found = mid; lo = mid + 1; }
+                else hi = mid - 1;
             }
+            if (found >= 0 && frame <= written[found].Last) (gone ??= new()).Add(key);
         }
         if (gone is null) return;
         foreach (var key in gone)

@@ -112,8 +112,8 @@ public sealed unsafe class GuestRam : IGuestPhysicalMemory
     public bool HasWrittenPages => _anyWritten;
 
     /// <summary>
-    /// Returns the guest-physical byte ranges (inclusive, whole pages) DMA wrote since the last call, and forgets them.
-    /// Empty when none.
+    /// Returns the guest-physical byte ranges (inclusive, whole pages) DMA wrote since the last call, sorted, merged where
+    /// they touch, and forgets them. Empty when none.
     /// </summary>
     public IReadOnlyList<(ulong First, ulong Last)> TakeWrittenPages()
     {
@@ -125,9 +125,17 @@ public sealed unsafe class GuestRam : IGuestPhysicalMemory
             _written = new();
             _anyWritten = false;
         }
-        for (int i = 0; i < taken.Count; i++)
-            taken[i] = (taken[i].Item1 << PageShift, (taken[i].Item2 << PageShift) | ((1UL << PageShift) - 1));
-        return taken;
+        taken.Sort();
+        var merged = new List<(ulong First, ulong Last)>(taken.Count);
+        foreach (var (first, last) in taken)
+        {
+            if (merged.Count > 0 && first <= merged[^1].Last + 1)
+                merged[^1] = (merged[^1].First, Math.Max(merged[^1].Last, last));
+            else merged.Add((first, last));
+        }
+        for (int i = 0; i < merged.Count; i++)
+            merged[i] = (merged[i].First << PageShift, (merged[i].Last << PageShift) | ((1UL << PageShift) - 1));
+        return merged;
     }
 
     /// <summary>Makes every later access fail and waits for those under way; call before RAM is freed.</summary>
