@@ -53,7 +53,7 @@ public sealed class VirtioMmio : IMmioDevice, IDisposable
         RegQueueNumMax = 0x034, RegQueueNum = 0x038, RegQueueReady = 0x044, RegQueueNotify = 0x050, RegInterruptStatus = 0x060,
         RegInterruptAck = 0x064, RegStatus = 0x070, RegQueueDescLow = 0x080, RegQueueDescHigh = 0x084, RegQueueDriverLow = 0x090,
         RegQueueDriverHigh = 0x094, RegQueueDeviceLow = 0x0A0, RegQueueDeviceHigh = 0x0A4, RegShmSel = 0x0AC, RegShmLenLow = 0x0B0,
-        RegShmLenHigh = 0x0B4, RegShmBaseLow = 0x0B8, RegShmBaseHigh = 0x0BC, RegQueueReset = 0x0C0, RegConfigGeneration = 0x0FC,
+        RegShmLenHigh = 0x0B4, RegShmBaseLow = 0x0B8, RegShmBaseHigh = 0x0BC, RegConfigGeneration = 0x0FC,
         RegConfig = 0x100;
 
     private readonly object _gate = new();
@@ -192,9 +192,6 @@ public sealed class VirtioMmio : IMmioDevice, IDisposable
                 case RegQueueDriverHigh when configurable: q!.AvailableRing = (q.AvailableRing & 0xFFFF_FFFFUL) | (ulong)value << 32; break;
                 case RegQueueDeviceLow when configurable: q!.UsedRing = (q.UsedRing & ~0xFFFF_FFFFUL) | value; break;
                 case RegQueueDeviceHigh when configurable: q!.UsedRing = (q.UsedRing & 0xFFFF_FFFFUL) | (ulong)value << 32; break;
-                case RegQueueReset when q is not null && (value & 1) != 0:
-                    q.Reset();
-                    break;
                 case RegQueueNotify:
                     notify = (int)(value & 0xFFFF);
                     break;
