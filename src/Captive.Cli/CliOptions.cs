@@ -25,6 +25,20 @@ internal sealed class CliOptions
     public bool Profile { get; private set; }
     public bool Help { get; private set; }
     public bool Version { get; private set; }
+    public bool VirtioRng { get; private set; }
+    public bool VirtioConsole { get; private set; }
+
+    /// <summary>The virtio disks, in command-line order (each -drive if=virtio, and each -device virtio-blk-device).</summary>
+    public List<Captive.Guest.Arm.Machine.VirtioDrive> Drives { get; } = new();
+
+    /// <summary>Network cards: the TAP interface each is on, and its MAC address (null: the default).</summary>
+    public List<(string Interface, byte[]? Mac)> NetworkCards { get; } = new();
+
+    // -netdev tap,id=N,ifname=T waits here for the -device virtio-net-device,netdev=N that uses it.
+    private readonly Dictionary<string, string> _netdevs = new(StringComparer.Ordinal);
+
+    // -drive if=none,id=ID waits here for the -device virtio-blk-device,drive=ID that uses it.
+    private readonly Dictionary<string, Captive.Guest.Arm.Machine.VirtioDrive> _unattached = new(StringComparer.Ordinal);
 
     public const string Usage = """
         usage: captive [options]
@@ -39,6 +53,14 @@ internal sealed class CliOptions
           -m SIZE               RAM size (default 128M; suffixes K, M, G; plain numbers are MiB)
           -smp N                number of CPUs (only 1 for now)
           -M, -machine virt[,gic-version=2|3]
+          -drive file=FILE[,if=virtio|none][,format=raw][,readonly=on|off][,id=ID][,serial=S]
+                                a raw disk image as virtio-blk (if=virtio is the default on 'virt'); the first is /dev/vda
+          -device virtio-blk-device,drive=ID[,serial=S]   the disk of -drive if=none,id=ID
+          -device virtio-rng-device                       an entropy source fed from the host's generator
+          -device virtio-serial-device                    a virtio-console (the guest's /dev/hvc0, console=hvc0) on stdout
+          -netdev tap,id=N,ifname=TAP[,script=no,downscript=no]   a Linux TAP interface (needs CAP_NET_ADMIN or a
+                                persistent TAP of yours; configure the host side yourself, as with QEMU's script=no)
+          -device virtio-net-device,netdev=N[,mac=52:54:00:12:34:56]   a network card on that TAP
           accepted and ignored: -nographic -nodefaults -display none -serial stdio -monitor none
                                 -cpu cortex-a57|max -accel ...
         captive options:
@@ -83,6 +105,9 @@ internal sealed class CliOptions
                         throw new UsageException($"unsupported -cpu '{cpu}' (supported: cortex-a57, max)");
                     break;
                 }
+                case "-drive": o.ParseDrive(Value()); break;
+                case "-device": o.ParseDevice(Value()); break;
+                case "-netdev": o.ParseNetdev(Value()); break;
                 case "-accel": Value(); break;
                 case "-nographic": case "-nodefaults": case "-no-reboot": break;
                 case "-display": Expect(arg, Value(), "none"); break;
@@ -111,7 +136,160 @@ internal sealed class CliOptions
                         : $"unexpected argument '{arg}' (a disk image? use -kernel FILE for a kernel)");
             }
         }
+        if (o._netdevs.Count > 0)
+            throw new UsageException($"-netdev id={o._netdevs.Keys.First()} is not used by any -device virtio-net-device,netdev={o._netdevs.Keys.First()}");
+        if (o._unattached.Count > 0)
+            throw new UsageException($"-drive id={o._unattached.Keys.First()} (if=none) is not used by any -device virtio-blk-device,drive={o._unattached.Keys.First()}");
         return o;
+    }
+
+    /// <summary>QEMU's key=value,... option syntax (",," is a literal comma); a bare first word is <paramref name="implied"/>'s value.</summary>
+    private static List<(string Key, string Value)> ParseKeyValues(string option, string text, string? implied)
+    {
+        var result = new List<(string, string)>();
+        var parts = new List<string>();
+        var current = new System.Text.StringBuilder();
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == ',' && i + 1 < text.Length && text[i + 1] == ',') { current.Append(','); i++; }
+            else if (text[i] == ',') { parts.Add(current.ToString()); current.Clear(); }
+            else current.Append(text[i]);
+        }
+        parts.Add(current.ToString());
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var kv = parts[i].Split('=', 2);
+            if (kv.Length == 2) result.Add((kv[0], kv[1]));
+            else if (i == 0 && implied is not null) result.Add((implied, kv[0]));
+            else throw new UsageException($"{option} '{text}': '{parts[i]}' is not key=value");
+        }
+        return result;
+    }
+
+    private static bool OnOff(string option, string key, string value) => value switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => throw new UsageException($"{option}: {key}={value} must be on or off"),
+    };
+
+    private void ParseDrive(string text)
+    {
+        string? file = null, id = null, serial = null, iface = "virtio";
+        bool readOnly = false;
+        foreach (var (key, value) in ParseKeyValues("-drive", text, null))
+        {
+            switch (key)
+            {
+                case "file": file = value; break;
+                case "if" when value is "virtio" or "none": iface = value; break;
+                case "if": throw new UsageException($"-drive if={value} is not supported (if=virtio, or if=none with -device virtio-blk-device)");
+                case "format" when value == "raw": break;
+                case "format": throw new UsageException($"-drive format={value} is not supported (only raw images)");
+                case "readonly": readOnly = OnOff("-drive", key, value); break;
+                case "id": id = value; break;
+                case "serial": serial = value; break;
+                case "media" when value == "disk": break;
+                case "cache" or "aio" or "discard" or "detect-zeroes": break; // host I/O tuning: ours is fixed
+                default: throw new UsageException($"-drive: unsupported option '{key}={value}'");
+            }
+        }
+        if (file is null) throw new UsageException($"-drive '{text}' needs file=IMAGE");
+        if (serial is { Length: > 20 }) throw new UsageException($"-drive serial={serial}: at most 20 characters");
+        var drive = new Captive.Guest.Arm.Machine.VirtioDrive(file, readOnly, serial);
+        if (iface == "virtio") { Drives.Add(drive); return; }
+        if (id is null) throw new UsageException($"-drive '{text}': if=none needs id=ID for -device virtio-blk-device,drive=ID");
+        if (!_unattached.TryAdd(id, drive)) throw new UsageException($"-drive id={id} is used twice");
+    }
+
+    private void ParseDevice(string text)
+    {
+        var options = ParseKeyValues("-device", text, "driver");
+        string driver = options[0].Value;
+        switch (driver)
+        {
+            case "virtio-rng-device":
+                foreach (var (key, value) in options.Skip(1))
+                    throw new UsageException($"-device virtio-rng-device: unsupported option '{key}={value}'");
+                if (VirtioRng) throw new UsageException("-device virtio-rng-device given twice (one is supported)");
+                VirtioRng = true;
+                break;
+            case "virtio-blk-device":
+            {
+                string? id = null, serial = null;
+                foreach (var (key, value) in options.Skip(1))
+                {
+                    switch (key)
+                    {
+                        case "drive": id = value; break;
+                        case "serial": serial = value; break;
+                        default: throw new UsageException($"-device virtio-blk-device: unsupported option '{key}={value}'");
+                    }
+                }
+                if (id is null) throw new UsageException("-device virtio-blk-device needs drive=ID (of a -drive if=none,id=ID)");
+                if (!_unattached.Remove(id, out var drive))
+                    throw new UsageException($"-device virtio-blk-device,drive={id}: no -drive if=none,id={id} before it (or it is already used)");
+                if (serial is { Length: > 20 }) throw new UsageException($"-device virtio-blk-device serial={serial}: at most 20 characters");
+                Drives.Add(serial is null ? drive : drive with { Serial = serial });
+                break;
+            }
+            case "virtio-serial-device":
+                foreach (var (key, value) in options.Skip(1))
+                    throw new UsageException($"-device virtio-serial-device: unsupported option '{key}={value}'");
+                if (VirtioConsole) throw new UsageException("-device virtio-serial-device given twice (one is supported)");
+                VirtioConsole = true;
+                break;
+            case "virtio-net-device":
+            {
+                string? id = null;
+                byte[]? mac = null;
+                foreach (var (key, value) in options.Skip(1))
+                {
+                    switch (key)
+                    {
+                        case "netdev": id = value; break;
+                        case "mac":
+                            try { mac = Captive.Guest.Arm.Devices.Virtio.VirtioNet.ParseMac(value); }
+                            catch (FormatException e) { throw new UsageException($"-device virtio-net-device: {e.Message}"); }
+                            if ((mac[0] & 1) != 0) throw new UsageException($"-device virtio-net-device: mac={value} is a multicast address");
+                            break;
+                        default: throw new UsageException($"-device virtio-net-device: unsupported option '{key}={value}'");
+                    }
+                }
+                if (id is null) throw new UsageException("-device virtio-net-device needs netdev=ID (of a -netdev tap,id=ID,...)");
+                if (!_netdevs.Remove(id, out var tap))
+                    throw new UsageException($"-device virtio-net-device,netdev={id}: no -netdev ...,id={id} before it (or it is already used)");
+                NetworkCards.Add((tap, mac));
+                break;
+            }
+            case "virtio-rng-pci" or "virtio-blk-pci" or "virtio-net-pci" or "virtio-serial-pci":
+                throw new UsageException($"-device {driver}: the board has no PCI yet; use {driver[..^4]}-device (virtio-mmio)");
+            default:
+                throw new UsageException($"-device {driver} is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device, virtio-serial-device)");
+        }
+    }
+
+    private void ParseNetdev(string text)
+    {
+        var options = ParseKeyValues("-netdev", text, "type");
+        if (options[0].Value != "tap")
+            throw new UsageException($"-netdev {options[0].Value} is not supported (only tap; user-mode networking is not built in)");
+        string? id = null, ifname = null;
+        foreach (var (key, value) in options.Skip(1))
+        {
+            switch (key)
+            {
+                case "id": id = value; break;
+                case "ifname": ifname = value; break;
+                case "script" or "downscript" when value == "no": break;
+                case "script" or "downscript": throw new UsageException($"-netdev tap: {key}={value} is not supported (configure the TAP yourself; script=no)");
+                case "vhost" when value == "off": break;
+                default: throw new UsageException($"-netdev tap: unsupported option '{key}={value}'");
+            }
+        }
+        if (id is null) throw new UsageException("-netdev tap needs id=ID");
+        if (ifname is null) throw new UsageException("-netdev tap needs ifname=TAP (the interface to attach to)");
+        if (!_netdevs.TryAdd(id, ifname)) throw new UsageException($"-netdev id={id} is used twice");
     }
 
     private static void Expect(string option, string value, params string[] allowed)

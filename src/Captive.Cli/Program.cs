@@ -54,7 +54,53 @@ internal static class Program
         byte[] kernel = options.Kernel is null ? LoadDemo() : File.ReadAllBytes(options.Kernel);
         var backend = SelectBackend(options.Engine, diagnostics);
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
-        var pump = ConsolePump.StartOutput(pipe.Reader, console);
+        var taps = OpenTaps(options);
+        try
+        {
+            return RunMachine(options, kernel, backend, pipe, taps, console, diagnostics);
+        }
+        finally
+        {
+            foreach (var t in taps) t.Dispose();
+        }
+    }
+
+    /// <summary>The TAP interfaces of the -netdev options (Linux only).</summary>
+    private static List<IDisposableEndpoint> OpenTaps(CliOptions options)
+    {
+        var taps = new List<IDisposableEndpoint>();
+        if (options.NetworkCards.Count == 0) return taps;
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("-netdev tap needs Linux's /dev/net/tun.");
+        try
+        {
+            foreach (var (name, _) in options.NetworkCards) taps.Add(new TapPlug(new Captive.Core.Devices.Network.TapEndpoint(name)));
+        }
+        catch
+        {
+            foreach (var t in taps) t.Dispose();
+            throw;
+        }
+        return taps;
+    }
+
+    private interface IDisposableEndpoint : Captive.Core.Devices.Network.INetworkEndpoint, IDisposable;
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private sealed class TapPlug(Captive.Core.Devices.Network.TapEndpoint tap) : IDisposableEndpoint
+    {
+        public void Send(ReadOnlySpan<byte> frame) => tap.Send(frame);
+        public void Start(Captive.Core.Devices.Network.FrameHandler receive) => tap.Start(receive);
+        public void Dispose() => tap.Dispose();
+    }
+
+    private static int RunMachine(CliOptions options, byte[] kernel, Captive.Core.Backends.ICpuBackend? backend, Pipe pipe,
+        List<IDisposableEndpoint> taps, Stream console, TextWriter diagnostics)
+    {
+        // The UART and the virtio-console each have a pipe and a pump; both pumps write to one synchronised stream.
+        var shared = options.VirtioConsole ? Stream.Synchronized(console) : console;
+        var pump = ConsolePump.StartOutput(pipe.Reader, shared);
+        var hvc = options.VirtioConsole ? new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false)) : null;
+        var hvcPump = hvc is null ? null : ConsolePump.StartOutput(hvc.Reader, shared);
 
         var machineOptions = new VirtMachineOptions
         {
@@ -69,6 +115,10 @@ internal static class Program
             TranslationLog = options.TraceTranslation ? diagnostics : null,
             ProfileBlocks = options.Profile,
             GicVersion = options.GicVersion,
+            Drives = options.Drives,
+            VirtioRng = options.VirtioRng,
+            VirtioConsoleOutput = hvc?.Writer,
+            NetworkCards = [.. taps.Select((t, i) => new VirtioNetworkCard(t, options.NetworkCards[i].Mac))],
         };
 
         RunResult result;
@@ -84,7 +134,9 @@ internal static class Program
             stats = machine.Statistics;
         }
         pipe.Writer.Complete();
+        hvc?.Writer.Complete();
         pump.Wait(TimeSpan.FromSeconds(5));
+        hvcPump?.Wait(TimeSpan.FromSeconds(5));
         backend?.Dispose();
         console.Flush();
 

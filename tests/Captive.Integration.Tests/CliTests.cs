@@ -42,6 +42,19 @@ public sealed class CliTests
     [InlineData("--engine bochs", "unknown engine 'bochs'")]
     [InlineData("-kernel", "needs an argument")]
     [InlineData("-cpu cortex-a53", "unsupported -cpu")]
+    [InlineData("-drive file=d.img,if=ide", "-drive if=ide is not supported")]
+    [InlineData("-drive file=d.img,format=qcow2", "-drive format=qcow2 is not supported")]
+    [InlineData("-drive if=virtio", "needs file=IMAGE")]
+    [InlineData("-drive file=d.img,if=none,id=d0", "is not used by any -device virtio-blk-device,drive=d0")]
+    [InlineData("-device virtio-blk-device,drive=d9", "no -drive if=none,id=d9")]
+    [InlineData("-device virtio-blk-pci,drive=d0", "use virtio-blk-device")]
+    [InlineData("-device e1000", "-device e1000 is not supported")]
+    [InlineData("-drive file=d.img,readonly=maybe", "readonly=maybe must be on or off")]
+    [InlineData("-netdev user,id=n0", "-netdev user is not supported")]
+    [InlineData("-netdev tap,id=n0", "needs ifname=TAP")]
+    [InlineData("-netdev tap,id=n0,ifname=t0", "-netdev id=n0 is not used")]
+    [InlineData("-device virtio-net-device,netdev=n5", "no -netdev ...,id=n5")]
+    [InlineData("-netdev tap,id=n0,ifname=t0 -device virtio-net-device,netdev=n0,mac=01:00:00:00:00:01", "multicast")]
     public void Bad_options_are_clear_errors_with_status_2(string args, string message)
     {
         var (status, _, diagnostics) = Run(args.Split(' '));
@@ -56,6 +69,24 @@ public sealed class CliTests
             "-monitor", "none", "-cpu", "max", "-accel", "tcg", "-machine", "virt,gic-version=2", "--engine", "interpreter");
         Assert.True(status == 0, diagnostics);
         Assert.Equal(TestEnvironment.Expected("hello"), console);
+    }
+
+    [Fact]
+    public void Drives_and_devices_parse_in_command_line_order_with_QEMU_spelling()
+    {
+        var o = CliOptions.Parse(["-drive", "file=a,,b.img,readonly=on,format=raw", "-drive", "if=none,id=d1,file=c.img",
+            "-device", "virtio-rng-device", "-device", "virtio-blk-device,drive=d1,serial=xyz", "-device", "virtio-serial-device"]);
+        Assert.True(o.VirtioConsole);
+        Assert.Equal([new("a,b.img", true, null), new("c.img", false, "xyz")], o.Drives.ToArray());
+        Assert.True(o.VirtioRng);
+    }
+
+    [Fact]
+    public void A_missing_disk_image_is_status_1_naming_it()
+    {
+        var (status, _, diagnostics) = Run("-drive", "file=/nonexistent/disk.img,if=virtio", "--engine", "interpreter");
+        Assert.Equal(1, status);
+        Assert.Contains("disk.img", diagnostics);
     }
 
     [Fact]

@@ -75,6 +75,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
                 VmLayout.VcpuAreaVirtual(0) + VmLayout.Cpl0StackTop);
             var tables = BuildPageTables(rt);
             _memory = new IdentityMemoryVirtualizer(_vm, tables, new GuestPhysicalAddress(options.RamBase), options.RamSize);
+            AttachPhysicalMemory(_memory.RamHostAddress);
             _access = new PhysicalMemoryAccess(_memory, system.Bus, ReadCounter);
             if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
             _interpreter = new Interpreter.IrInterpreter(Layout);
@@ -389,6 +390,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         ChannelAction action;
         try
         {
+            // The vCPU waits for this answer, so translations may be dropped now: code that devices overwrote goes.
+            ApplyDeviceWrites();
             action = kind switch
             {
                 ChannelRequest.Translate => Translate(),
@@ -951,6 +954,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     {
         if (_disposed) return;
         _disposed = true;
+        DetachPhysicalMemory();
         if (disposing)
         {
             foreach (var m in _mirrors) if (m is { } mirror) mirror.Device.MirroredRegistersChanged -= mirror.Refresh;

@@ -1,4 +1,5 @@
 using Captive.Core.IR;
+using Captive.Core.Memory;
 
 namespace Captive.Core.Execution;
 
@@ -156,6 +157,37 @@ public abstract partial class ExecutionEngine : IDisposable
 
     /// <summary>Host view of guest RAM.</summary>
     public abstract Span<byte> Ram { get; }
+
+    private GuestRam? _guestRam;
+
+    /// <summary>
+    /// Guest RAM by guest-physical address for devices (DMA), usable from any thread. What devices write here drops the
+    /// translations of the code it overwrites at the engine's next safe point (<see cref="ApplyDeviceWrites"/>).
+    /// </summary>
+    public GuestRam PhysicalMemory => _guestRam ?? throw new InvalidOperationException("The engine has no RAM yet.");
+
+    /// <summary>Creates <see cref="PhysicalMemory"/> over the RAM the subclass allocated at <paramref name="host"/>.</summary>
+    private protected void AttachPhysicalMemory(nint host) => _guestRam = new GuestRam(host, new GuestPhysicalAddress(Options.RamBase), Options.RamSize);
+
+    /// <summary>Makes device accesses fail before the subclass frees RAM.</summary>
+    private protected void DetachPhysicalMemory() => _guestRam?.Detach();
+
+    /// <summary>
+    /// Drops the translations of code in pages devices wrote by DMA since the last call. Call only where
+    /// <see cref="InvalidateTranslations(ulong, ulong)"/> may be called (the guest stopped at a request); cheap when
+    /// nothing was written. Translations are keyed by the address the code ran at: with the MMU off that is the physical
+    /// page itself, with it on every virtual page the engine fetched code from that maps to a written frame.
+    /// </summary>
+    private protected void ApplyDeviceWrites()
+    {
+        if (_guestRam is not { HasWrittenPages: true } ram) return;
+        var written = ram.TakeWrittenPages();
+        ulong reach = (ulong)Options.MaxBlockInstructions * 4; // a block may start this far before the page it runs into
+        foreach (var (first, last) in written)
+            InvalidateTranslations(first >= reach ? first - reach : 0, last);
+        GuestMmuAccess?.ForgetFramesIn(written, page => InvalidateTranslations(page >= reach ? page - reach : 0, page + 0xFFF));
+        Statistics.CountRequest("dma-invalidate");
+    }
 
     /// <summary>The register file of vCPU 0 (NZCV through <see cref="ReadNzcv"/>/<see cref="WriteNzcv"/> only).</summary>
     public abstract Span<byte> RegisterFile { get; }

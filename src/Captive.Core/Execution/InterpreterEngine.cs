@@ -30,6 +30,7 @@ public sealed class InterpreterEngine : ExecutionEngine
     public InterpreterEngine(IGuestSystem system, EngineOptions options) : base(system, options)
     {
         _memory = new HostMemoryVirtualizer(new GuestPhysicalAddress(options.RamBase), options.RamSize);
+        AttachPhysicalMemory(_memory.RamHostAddress);
         _access = new PhysicalMemoryAccess(_memory, system.Bus, () => (ulong)(Stopwatch.GetTimestamp() - _counterStart));
         if (system.Mmu is not null) _virtual = new VirtualMemoryAccess(_access, system.Mmu);
         _state = new byte[Layout.Size];
@@ -101,6 +102,7 @@ public sealed class InterpreterEngine : ExecutionEngine
             while (true)
             {
                 if (_cancel) { _cancel = false; ResetWaiters(); return new RunResult(StopReason.Cancelled, null); }
+                ApplyDeviceWrites(); // between blocks: code that devices overwrote goes
                 ulong pc = BinaryPrimitives.ReadUInt64LittleEndian(_state.AsSpan(Layout.PcOffset));
                 if (InterruptTakeable(_state))
                 {
@@ -209,6 +211,7 @@ public sealed class InterpreterEngine : ExecutionEngine
     {
         if (_disposed) return;
         _disposed = true;
+        DetachPhysicalMemory();
         if (disposing) _memory.Dispose();
     }
 

@@ -133,6 +133,35 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         }
     }
 
+    /// <summary>
+    /// A device wrote the physical byte ranges <paramref name="written"/> (inclusive, sorted, not overlapping): calls
+    /// <paramref name="changed"/> with each virtual page code was fetched from that maps into one of them, and forgets it
+    /// (its translations are stale).
+    /// </summary>
+    public void ForgetFramesIn(IReadOnlyList<(ulong First, ulong Last)> written, Action<ulong> changed)
+    {
+        if (_codePages.Count == 0 || written.Count == 0) return;
+        List<ulong>? gone = null;
+        foreach (var (key, (frame, _)) in _codePages)
+        {
+            // The last range starting at or before the frame is the only one that can hold it.
+            int lo = 0, hi = written.Count - 1, found = -1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (written[mid].First <= frame) { found = mid; lo = mid + 1; }
+                else hi = mid - 1;
+            }
+            if (found >= 0 && frame <= written[found].Last) (gone ??= new()).Add(key);
+        }
+        if (gone is null) return;
+        foreach (var key in gone)
+        {
+            _codePages.Remove(key);
+            changed(key & ~PageMask);
+        }
+    }
+
     /// <summary>Forgets the fetched pages (every translation was dropped).</summary>
     public void ForgetCodePages() => _codePages.Clear();
 

@@ -23,10 +23,11 @@ public sealed record VirtDeviceTreeOptions(
 /// Generates the device tree of the 'virt' board from its table (<see cref="VirtBoard.MemoryMap"/>)
 /// plus per-boot options, laid out like QEMU's: root (with its interrupt-parent), /memory, /cpus, /psci,
 /// /intc@8000000 (GICv2 or GICv3), /timer (the architected timer's PPIs 13, 14, 11 and 10), /apb-pclk,
-/// /pl011@9000000 and /chosen.
+/// every virtio-mmio transport (/virtio_mmio@a000000 … @a003e00), /pl031@9010000, /pl011@9000000 and /chosen.
 /// </summary>
 /// <remarks>
-/// Not yet described, because the devices do not exist yet: the PL031 RTC and the virtio-mmio transports.
+/// As QEMU does, all 32 virtio-mmio transports are described whether or not a device sits behind them: an empty one
+/// answers device ID 0 and Linux skips it, so the tree does not depend on the devices configured.
 /// </remarks>
 public static class VirtBoardDeviceTree
 {
@@ -47,6 +48,9 @@ public static class VirtBoardDeviceTree
 
     /// <summary>GIC interrupt specifier flags: level-sensitive, active high.</summary>
     public const uint GicLevelHigh = 4;
+
+    /// <summary>GIC interrupt specifier flags: rising edge.</summary>
+    public const uint GicEdgeRising = 1;
 
     /// <summary>Node name of the UART, also /chosen/stdout-path without the slash.</summary>
     public static string UartNodeName => $"pl011@{VirtBoard.UartBase:x}";
@@ -117,6 +121,22 @@ public static class VirtBoardDeviceTree
             .Property("clock-output-names", "clk24mhz")
             .Property("phandle", clockPhandle)
             .EndNode();
+
+        // QEMU writes the transports edge-triggered (IRQ_TYPE_EDGE_RISING): the driver acknowledges through InterruptACK.
+        if (map.Regions.FirstOrDefault(r => r.Name == VirtBoard.Names.VirtioMmio) is { } virtio)
+        {
+            for (int i = 0; i < virtio.Count; i++)
+            {
+                ulong address = virtio.InstanceBase(i).Value;
+                fdt.BeginNode($"virtio_mmio@{address:x}")
+                    .Property("dma-coherent");
+                if (virtio.InstanceSpi(i) is int virtioSpi)
+                    fdt.Property("interrupts", GicSpi, (uint)virtioSpi, GicEdgeRising);
+                fdt.Property("reg", Reg(address, virtio.Size))
+                    .Property("compatible", "virtio,mmio")
+                    .EndNode();
+            }
+        }
 
         if (map.Regions.FirstOrDefault(r => r.Name == VirtBoard.Names.Rtc) is { } rtc)
         {

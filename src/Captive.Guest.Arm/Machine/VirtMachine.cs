@@ -52,7 +52,39 @@ public sealed record VirtMachineOptions
 
     /// <summary>The interrupt controller: 2 (GICv2, the default, as QEMU's) or 3 (GICv3 with the ICC system registers).</summary>
     public int GicVersion { get; init; } = 2;
+
+    /// <summary>Raw disk images, each a virtio-blk device (the first is the guest's /dev/vda).</summary>
+    public IReadOnlyList<VirtioDrive> Drives { get; init; } = [];
+
+    /// <summary>Add a virtio-rng entropy device fed from the host's cryptographic generator.</summary>
+    public bool VirtioRng { get; init; }
+
+    /// <summary>
+    /// Where a virtio-console's port 0 (the guest's /dev/hvc0) writes, or null for no virtio-console. Placed after the
+    /// drives and the RNG; a <see cref="Pipe"/> whose writer does not pause, as for <see cref="ConsoleOutput"/>.
+    /// </summary>
+    public PipeWriter? VirtioConsoleOutput { get; init; }
+
+    /// <summary>Network cards (virtio-net), each plugged into its endpoint, placed after the drives and the RNG.</summary>
+    public IReadOnlyList<VirtioNetworkCard> NetworkCards { get; init; } = [];
+
+    /// <summary>
+    /// Further virtio devices of the embedder's, placed on the transports after the drives, the RNG and the network
+    /// cards. The machine does not dispose them.
+    /// </summary>
+    public IReadOnlyList<Devices.Virtio.IVirtioDevice> VirtioDevices { get; init; } = [];
 }
+
+/// <summary>A network card for a <see cref="VirtMachine"/>: virtio-net on an endpoint (a TAP, a cable, the embedder's own).</summary>
+/// <param name="Endpoint">Where the card's frames go and come from; the embedder disposes it after the machine.</param>
+/// <param name="Mac">The card's MAC address (6 bytes), or null for QEMU's default 52:54:00:12:34:56 plus the card's index.</param>
+public sealed record VirtioNetworkCard(Core.Devices.Network.INetworkEndpoint Endpoint, byte[]? Mac = null);
+
+/// <summary>A disk for a <see cref="VirtMachine"/>: a raw image file behind virtio-blk.</summary>
+/// <param name="Path">The image file.</param>
+/// <param name="ReadOnly">Offer the disk read-only (VIRTIO_BLK_F_RO); the file is opened for reading only.</param>
+/// <param name="Serial">What the disk reports as its ID (up to 20 ASCII characters), or null.</param>
+public sealed record VirtioDrive(string Path, bool ReadOnly = false, string? Serial = null);
 
 /// <summary>
 /// QEMU's <c>-M virt</c> board with one Cortex-A57-class CPU: RAM at 0x4000_0000, a GICv2 or GICv3 at 0x0800_0000, the
@@ -67,6 +99,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     private readonly Psci _psci = new();
     private readonly Pipe? _discard;
     private readonly PerformanceMonitors _pmu = null!;
+    private readonly List<Devices.Virtio.VirtioMmio> _virtio = new();
+    private readonly List<IDisposable> _ownedDevices = new();
 
     private VirtMachine(VirtMachineOptions options, ICpuBackend? backend)
     {
@@ -97,11 +131,13 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             Timer = CreateTimer();
             _pmu = new PerformanceMonitors(Engine.ReadCounter, Engine.CounterFrequency, Gic.PpiLine(0, GicIntIds.PmuPpi),
                 deadline => SetAlarm(ref _pmuDeadline, deadline));
+            AddVirtioDevices(options);
             Boot = BootLoader.Load(Engine.Ram, VirtBoard.RamBase, options);
             ResetCpu();
         }
         catch
         {
+            foreach (var d in _ownedDevices) d.Dispose();
             Engine.Dispose();
             throw;
         }
@@ -123,6 +159,49 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
 
     /// <summary>The PL031 real-time clock (0x0901_0000, SPI 2).</summary>
     public Pl031 Rtc { get; }
+
+    /// <summary>
+    /// The 32 virtio-mmio transports, in address order (0x0A00_0000 + n × 0x200, SPI 16 + n). As QEMU does, devices take the
+    /// highest free transport first: the first drive sits at 0x0A00_3E00.
+    /// </summary>
+    public IReadOnlyList<Devices.Virtio.VirtioMmio> VirtioTransports => _virtio;
+
+    /// <summary>The virtio-console (input goes in through <see cref="Devices.Virtio.VirtioConsole.EnqueueInput"/>), or null.</summary>
+    public Devices.Virtio.VirtioConsole? VirtioConsole { get; private set; }
+
+    /// <summary>Puts the configured virtio devices on the transports, from the highest down (QEMU's order), and maps all 32.</summary>
+    private void AddVirtioDevices(VirtMachineOptions options)
+    {
+        var devices = new List<Devices.Virtio.IVirtioDevice>();
+        foreach (var drive in options.Drives)
+        {
+            ArgumentNullException.ThrowIfNull(drive);
+            var block = new Devices.Virtio.VirtioBlock(drive.Path, drive.ReadOnly, drive.Serial);
+            _ownedDevices.Add(block);
+            devices.Add(block);
+        }
+        if (options.VirtioRng) devices.Add(new Devices.Virtio.VirtioRng());
+        if (options.VirtioConsoleOutput is { } hvc) devices.Add(VirtioConsole = new Devices.Virtio.VirtioConsole(hvc));
+        for (int i = 0; i < options.NetworkCards.Count; i++)
+        {
+            var card = options.NetworkCards[i];
+            ArgumentNullException.ThrowIfNull(card);
+            byte[] mac = card.Mac ?? [0x52, 0x54, 0x00, 0x12, 0x34, (byte)(0x56 + i)];
+            devices.Add(new Devices.Virtio.VirtioNet(card.Endpoint, mac));
+        }
+        devices.AddRange(options.VirtioDevices);
+        if (devices.Count > VirtBoard.VirtioMmioCount)
+            throw new ArgumentException($"{devices.Count} virtio devices; the board has {VirtBoard.VirtioMmioCount} transports.", nameof(options));
+        var region = VirtBoard.MemoryMap[VirtBoard.Names.VirtioMmio];
+        for (int n = 0; n < region.Count; n++)
+        {
+            int index = region.Count - 1 - n;
+            var device = index < devices.Count ? devices[index] : null;
+            var transport = new Devices.Virtio.VirtioMmio(device, Engine.PhysicalMemory, Gic.SpiLine(region.InstanceSpi(n)!.Value));
+            _virtio.Add(transport);
+            _bus.Map(region.InstanceBase(n), region.Size, transport);
+        }
+    }
 
     /// <summary>Where the kernel, device tree and initrd were placed.</summary>
     public BootInfo Boot { get; }
@@ -306,6 +385,8 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
     public void Dispose()
     {
         Engine.Dispose();
+        foreach (var t in _virtio) t.Dispose();
+        foreach (var d in _ownedDevices) d.Dispose(); // the disks flush here
         Rtc.Dispose();
         _discard?.Writer.Complete();
     }

@@ -106,7 +106,8 @@ public sealed class VirtBoardDeviceTreeTests
         var qemu = FdtReader.Parse(QemuVirtDtb.Get());
         var ours = FdtReader.Parse(Build());
 
-        string[] paths = ["/", "/memory@40000000", "/psci", "/intc@8000000", "/timer", "/apb-pclk", "/pl011@9000000", "/cpus", "/cpus/cpu@0", "/chosen"];
+        string[] paths = ["/", "/memory@40000000", "/psci", "/intc@8000000", "/timer", "/apb-pclk", "/pl011@9000000", "/cpus", "/cpus/cpu@0", "/chosen",
+            .. Enumerable.Range(0, 32).Select(i => $"/virtio_mmio@{0x0A00_0000 + i * 0x200:x}")];
         string[] skip = ["phandle", "clocks", "enable-method", "interrupt-parent"];   // QEMU writes enable-method only for SMP
         foreach (var path in paths)
         {
@@ -125,6 +126,23 @@ public sealed class VirtBoardDeviceTreeTests
         // The root's interrupt-parent is the GIC, in both trees.
         Assert.Equal(qemu.Find("/intc@8000000").Cells("phandle"), qemu.Find("/").Cells("interrupt-parent"));
         Assert.Equal(ours.Find("/intc@8000000").Cells("phandle"), ours.Find("/").Cells("interrupt-parent"));
+    }
+
+    [Fact]
+    public void Every_virtio_mmio_transport_has_a_node_in_address_order_with_its_own_spi()
+    {
+        var fdt = FdtReader.Parse(Build());
+        var nodes = fdt.Root.Children.Where(n => n.Name.StartsWith("virtio_mmio@", StringComparison.Ordinal)).ToList();
+        Assert.Equal(32, nodes.Count);
+        for (int i = 0; i < 32; i++)
+        {
+            ulong address = 0x0A00_0000UL + (ulong)i * 0x200;
+            Assert.Equal($"virtio_mmio@{address:x}", nodes[i].Name);
+            Assert.Equal(["virtio,mmio"], nodes[i].Strings("compatible"));
+            Assert.Equal([0u, (uint)address, 0u, 0x200u], nodes[i].Cells("reg"));
+            Assert.Equal([0u, 16u + (uint)i, 1u], nodes[i].Cells("interrupts")); // SPI 16 + n, rising edge as QEMU
+            Assert.True(nodes[i].Has("dma-coherent"));
+        }
     }
 
     [Fact]
