@@ -143,10 +143,10 @@ public static class VmLayout
     public const ulong CodeCacheOffset = 0x200_0000;
 
     /// <summary>Size of the code cache.</summary>
-    public const ulong CodeCacheSize = 0x400_0000;
+    public const ulong CodeCacheSize = 0x1000_0000;
 
     /// <summary>Offset of the x86 page tables.</summary>
-    public const ulong PageTablesOffset = 0x600_0000;
+    public const ulong PageTablesOffset = 0x1200_0000;
 
     /// <summary>Space reserved for page tables (enough for 4 GiB of 4 KiB-mapped or far more 2 MiB-mapped memory).</summary>
     public const ulong PageTablesSize = 0x80_0000;

@@ -205,6 +205,7 @@ internal sealed unsafe class CodeCache
         _regionMates.Clear();
         _checkBytes.Clear();
         _sources.Clear();
+        _flagDependents.Clear();
         ClearLookup();
         ClearFilters();
         Flushes++;
@@ -236,18 +237,45 @@ internal sealed unsafe class CodeCache
         List<ulong>? keys = null;
         foreach (var key in _blocks.Keys)
             if (IrBlock.AddressOf(key) - first <= last - first) (keys ??= new()).Add(key);
+        // Blocks other units assumed things about, translated or only looked at: their code may be what changed.
+        foreach (var key in _flagDependents.Keys)
+            if (IrBlock.AddressOf(key) - first <= last - first) (keys ??= new()).Add(key);
         dropped = keys is null ? 0 : DropKeys(keys);
         return dropped > 0;
+    }
+
+    // Block key → the units (by one of their keys) that leave for it without storing the guest flags, because it
+    // overwrites them first (X86BlockCompiler.FlagAssumptions): when it goes, they go.
+    private readonly Dictionary<ulong, List<ulong>> _flagDependents = new();
+
+    /// <summary>Records that the unit of <paramref name="unitKey"/> relies on <paramref name="targets"/> overwriting the guest flags before reading them.</summary>
+    public void RecordFlagAssumptions(ulong unitKey, IReadOnlyList<ulong> targets)
+    {
+        foreach (var target in targets)
+        {
+            if (!_flagDependents.TryGetValue(target, out var list)) _flagDependents[target] = list = new();
+            list.Add(unitKey);
+        }
     }
 
     /// <summary>Forgets the blocks of <paramref name="keys"/> with the other blocks of their regions, as <see cref="Drop(ulong, ulong)"/> does; returns how many went.</summary>
     public int DropKeys(IEnumerable<ulong> keys)
     {
         HashSet<ulong> doomed = new();
-        foreach (var key in keys)
+        var work = new Stack<ulong>(keys);
+        while (work.Count > 0)
         {
-            if (!_blocks.ContainsKey(key)) continue;
-            if (_regionMates.TryGetValue(key, out var mates)) doomed.UnionWith(mates); else doomed.Add(key);
+            ulong key = work.Pop();
+            // The units that assumed this block overwrites the flags go with it (whether or not it was translated).
+            if (_flagDependents.Remove(key, out var dependents))
+                foreach (var d in dependents) work.Push(d);
+            if (!_blocks.ContainsKey(key) || doomed.Contains(key)) continue;
+            if (_regionMates.TryGetValue(key, out var mates))
+            {
+                foreach (var m in mates)
+                    if (doomed.Add(m) && m != key) work.Push(m);
+            }
+            else doomed.Add(key);
         }
         foreach (var key in doomed)
         {
@@ -371,6 +399,8 @@ internal sealed unsafe class BlockTranslator
         _frontEnd.LowerBlock(pc, _fetcher, _peek, _maxInstructions);
         kills = X86BlockCompiler.KillsFlagsAtEntry(_peek);
         _flagKillers[key] = kills;
+        // Translations may come to rely on this answer: maintenance of these lines must reach the host (and drop them).
+        _cache.MarkCode(_peek.GuestAddress, _peek.GuestAddress + 4 * (ulong)Math.Max(_peek.GuestInstructionCount, 1) - 1);
         return kills;
     }
 
@@ -505,6 +535,7 @@ internal sealed unsafe class BlockTranslator
             {
                 var links = _compiler.CompileRegion(_region, rip, writer, _resolve, _killsFlags, _regionEntries);
                 _cache.CommitRegion(_regionPcs, _regionEntries, writer.Position, links);
+                _cache.RecordFlagAssumptions(_regionPcs[0], _compiler.FlagAssumptions);
                 foreach (var b in _region) MarkCode(b);
                 if (_log is not null)
                 {
@@ -612,7 +643,8 @@ internal sealed unsafe class BlockTranslator
                 List<PendingLink> links;
                 int reason = X86BlockCompiler.ReasonInterpretAll;
                 int checkBytes = 0;
-                if (!InterpretAll && _compiler.CanCompile(_block, out reason))
+                bool compiled = !InterpretAll && _compiler.CanCompile(_block, out reason);
+                if (compiled)
                 {
                     links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
                     checkBytes = _compiler.InterruptCheckBytes;
@@ -624,6 +656,7 @@ internal sealed unsafe class BlockTranslator
                     InterpretedBlocks++;
                 }
                 _cache.Commit(at, writer.Position, links, checkBytes);
+                if (compiled) _cache.RecordFlagAssumptions(at, _compiler.FlagAssumptions);
                 MarkCode(_block);
                 if (_log is not null) WriteTranslationLog(rip, host, writer.Position);
                 return writer.Position;

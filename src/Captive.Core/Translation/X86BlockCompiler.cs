@@ -207,6 +207,7 @@ internal sealed partial class X86BlockCompiler
     private void BeginUnit(ulong rip, Func<ulong, ulong> resolve, Func<ulong, bool>? killsFlags)
     {
         _killsFlagsOf = killsFlags;
+        _flagAssumptions.Clear();
         _resolve = resolve;
         _rip = rip;
         _a.Reset();
@@ -502,8 +503,19 @@ internal sealed partial class X86BlockCompiler
     /// <summary>Stores pending guest flags unless the edge's target overwrites them first.</summary>
     private void SaveFlagsForEdge(ulong target)
     {
-        if (_savePending && !KillsFlags(target)) { SaveFlags(); _savePending = false; }
+        if (!_savePending) return;
+        if (!KillsFlags(target)) { SaveFlags(); _savePending = false; }
+        else if (target != _selfPc && RegionIndex(target) < 0) _flagAssumptions.Add(KeyFor(target));
     }
+
+    private readonly List<ulong> _flagAssumptions = new();
+
+    /// <summary>
+    /// The blocks outside the last unit compiled whose code its correctness depends on: it leaves for them without
+    /// storing the guest flags, because they overwrite the flags before reading them. If one of them changes (its code,
+    /// or the mapping of its address), the unit must go too (<see cref="CodeCache.RecordFlagAssumptions"/>).
+    /// </summary>
+    public IReadOnlyList<ulong> FlagAssumptions => _flagAssumptions;
 
     // ───────────────────────────── registers ─────────────────────────────
 
