@@ -16,6 +16,7 @@ internal sealed class CliOptions
     public int Cpus { get; private set; } = 1;
     public int GicVersion { get; private set; } = 2;
     public EngineChoice Engine { get; private set; } = EngineChoice.Auto;
+    public bool NoReboot { get; private set; }
     public bool Stats { get; private set; }
     public bool CountInstructions { get; private set; }
     public bool TraceTranslation { get; private set; }
@@ -36,6 +37,7 @@ internal sealed class CliOptions
           -m SIZE               RAM size (default 128M; suffixes K, M, G; plain numbers are MiB)
           -smp N                number of CPUs (only 1 for now)
           -M, -machine virt[,gic-version=2|3]
+          -no-reboot            exit when the guest resets (PSCI SYSTEM_RESET) instead of booting again
           accepted and ignored: -nographic -nodefaults -display none -serial stdio -monitor none
                                 -cpu cortex-a57|max -accel ...
         captive options:
@@ -46,6 +48,9 @@ internal sealed class CliOptions
           --profile                      with --stats: the hottest guest blocks (interpreter engine)
           -h, --help                     this text
           --version                      version
+        Console: stdin is typed into the UART (raw mode on a terminal, so Ctrl-C goes to the guest).
+          Ctrl-A X exits, Ctrl-A H lists the keys, Ctrl-A Ctrl-A sends Ctrl-A.
+        Exit status: 0 after the guest powers off (PSCI SYSTEM_OFF) or Ctrl-A X; 130 when interrupted by a signal.
         """;
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> with a clear message on bad input.</summary>
@@ -80,7 +85,8 @@ internal sealed class CliOptions
                     break;
                 }
                 case "-accel": Value(); break;
-                case "-nographic": case "-nodefaults": case "-no-reboot": break;
+                case "-nographic": case "-nodefaults": break;
+                case "-no-reboot": o.NoReboot = true; break;
                 case "-display": Expect(arg, Value(), "none"); break;
                 case "-serial": Expect(arg, Value(), "stdio", "mon:stdio"); break;
                 case "-monitor": Expect(arg, Value(), "none"); break;
