@@ -53,9 +53,15 @@ public sealed class LinuxGuest
     /// <summary>The number of modules /init loads.</summary>
     public int ModuleCount => int.Parse(Value("MODULES"), System.Globalization.CultureInfo.InvariantCulture);
 
-    public byte[] Kernel => File.ReadAllBytes(Value("KERNEL"));
+    /// <summary>The kernel Image file.</summary>
+    public string KernelPath => Value("KERNEL");
 
-    public byte[] Initrd => File.ReadAllBytes(Value("INITRD"));
+    /// <summary>The initramfs (gzip-compressed cpio) file.</summary>
+    public string InitrdPath => Value("INITRD");
+
+    public byte[] Kernel => File.ReadAllBytes(KernelPath);
+
+    public byte[] Initrd => File.ReadAllBytes(InitrdPath);
 
     /// <summary>Skips the calling test where the guest cannot be had, fails it where the script broke.</summary>
     public void Require()
@@ -72,6 +78,27 @@ public sealed class LinuxGuest
 
     private static string LastLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "(no message)";
+}
+
+/// <summary>The Linux tests share one fetch of the guest and run one at a time (each boot keeps a core busy).</summary>
+[CollectionDefinition(Name)]
+public sealed class LinuxGuestCollection : ICollectionFixture<LinuxGuest>
+{
+    public const string Name = "Linux guest";
+
+    private static readonly string[] KernelTrouble =
+        ["Internal error:", "Unable to handle kernel", "Kernel panic", "BUG:", "Call trace:", "Segmentation fault", "Illegal instruction"];
+
+    /// <summary>
+    /// Fails when the console shows a kernel oops, panic or BUG, or a user program killed by a
+    /// fault: the guest's software is correct, so any of these is an emulation bug, even when the
+    /// commands a test checks happened to survive it.
+    /// </summary>
+    public static void AssertNoKernelTrouble(string console)
+    {
+        foreach (var sign in KernelTrouble)
+            Assert.False(console.Contains(sign, StringComparison.Ordinal), $"the console shows '{sign}':\n{console}");
+    }
 }
 
 /// <summary>
