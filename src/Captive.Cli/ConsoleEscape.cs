@@ -23,9 +23,9 @@ internal sealed class ConsoleEscape
     /// <summary>The escape character, Ctrl-A.</summary>
     public const byte EscapeByte = 0x01;
 
-    /// <summary>What Ctrl-A H prints (CR LF, because the terminal is in raw mode).</summary>
+    /// <summary>What Ctrl-A H prints.</summary>
     public const string HelpText =
-        "\r\nC-a h    print this help\r\nC-a x    exit captive\r\nC-a C-a  send C-a to the guest\r\n";
+        "\nC-a h    print this help\nC-a x    exit captive\nC-a C-a  send C-a to the guest\n";
 
     private bool _escaped;
 

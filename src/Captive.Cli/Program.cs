@@ -32,9 +32,8 @@ internal static class Program
     /// <summary>
     /// Runs the command: <paramref name="input"/> (if any) is typed into the guest's UART, with
     /// Ctrl-A escapes as in QEMU; the guest's UART output goes to <paramref name="console"/>.
-    /// <paramref name="rawTerminal"/>, when not null, is the terminal in raw mode: diagnostics then
-    /// need CR LF, and a termination signal that arrives while no guest runs restores it before the
-    /// process ends.
+    /// <paramref name="rawTerminal"/>, when not null, is the terminal in raw mode: a termination
+    /// signal that arrives while no guest runs restores it before the process ends.
     /// </summary>
     internal static int Run(IReadOnlyList<string> args, Stream? input, Stream console, TextWriter diagnostics, IDisposable? rawTerminal)
     {
@@ -58,8 +57,7 @@ internal static class Program
 
         try
         {
-            string newline = rawTerminal is null ? "\n" : "\r\n";
-            using var session = new ConsoleSession(input, message => diagnostics.Write(message.ReplaceLineEndings(newline)));
+            using var session = new ConsoleSession(input, diagnostics.Write);
             // SIGTERM, SIGHUP and SIGQUIT stop a running guest through the normal path (so the
             // terminal is restored by the caller); with no guest running they restore it and end the process.
             Action<PosixSignalContext> onSignal = context =>
@@ -70,7 +68,7 @@ internal static class Program
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, onSignal);
             using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, onSignal);
-            return RunMachine(options, session, console, diagnostics, newline);
+            return RunMachine(options, session, console, diagnostics);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Guest.Arm.Loading.GuestImageException or ArgumentException or BackendException or PlatformNotSupportedException or InvalidOperationException)
         {
@@ -79,7 +77,7 @@ internal static class Program
         }
     }
 
-    private static int RunMachine(CliOptions options, ConsoleSession session, Stream console, TextWriter diagnostics, string newline)
+    private static int RunMachine(CliOptions options, ConsoleSession session, Stream console, TextWriter diagnostics)
     {
         byte[] kernel = options.Kernel is null ? LoadDemo() : File.ReadAllBytes(options.Kernel);
         var backend = SelectBackend(options.Engine, diagnostics);
@@ -122,17 +120,17 @@ internal static class Program
             // PSCI SYSTEM_RESET reboots, as on QEMU, unless -no-reboot asked to exit instead.
             if (result.Reason != StopReason.Reset || options.NoReboot || session.QuitRequested)
                 break;
-            if (options.Stats) diagnostics.Write(stats.Format(engineName).ReplaceLineEndings(newline));
+            if (options.Stats) diagnostics.Write(stats.Format(engineName));
         }
         pipe.Writer.Complete();
         pump.Wait(TimeSpan.FromSeconds(5));
         backend?.Dispose();
         console.Flush();
 
-        if (options.Stats) diagnostics.Write(stats.Format(engineName).ReplaceLineEndings(newline));
+        if (options.Stats) diagnostics.Write(stats.Format(engineName));
         if (session.QuitRequested)
         {
-            diagnostics.Write("captive: terminated" + newline);
+            diagnostics.WriteLine("captive: terminated");
             return 0;
         }
         switch (result.Reason)
@@ -141,10 +139,10 @@ internal static class Program
             case StopReason.Reset:
                 return 0;
             case StopReason.Cancelled:
-                diagnostics.Write("captive: interrupted" + newline);
+                diagnostics.WriteLine("captive: interrupted");
                 return 130;
             default:
-                diagnostics.Write($"captive: guest stopped: {result.Message}" + newline);
+                diagnostics.WriteLine($"captive: guest stopped: {result.Message}");
                 return 1;
         }
     }

@@ -5,14 +5,16 @@ namespace Captive.Cli;
 
 /// <summary>
 /// Puts a terminal into raw mode (<c>cfmakeraw</c>: no echo, no line editing, no signals from
-/// Ctrl-C or Ctrl-Z, no output post-processing) so that every key reaches the guest, which does its
-/// own echo and line editing, as QEMU's <c>-nographic</c> does. Disposing restores the settings
-/// saved on entry; it is idempotent, so every exit path can call it.
+/// Ctrl-C or Ctrl-Z) so that every key reaches the guest, which does its own echo and line editing,
+/// as QEMU's <c>-nographic</c> does. Like QEMU it keeps output post-processing (OPOST), so a guest
+/// that prints bare LF still gets a new line. Disposing restores the settings saved on entry; it is
+/// idempotent, so every exit path can call it.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed partial class RawTerminal : IDisposable
 {
     private const int TCSANOW = 0;
+    private const uint OPOST = 1;
 
     private readonly int _fd;
     private Termios _saved;
@@ -31,6 +33,7 @@ internal sealed partial class RawTerminal : IDisposable
         if (tcgetattr(fd, out var saved) != 0) return null;
         var raw = saved;
         cfmakeraw(ref raw);
+        raw.OutputFlags |= OPOST;
         if (tcsetattr(fd, TCSANOW, in raw) != 0) return null;
         return new RawTerminal(fd, saved);
     }
@@ -43,13 +46,16 @@ internal sealed partial class RawTerminal : IDisposable
     }
 
     /// <summary>
-    /// glibc's <c>struct termios</c> on Linux is 60 bytes (four flag words, c_line, 32 control
-    /// characters, two speeds); this is opaque storage of at least that size, which only libc reads.
+    /// glibc's <c>struct termios</c> on Linux: four 32-bit flag words, then c_line, 32 control
+    /// characters and two speeds (60 bytes in all). Only the flags are named; the size leaves room.
     /// </summary>
     [StructLayout(LayoutKind.Sequential, Size = 128)]
     private struct Termios
     {
-        private ulong _first;
+        public uint InputFlags;
+        public uint OutputFlags;
+        public uint ControlFlags;
+        public uint LocalFlags;
     }
 
     [LibraryImport("libc", SetLastError = true)]
