@@ -210,6 +210,7 @@ poweroff -f
 INIT
   chmod 755 "$root/init"
   log "initramfs: busybox + ${#order[@]} modules: ${order[*]##*/}"
+  find "$root" -exec touch -h -d @0 {} +   # with cpio --reproducible and gzip -n: the same bytes on every machine
   (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | "$cpio" --quiet -o -H newc -R 0:0 --reproducible) | gzip -9n >"$out_initrd.tmp"
 
   # The disk: a file whose content the tests know, readable once virtio-blk and ext4 work.
