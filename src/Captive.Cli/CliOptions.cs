@@ -16,6 +16,7 @@ internal sealed class CliOptions
     public int Cpus { get; private set; } = 1;
     public int GicVersion { get; private set; } = 2;
     public EngineChoice Engine { get; private set; } = EngineChoice.Auto;
+    public bool NoReboot { get; private set; }
     public bool Stats { get; private set; }
     public bool CountInstructions { get; private set; }
 
@@ -61,6 +62,7 @@ internal sealed class CliOptions
           -netdev tap,id=N,ifname=TAP[,script=no,downscript=no]   a Linux TAP interface (needs CAP_NET_ADMIN or a
                                 persistent TAP of yours; configure the host side yourself, as with QEMU's script=no)
           -device virtio-net-device,netdev=N[,mac=52:54:00:12:34:56]   a network card on that TAP
+          -no-reboot            exit when the guest resets (PSCI SYSTEM_RESET) instead of booting again
           accepted and ignored: -nographic -nodefaults -display none -serial stdio -monitor none
                                 -cpu cortex-a57|max -accel ...
         captive options:
@@ -72,6 +74,9 @@ internal sealed class CliOptions
           --interpret-all                kvm engine: run every block on the host's IR interpreter (bisects code-generator bugs)
           -h, --help                     this text
           --version                      version
+        Console: stdin is typed into the UART (raw mode on a terminal, so Ctrl-C goes to the guest).
+          Ctrl-A X exits, Ctrl-A H lists the keys, Ctrl-A Ctrl-A sends Ctrl-A.
+        Exit status: 0 after the guest powers off (PSCI SYSTEM_OFF) or Ctrl-A X; 130 when interrupted by a signal.
         """;
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> with a clear message on bad input.</summary>
@@ -109,7 +114,8 @@ internal sealed class CliOptions
                 case "-device": o.ParseDevice(Value()); break;
                 case "-netdev": o.ParseNetdev(Value()); break;
                 case "-accel": Value(); break;
-                case "-nographic": case "-nodefaults": case "-no-reboot": break;
+                case "-nographic": case "-nodefaults": break;
+                case "-no-reboot": o.NoReboot = true; break;
                 case "-display": Expect(arg, Value(), "none"); break;
                 case "-serial": Expect(arg, Value(), "stdio", "mon:stdio"); break;
                 case "-monitor": Expect(arg, Value(), "none"); break;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using Captive.Backends.Kvm;
 using Captive.Backends.WindowsHypervisorPlatform;
 using Captive.Core.Backends;
@@ -15,10 +16,26 @@ internal static class Program
 {
     private const string DemoResource = "Captive.Cli.demo.elf";
 
-    public static int Main(string[] args) => Run(args, Console.OpenStandardOutput(), Console.Error);
+    public static int Main(string[] args)
+    {
+        // Raw mode only for an interactive terminal; piped input is fed as it is. Every way out of
+        // Run restores the terminal: normal return, exceptions (finally) and SIGTERM/SIGHUP/SIGQUIT,
+        // which are turned into a cancellation of the guest so that the same finally runs.
+        using IDisposable? terminal = OperatingSystem.IsLinux() && !Console.IsInputRedirected ? RawTerminal.TryEnter(0) : null;
+        return Run(args, Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error, terminal);
+    }
 
-    /// <summary>Runs the command with the guest console on <paramref name="console"/>; returns the exit status.</summary>
-    internal static int Run(IReadOnlyList<string> args, Stream console, TextWriter diagnostics)
+    /// <summary>Runs the command with the guest console on <paramref name="console"/> and no console input; returns the exit status.</summary>
+    internal static int Run(IReadOnlyList<string> args, Stream console, TextWriter diagnostics) =>
+        Run(args, null, console, diagnostics, rawTerminal: null);
+
+    /// <summary>
+    /// Runs the command: <paramref name="input"/> (if any) is typed into the guest's UART, with
+    /// Ctrl-A escapes as in QEMU; the guest's UART output goes to <paramref name="console"/>.
+    /// <paramref name="rawTerminal"/>, when not null, is the terminal in raw mode: a termination
+    /// signal that arrives while no guest runs restores it before the process ends.
+    /// </summary>
+    internal static int Run(IReadOnlyList<string> args, Stream? input, Stream console, TextWriter diagnostics, IDisposable? rawTerminal)
     {
         CliOptions options;
         try
@@ -40,7 +57,18 @@ internal static class Program
 
         try
         {
-            return RunMachine(options, console, diagnostics);
+            using var session = new ConsoleSession(input, diagnostics.Write);
+            // SIGTERM, SIGHUP and SIGQUIT stop a running guest through the normal path (so the
+            // terminal is restored by the caller); with no guest running they restore it and end the process.
+            Action<PosixSignalContext> onSignal = context =>
+            {
+                context.Cancel = session.CancelMachine();
+                if (!context.Cancel) rawTerminal?.Dispose();
+            };
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, onSignal);
+            using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, onSignal);
+            return RunMachine(options, session, console, diagnostics);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Guest.Arm.Loading.GuestImageException or ArgumentException or BackendException or PlatformNotSupportedException or InvalidOperationException)
         {
@@ -49,7 +77,7 @@ internal static class Program
         }
     }
 
-    private static int RunMachine(CliOptions options, Stream console, TextWriter diagnostics)
+    private static int RunMachine(CliOptions options, ConsoleSession session, Stream console, TextWriter diagnostics)
     {
         byte[] kernel = options.Kernel is null ? LoadDemo() : File.ReadAllBytes(options.Kernel);
         var backend = SelectBackend(options.Engine, diagnostics);
@@ -57,7 +85,7 @@ internal static class Program
         var taps = OpenTaps(options);
         try
         {
-            return RunMachine(options, kernel, backend, pipe, taps, console, diagnostics);
+            return RunMachine(options, session, kernel, backend, pipe, taps, console, diagnostics);
         }
         finally
         {
@@ -93,7 +121,7 @@ internal static class Program
         public void Dispose() => tap.Dispose();
     }
 
-    private static int RunMachine(CliOptions options, byte[] kernel, Captive.Core.Backends.ICpuBackend? backend, Pipe pipe,
+    private static int RunMachine(CliOptions options, ConsoleSession session, byte[] kernel, Captive.Core.Backends.ICpuBackend? backend, Pipe pipe,
         List<IDisposableEndpoint> taps, Stream console, TextWriter diagnostics)
     {
         // The UART and the virtio-console each have a pipe and a pump; both pumps write to one synchronised stream.
@@ -124,14 +152,26 @@ internal static class Program
         RunResult result;
         ExecutionStatistics stats;
         string engineName;
-        using (var machine = VirtMachine.Create(machineOptions, backend))
+        while (true)
         {
-            engineName = machine.Engine.Name;
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; machine.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try { result = machine.Run(); }
-            finally { Console.CancelKeyPress -= onCancel; }
-            stats = machine.Statistics;
+            using (var machine = VirtMachine.Create(machineOptions, backend))
+            {
+                engineName = machine.Engine.Name;
+                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; machine.Cancel(); };
+                Console.CancelKeyPress += onCancel;
+                session.Attach(machine);
+                try { result = machine.Run(); }
+                finally
+                {
+                    session.Detach();
+                    Console.CancelKeyPress -= onCancel;
+                }
+                stats = machine.Statistics;
+            }
+            // PSCI SYSTEM_RESET reboots, as on QEMU, unless -no-reboot asked to exit instead.
+            if (result.Reason != StopReason.Reset || options.NoReboot || session.QuitRequested)
+                break;
+            if (options.Stats) diagnostics.Write(stats.Format(engineName));
         }
         pipe.Writer.Complete();
         hvc?.Writer.Complete();
@@ -141,6 +181,11 @@ internal static class Program
         console.Flush();
 
         if (options.Stats) diagnostics.Write(stats.Format(engineName));
+        if (session.QuitRequested)
+        {
+            diagnostics.WriteLine("captive: terminated");
+            return 0;
+        }
         switch (result.Reason)
         {
             case StopReason.PowerOff:

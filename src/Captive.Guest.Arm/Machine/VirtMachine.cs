@@ -108,9 +108,11 @@ public sealed partial class VirtMachine : IGuestSystem, IDisposable
             throw new ArgumentException($"RAM size 0x{options.RamSize:x} exceeds the board's maximum 0x{VirtBoard.RamMaxSize:x}.", nameof(options));
         _frontEnd = new A64FrontEnd(gicSystemRegisters: options.GicVersion == 3);
         PipeWriter console = options.ConsoleOutput ?? (_discard = new Pipe()).Writer;
-        Uart = new Pl011(console);
-        _bus.Map(new GuestPhysicalAddress(VirtBoard.UartBase), VirtBoard.UartSize, Uart);
         Gic = CreateInterruptController(options.GicVersion);
+        // Wired to its SPI as the device tree says: Linux's pl011 driver takes console input (and
+        // paces user-space output) by interrupt only.
+        Uart = new Pl011(console, Gic.SpiLine(VirtBoard.UartSpi));
+        _bus.Map(new GuestPhysicalAddress(VirtBoard.UartBase), VirtBoard.UartSize, Uart);
         Rtc = new Pl031(Gic.SpiLine(VirtBoard.RtcSpi));
         _bus.Map(new GuestPhysicalAddress(VirtBoard.RtcBase), VirtBoard.RtcSize, Rtc);
 
