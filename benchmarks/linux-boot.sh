@@ -46,19 +46,22 @@ EOF
 cmd64=$(printf '%s' "$workload" | base64 -w0)
 append="console=ttyAMA0 panic=-1 captive.cmd64=$cmd64"
 
-# run NAME COMMAND...: the command's output with each line stamped with seconds since its start.
+# run NAME COMMAND...: the command's output, each line stamped with the wall clock when it arrived; the first line
+# is the start.
 run() {
     local name=$1; shift
-    local start=$EPOCHREALTIME
+    printf '%s START\n' "$EPOCHREALTIME" >"$tmp/$name.out"
     "$@" 2>"$tmp/$name.err" </dev/null | while IFS= read -r line; do
-        printf '%s %s\n' "$(bc <<<"$EPOCHREALTIME - $start")" "$line"
-    done >"$tmp/$name.out"
-    printf '%s EXIT\n' "$(bc <<<"$EPOCHREALTIME - $start")" >>"$tmp/$name.out"
+        printf '%s %s\n' "$EPOCHREALTIME" "$line"
+    done >>"$tmp/$name.out"
+    printf '%s EXIT\n' "$EPOCHREALTIME" >>"$tmp/$name.out"
 }
 
-# figures FILE: "boot fork md5 builtin exit" in seconds.
+# figures FILE: "boot fork md5 builtin exit" in seconds (boot and exit since the start).
 figures() {
     awk '
+        NR == 1 { start = $1 }
+        { $1 = $1 - start }
         / CAPTIVE-INIT-READY/ && !boot { boot = $1 }
         / WORKLOAD / { for (i = 3; i <= NF; i++) { split($i, kv, "="); split(kv[2], t, ","); w[kv[1]] = t[2] - t[1] } }
         / EXIT$/ { exit_t = $1 }
@@ -85,7 +88,7 @@ col=1
 for phase in boot fork md5 builtin exit; do
     q=$(cut -d' ' -f$col "$tmp/qemu.figures" | median)
     c=$(cut -d' ' -f$col "$tmp/captive.figures" | median)
-    printf '%-10s %10.3f %10.3f %8.2f\n' "$phase" "$q" "$c" "$(bc -l <<<"if ($q > 0) $c / $q else 0")"
+    printf '%-10s %10.3f %10.3f %8.2f\n' "$phase" "$q" "$c" "$(awk -v q="$q" -v c="$c" 'BEGIN { print q > 0 ? c / q : 0 }')"
     col=$((col + 1))
 done
 echo
