@@ -88,7 +88,7 @@ col=1
 for phase in boot fork md5 builtin exit; do
     q=$(cut -d' ' -f$col "$tmp/qemu.figures" | median)
     c=$(cut -d' ' -f$col "$tmp/captive.figures" | median)
-    printf '%-10s %10.3f %10.3f %8.2f\n' "$phase" "$q" "$c" "$(awk -v q="$q" -v c="$c" 'BEGIN { print q > 0 ? c / q : 0 }')"
+    printf '%-10s %10.3f %10.3f %8.2f\n' "$phase" "$q" "$c" "$(awk -v q="$q" -v c="$c" 'BEGIN { print (q > 0 ? c / q : 0) }')"
     col=$((col + 1))
 done
 echo
