@@ -85,8 +85,6 @@ internal sealed unsafe class CodeCache
 
     public bool Contains(ulong guestPc) => _blocks.ContainsKey(guestPc);
 
-    public int Count => _blocks.Count;
-
     /// <summary>The guest PC of the block holding x86 address <paramref name="rip"/>, if any.</summary>
     public ulong? GuestPcAt(ulong rip)
     {
@@ -219,11 +217,8 @@ internal sealed unsafe class CodeCache
     /// Forgets the blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>, with the other
     /// blocks of their regions: out of the index and the in-VM lookup table, and every direct branch into them points at
     /// its link stub again (and waits to be linked to the new translation), so nothing reaches them any more. Their code
-    /// stays in place until the next flush. Returns false when nothing was translated there.
+    /// stays in place until the next flush. Returns false when nothing was translated there; <paramref name="dropped"/> counts the blocks that went.
     /// </summary>
-    public bool Drop(ulong first, ulong last) => Drop(first, last, out _);
-
-    /// <inheritdoc cref="Drop(ulong, ulong)"/>
     public bool Drop(ulong first, ulong last, out int dropped)
     {
         dropped = 0;
@@ -258,7 +253,7 @@ internal sealed unsafe class CodeCache
         }
     }
 
-    /// <summary>Forgets the blocks of <paramref name="keys"/> with the other blocks of their regions, as <see cref="Drop(ulong, ulong)"/> does; returns how many went.</summary>
+    /// <summary>Forgets the blocks of <paramref name="keys"/> with the other blocks of their regions, as <see cref="Drop(ulong, ulong, out int)"/> does; returns how many went.</summary>
     public int DropKeys(IEnumerable<ulong> keys)
     {
         HashSet<ulong> doomed = new();
