@@ -12,7 +12,7 @@ public sealed class GuestProgramTests
     public static TheoryData<string, string, string> Programs()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var program in new[] { "arith", "crc32", "debug", "divzero", "exceptions", "funcptr", "gic", "idregs", "mmu", "recursion", "rtc", "sieve", "smc", "sort", "strings", "timer", "tlbi", "float" })
+        foreach (var program in new[] { "arith", "crc32", "debug", "divzero", "exceptions", "funcptr", "gic", "idregs", "irqfault", "mmu", "recursion", "rtc", "sieve", "smc", "sort", "strings", "timer", "tlbi", "float" })
             foreach (var opt in new[] { "O0", "O2" })
                 foreach (var engine in new[] { "kvm", "interpreter" })
                     data.Add(program, opt, engine);
@@ -33,7 +33,7 @@ public sealed class GuestProgramTests
     public static TheoryData<string, string, string> GicV3Programs()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var program in new[] { "debug", "gic", "idregs", "timer" })
+        foreach (var program in new[] { "debug", "gic", "idregs", "irqfault", "timer" })
             foreach (var opt in new[] { "O0", "O2" })
                 foreach (var engine in new[] { "kvm", "interpreter" })
                     data.Add(program, opt, engine);

@@ -40,6 +40,9 @@ internal static class TestEnvironment
     }
 
     /// <summary>Runs a guest on an engine and returns what it printed on the UART.</summary>
+    /// <summary>How long <see cref="RunGuest"/> lets a guest run before cancelling it (the slowest, on the interpreter, takes seconds).</summary>
+    public static readonly TimeSpan GuestTimeLimit = TimeSpan.FromMinutes(3);
+
     public static (RunResult Result, string Output, ExecutionStatistics Stats) RunGuest(byte[] kernel, string engine,
         bool count = false, ulong ram = 128UL << 20, bool interpretAll = false, int gicVersion = 2)
     {
@@ -49,6 +52,8 @@ internal static class TestEnvironment
         ExecutionStatistics stats;
         using (var machine = VirtMachine.Create(new VirtMachineOptions { Kernel = kernel, ConsoleOutput = pipe.Writer, CountInstructions = count, RamSize = ram, InterpretAllBlocks = interpretAll, GicVersion = gicVersion }, backend))
         {
+            // A guest that goes astray (runs away instead of powering off) fails its test, not the whole run.
+            using var limit = new Timer(_ => machine.Cancel(), null, GuestTimeLimit, Timeout.InfiniteTimeSpan);
             result = machine.Run();
             stats = machine.Statistics;
         }

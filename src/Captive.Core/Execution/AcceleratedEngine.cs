@@ -140,7 +140,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         int offset = (_code.Size + 63) & ~63;
         ulong rip = VmLayout.RuntimeVirtualBase + VmLayout.RuntimeCodeOffset + (ulong)offset;
         var writer = new SpanCodeWriter(rt + VmLayout.RuntimeCodeOffset + offset, (int)VmLayout.RuntimeCodeSize - offset);
-        compiler.Compile(block, rip, writer, _ => 0);
+        compiler.CompileRuntimeEntry(block, rip, writer);
         return rip;
     }
 

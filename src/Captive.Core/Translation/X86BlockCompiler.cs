@@ -203,6 +203,22 @@ internal sealed partial class X86BlockCompiler
         return EndUnit(rip, writer);
     }
 
+    /// <summary>
+    /// Compiles <paramref name="block"/> as runtime code that translated code jumps to in the middle of a guest
+    /// instruction's work (the front end's fault entry), not as a guest block: no interrupt check at its start. An
+    /// interrupt taken there would be taken at the block's address — not a guest PC — and would lose the exception
+    /// the code is entering. The vector it jumps to checks, once the entry has masked or left interrupts as the guest
+    /// architecture says.
+    /// </summary>
+    public List<PendingLink> CompileRuntimeEntry(IrBlock block, ulong rip, Runtime.SpanCodeWriter writer)
+    {
+        _runtimeEntry = true;
+        try { return Compile(block, rip, writer, _ => 0); }
+        finally { _runtimeEntry = false; }
+    }
+
+    private bool _runtimeEntry; // compiling a runtime entry (CompileRuntimeEntry): no interrupt check
+
     /// <summary>Starts a unit of code: one block, or the blocks of a region.</summary>
     private void BeginUnit(ulong rip, Func<ulong, ulong> resolve, Func<ulong, bool>? killsFlags)
     {
@@ -239,7 +255,7 @@ internal sealed partial class X86BlockCompiler
         _flagsInX86 = false;
         Analyse(block);
         if (_regionCount > 0) BindRegionSlots();
-        EmitInterruptCheck(block.GuestAddress);
+        if (_runtimeEntry) InterruptCheckBytes = 0; else EmitInterruptCheck(block.GuestAddress);
         if (_hasFp) EmitFpGuard();
 
         if (_options.CountExecution)

@@ -19,7 +19,6 @@ public sealed class LinuxCliTests(LinuxGuest guest, ITestOutputHelper output)
     {
         guest.Require();
         TestEnvironment.RequireKvm();
-        LinuxGuest.RequireKvmEngineFixed();
         using var run = new CliRun(guest, "--engine", "kvm", "-m", "512M", "-append", "console=ttyAMA0 panic=-1");
 
         run.Console.WaitFor(LinuxGuest.ReadyMarker, BootTimeout);
@@ -44,7 +43,6 @@ public sealed class LinuxCliTests(LinuxGuest guest, ITestOutputHelper output)
     {
         guest.Require();
         TestEnvironment.RequireKvm();
-        LinuxGuest.RequireKvmEngineFixed();
         string command = Convert.ToBase64String(Encoding.ASCII.GetBytes("reboot -f"));
         using var run = new CliRun(guest, "--engine", "kvm", "-m", "512M", "-no-reboot",
             "-append", "console=ttyAMA0 panic=-1 captive.cmd64=" + command);

@@ -63,22 +63,6 @@ public sealed class LinuxGuest
 
     public byte[] Initrd => File.ReadAllBytes(InitrdPath);
 
-    /// <summary>Set to 1 to run the Linux tests on the kvm engine, which the known bug below makes fail now and then.</summary>
-    public const string KvmTestsVariable = "CAPTIVE_LINUX_KVM_TESTS";
-
-    /// <summary>
-    /// Skips, with the reason, a Linux test on the kvm engine unless <see cref="KvmTestsVariable"/> is 1: the kvm engine
-    /// sometimes breaks Linux user space shortly after /init (a busybox child segfaults, insmod reports 'Unknown symbol',
-    /// or the kernel oopses at PC 0 in rseq's notify-resume path after a fork), in a third to a half of the runs on this
-    /// host; the interpreter engine and QEMU never do. Until that is found (issue 6's note), these tests would make CI
-    /// fail at random; the interpreter's Linux test (CAPTIVE_LONG_TESTS) runs in CI instead.
-    /// </summary>
-    public static void RequireKvmEngineFixed()
-    {
-        if (Environment.GetEnvironmentVariable(KvmTestsVariable) != "1")
-            Assert.Skip($"known kvm-engine bug: Linux user processes crash at random after fork (issue 6); set {KvmTestsVariable}=1 to run");
-    }
-
     /// <summary>Skips the calling test where the guest cannot be had, fails it where the script broke.</summary>
     public void Require()
     {
