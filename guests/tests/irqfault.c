@@ -9,25 +9,12 @@
  */
 #include "support.h"
 
+#include "pagetables.h"
+
 #include "gic.h"
 #include "vectors.h"
 
-#define PAGE 4096ul
 #define TW 0x80000000ul /* the test window: l1[2] -> l2_test -> l3_test */
-
-#define TABLE 3ul
-#define BLOCK 1ul
-#define PAGEDESC 3ul
-#define ATTR(i) ((uint64_t)(i) << 2)
-#define AP_EL1_RW (0ul << 6)
-#define AP_RW (1ul << 6)
-#define AP_RO (3ul << 6)
-#define SH_INNER (3ul << 8)
-#define AF (1ul << 10)
-#define PXN (1ul << 53)
-#define UXN (1ul << 54)
-#define NORMAL (ATTR(1) | SH_INNER | AF)
-#define DEVICE (ATTR(0) | AF | PXN | UXN)
 
 static uint64_t l1[512] __attribute__((aligned(4096)));
 static uint64_t l2_low[512] __attribute__((aligned(4096)));

@@ -7,26 +7,12 @@
  * return to the caller. The values are the ARM ARM's; QEMU records them.
  */
 #include "support.h"
+
+#include "pagetables.h"
 #include "vectors.h"
 
-#define PAGE 4096ul
 #define TW 0x80000000ul                     /* the test window: l1[2] -> l2_test -> l3_test */
 #define HIGH 0xffffff8000000000ul           /* the bottom of the TTBR1 range with T1SZ = 25 */
-
-#define TABLE 3ul
-#define BLOCK 1ul
-#define PAGEDESC 3ul
-#define ATTR(i) ((uint64_t)(i) << 2)
-#define AP_EL1_RW (0ul << 6)
-#define AP_RW (1ul << 6)
-#define AP_EL1_RO (2ul << 6)
-#define AP_RO (3ul << 6)
-#define SH_INNER (3ul << 8)
-#define AF (1ul << 10)
-#define PXN (1ul << 53)
-#define UXN (1ul << 54)
-#define NORMAL (ATTR(1) | SH_INNER | AF)
-#define DEVICE (ATTR(0) | AF | PXN | UXN)
 
 static uint64_t l1[512] __attribute__((aligned(4096)));
 static uint64_t l1_high[512] __attribute__((aligned(4096)));

@@ -7,21 +7,12 @@
  * maintenance completes (DSB, ISB); QEMU records them.
  */
 #include "support.h"
+
+#include "pagetables.h"
 #include "vectors.h"
 
-#define PAGE 4096ul
 #define TW 0x80000000ul                     /* the test window: l1[2] -> l2_win */
 #define RAM 0x40000000ul
-
-#define TABLE 3ul
-#define BLOCK 1ul
-#define PAGEDESC 3ul
-#define AP_EL1_RW (0ul << 6)
-#define AF (1ul << 10)
-#define PXN (1ul << 53)
-#define UXN (1ul << 54)
-#define NORMAL (1ul << 2 | 3ul << 8 | AF)   /* attr 1, inner shareable */
-#define DEVICE (0ul << 2 | AF | PXN | UXN)
 
 /* Four 2 MiB blocks of RAM above the program (it lives in RAM's first 2 MiB): data A, data B, code C, code D. */
 #define BLOCK_A (RAM + 0x400000ul)
