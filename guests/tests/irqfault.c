@@ -6,6 +6,10 @@
  * once the abort handler's ERET unmasks them, at the instruction after the load. The handlers print what they saw as
  * offsets from the load's label: an exception taken anywhere else — the abort lost, an IRQ returning to address 0 —
  * shows. Repeated, and from EL0 too (the timer-interrupted page faults of a Linux user process).
+ *
+ * Then the flags an abort saves: a block that sets NZCV and branches to one whose first instruction is a faulting
+ * vector load (build.sh: SIMD&FP in inline assembly on purpose) followed by a compare. SPSR_EL1.NZCV must be the
+ * flags of the first block, though the second overwrites them right after the load.
  */
 #include "support.h"
 
@@ -30,6 +34,7 @@ static volatile uint64_t label;      /* the faulting load's address */
 static volatile unsigned aborts, irqs, svcs;
 static volatile uint32_t last_id;
 static volatile uint64_t sgir_value;
+static volatile uint64_t abort_spsr;
 
 void handle(struct frame *f, uint64_t offset)
 {
@@ -52,6 +57,7 @@ void handle(struct frame *f, uint64_t offset)
     }
     if (ec == 0x24 || ec == 0x25) {
         aborts++;
+        __asm__ volatile("mrs %0, spsr_el1" : "=r"(abort_spsr));
         kprintf("  data abort EC 0x%x DFSC 0x%lx at label+%ld, FAR TW+%ld, x1 0x%lx\n", ec, esr & 0x3f,
             (long)(elr - label), (long)(far - TW), f->x[1]);
         __asm__ volatile("msr elr_el1, %0" :: "r"(elr + 4));
@@ -159,6 +165,25 @@ int main(void)
         label = TW + (uint64_t)(el0_load - el0_page);
         run_el0(pa(el0_stack) + sizeof el0_stack, sgir, TW + 2 * PAGE + 16 * (uint64_t)i);
         kprintf("  %u abort, %u IRQ, %u exit\n", aborts - a, irqs - q, svcs);
+    }
+    for (int i = 0; i < 2; i++) {
+        kprintf("flags at an abort, round %d\n", i);
+        register uint64_t x0 __asm__("x0") = TW + 2 * PAGE + 0x40;
+        uint64_t here;
+        __asm__ volatile("adr %1, 1f\n"
+                         "str %1, [%2]\n"
+                         "msr nzcv, xzr\n"
+                         "mov x1, #0x77\n"
+                         "mov x5, #1\n"
+                         "mov x6, #2\n"
+                         "cmp x5, x5\n"             /* Z and C */
+                         "b 1f\n"
+                         "1: ldr q0, [x0]\n"         /* faults */
+                         "cmp x5, x6\n"             /* N */
+                         : "+r"(x0), "=&r"(here)
+                         : "r"(&label)
+                         : "x1", "x5", "x6", "v0", "memory", "cc");
+        kprintf("  SPSR_EL1.NZCV 0x%lx\n", (uint64_t)(abort_spsr >> 28));
     }
     kprintf("DONE\n");
     return 0;

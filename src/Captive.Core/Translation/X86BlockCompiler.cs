@@ -493,7 +493,7 @@ internal sealed partial class X86BlockCompiler
             if (i.ReadsFlags) return false;
             if (i.WritesFlags) return true;
             // A memory access may fault before the write: the fault must see the flags as they were.
-            if (i.Opcode is IrOpcode.Load or IrOpcode.Store) return false;
+            if (i.Opcode is IrOpcode.Load or IrOpcode.Store or IrOpcode.LoadVec or IrOpcode.StoreVec) return false;
         }
         return false;
     }
