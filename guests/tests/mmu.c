@@ -274,7 +274,8 @@ int main(void)
     kprintf("after EL0: page 0x%lx\n", (uint64_t)pages[0][0]);
 
     /* A context switch: TTBR0 moves to tables (ASID 2) that map the same virtual code page onto other code (non-global
-     * pages, so no TLB maintenance is needed with distinct ASIDs). Calls before, after, and after switching back. */
+     * pages, so no TLB maintenance is needed with distinct ASIDs). Calls before, after, after switching back, and in a
+     * few more rounds of switches (an emulator that keeps each space's translations must pick the right one). */
     for (int i = 0; i < 512; i++) { l1_b[i] = l1[i]; l2_test_b[i] = l2_test[i]; l3_test_b[i] = l3_test[i]; }
     l1_b[2] = pa(l2_test_b) | TABLE;
     l2_test_b[0] = pa(l3_test_b) | TABLE;
@@ -288,6 +289,14 @@ int main(void)
     kprintf("ASID 2 call -> 0x%lx\n", call(TW + 11 * PAGE));
     __asm__ volatile("msr ttbr0_el1, %0; isb" :: "r"(ttbr_a) : "memory");
     kprintf("ASID 1 again -> 0x%lx\n", call(TW + 11 * PAGE));
+    /* Back and forth: each space must run its own code at the shared address every time. */
+    for (int round = 0; round < 3; round++) {
+        __asm__ volatile("msr ttbr0_el1, %0; isb" :: "r"(ttbr_b) : "memory");
+        uint64_t b = call(TW + 11 * PAGE);
+        __asm__ volatile("msr ttbr0_el1, %0; isb" :: "r"(ttbr_a) : "memory");
+        uint64_t a = call(TW + 11 * PAGE);
+        kprintf("round %d: ASID 2 -> 0x%lx, ASID 1 -> 0x%lx\n", round, b, a);
+    }
 
     kprintf("%u exceptions\n", taken);
     kprintf("DONE\n");

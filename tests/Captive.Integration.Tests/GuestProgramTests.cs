@@ -63,6 +63,19 @@ public sealed class GuestProgramTests
         Assert.All(stats.Exits.Keys, k => Assert.Contains(k, new[] { "doorbell", "wfi", "stop" }));
     }
 
+    [Fact]
+    public void Translations_parked_by_an_address_space_switch_come_back_only_where_their_code_does()
+    {
+        // mmu.c maps other code at the same virtual address in a second address space and switches back and forth: each
+        // switch parks the other space's translation of the page, and the next call must revive the one whose
+        // instructions are mapped there now — never the other one (QEMU's output says which code ran).
+        TestEnvironment.RequireKvm();
+        var (result, output, stats) = TestEnvironment.RunGuest(File.ReadAllBytes(TestEnvironment.Prebuilt("mmu-O2.elf")), "kvm");
+        Assert.Equal(StopReason.PowerOff, result.Reason);
+        Assert.Equal(TestEnvironment.Expected("mmu"), output);
+        Assert.True(stats.BlocksParked > 0 && stats.BlocksRevived > 0, stats.Format("kvm"));
+    }
+
     [Theory]
     [InlineData("sieve-O2.elf")]
     [InlineData("funcptr-O0.elf")]

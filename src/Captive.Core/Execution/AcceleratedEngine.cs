@@ -671,6 +671,18 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     public override void InvalidateTranslations(ulong first, ulong last)
     {
         _translator.Invalidate(first, last);
+        ForgetInterpreted(first, last);
+    }
+
+    /// <inheritdoc/>
+    public override void ParkTranslations(ulong first, ulong last)
+    {
+        _translator.Park(first, last);
+        ForgetInterpreted(first, last);
+    }
+
+    private void ForgetInterpreted(ulong first, ulong last)
+    {
         foreach (var key in _interpreted.Keys)
             if (IrBlock.AddressOf(key) - first <= last - first) _interpreted.Remove(key);
     }

@@ -115,8 +115,16 @@ public abstract partial class ExecutionEngine : IDisposable
         if (GuestMmuAccess is not { } access) { InvalidateTranslations(first, last); return; }
         // A block starts at most a block's length before the page it runs into.
         ulong reach = (ulong)Options.MaxBlockInstructions * 4;
-        access.Revalidate(first, last, page => InvalidateTranslations(page >= reach ? page - reach : 0, page + 0xFFF));
+        access.Revalidate(first, last, page => ParkTranslations(page >= reach ? page - reach : 0, page + 0xFFF));
     }
+
+    /// <summary>
+    /// Takes the translations of blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>
+    /// out of use because the range's mapping changed (not, as far as anyone knows, its instructions): an engine may keep
+    /// them aside and use them again, without translating, when the same instructions are mapped there again. By default,
+    /// <see cref="InvalidateTranslations(ulong, ulong)"/>. Same calling rules.
+    /// </summary>
+    public virtual void ParkTranslations(ulong first, ulong last) => InvalidateTranslations(first, last);
 
     /// <summary>The host-side guest-MMU access path, which remembers the code pages translations came from; null without one.</summary>
     private protected virtual VirtualMemoryAccess? GuestMmuAccess => null;

@@ -13,7 +13,7 @@ public sealed class ExecutionStatistics
     private readonly Dictionary<string, long> _requests = new();
     private readonly Dictionary<string, long> _faults = new();
     private long _blocksTranslated, _instructionsTranslated, _translationTicks, _codeBytes, _instructionsExecuted, _blocksExecuted;
-    private long _blocksDropped, _translationsFlushed;
+    private long _blocksDropped, _translationsFlushed, _blocksParked, _blocksRevived;
     private readonly object _gate = new();
 
     /// <summary>Blocks translated to host code (or lowered to IR, for the interpreter).</summary>
@@ -67,6 +67,15 @@ public sealed class ExecutionStatistics
 
     /// <summary>Translated blocks dropped one range at a time because the guest changed their code or its mapping.</summary>
     public long BlocksDropped => Interlocked.Read(ref _blocksDropped);
+
+    /// <summary>
+    /// Translated blocks set aside, code kept, because their page's mapping went or moved (a process switch unmaps the other
+    /// process's pages); counted in <see cref="BlocksDropped"/> too.
+    /// </summary>
+    public long BlocksParked => Interlocked.Read(ref _blocksParked);
+
+    /// <summary>Parked blocks put back to use, without translating, because the instructions at their address were the same again.</summary>
+    public long BlocksRevived => Interlocked.Read(ref _blocksRevived);
 
     /// <summary>Times every translation went at once: the code cache filled up, or the guest changed what all of them depend on.</summary>
     public long TranslationsFlushed => Interlocked.Read(ref _translationsFlushed);
@@ -122,6 +131,10 @@ public sealed class ExecutionStatistics
 
     internal void CountDropped(int blocks) => Interlocked.Add(ref _blocksDropped, blocks);
 
+    internal void CountParked(int blocks) => Interlocked.Add(ref _blocksParked, blocks);
+
+    internal void CountRevived(int blocks) => Interlocked.Add(ref _blocksRevived, blocks);
+
     internal void CountFlush() => Interlocked.Increment(ref _translationsFlushed);
 
     private void Bump(Dictionary<string, long> d, string key)
@@ -148,6 +161,7 @@ public sealed class ExecutionStatistics
         s.TlbMaintenanceInVm = TlbMaintenanceInVm; s.CodeMaintenanceInVm = CodeMaintenanceInVm;
         s.AddressSpaceSwitchesInVm = AddressSpaceSwitchesInVm;
         s._blocksDropped = BlocksDropped; s._translationsFlushed = TranslationsFlushed;
+        s._blocksParked = BlocksParked; s._blocksRevived = BlocksRevived;
         return s;
     }
 
@@ -163,6 +177,8 @@ public sealed class ExecutionStatistics
         sb.AppendLine($"blocks translated: {BlocksTranslated} ({InstructionsTranslated} guest instructions, {CodeBytes} bytes of host code) in {TranslationTime.TotalMilliseconds:F2} ms");
         if (BlocksDropped > 0 || TranslationsFlushed > 0)
             sb.AppendLine($"translations dropped: {BlocksDropped} blocks by range, all of them {TranslationsFlushed} times");
+        if (BlocksParked > 0)
+            sb.AppendLine($"translations parked: {BlocksParked} blocks (their page's mapping went), {BlocksRevived} revived without translating");
         void Section(string title, IReadOnlyDictionary<string, long> d)
         {
             sb.AppendLine($"{title}: {d.Values.Sum()}");

@@ -20,6 +20,8 @@ internal sealed unsafe class CodeCache
     private readonly int _entries;
     private ulong _used;
     private readonly Dictionary<ulong, ulong> _blocks = new();
+    private readonly PageIndex _blockPages = new();    // _blocks' keys by guest page
+    private readonly PageIndex _dependedPages = new(); // _flagDependents' keys by guest page
     private readonly Dictionary<ulong, List<(ulong Site, bool Forward)>> _pending = new();
     private readonly List<(ulong Start, ulong End, ulong GuestPc)> _ranges = new();
 
@@ -101,6 +103,7 @@ internal sealed unsafe class CodeCache
     {
         ulong rip = Allocate(length, guestPc);
         _blocks[guestPc] = rip;
+        _blockPages.Add(guestPc);
         if (checkBytes > 0) _checkBytes[guestPc] = checkBytes; else _checkBytes.Remove(guestPc);
         _regions.Add(IrBlock.AddressOf(guestPc) >> 21);
         Link(links);
@@ -118,6 +121,7 @@ internal sealed unsafe class CodeCache
         for (int k = 0; k < guestPcs.Count; k++)
         {
             _blocks[guestPcs[k]] = entries[k];
+            _blockPages.Add(guestPcs[k]);
             _checkBytes.Remove(guestPcs[k]); // a region's entries load its registers first: never skipped into
             _regions.Add(IrBlock.AddressOf(guestPcs[k]) >> 21);
             _regionMates[guestPcs[k]] = mates;
@@ -196,6 +200,8 @@ internal sealed unsafe class CodeCache
     {
         _used = 0;
         _blocks.Clear();
+        _blockPages.Clear();
+        _dependedPages.Clear();
         _pending.Clear();
         _ranges.Clear();
         _regions.Clear();
@@ -204,6 +210,9 @@ internal sealed unsafe class CodeCache
         _checkBytes.Clear();
         _sources.Clear();
         _flagDependents.Clear();
+        _assumptions.Clear();
+        _parked.Clear();
+        _parkedByPage.Clear();
         ClearLookup();
         ClearFilters();
         Flushes++;
@@ -219,9 +228,19 @@ internal sealed unsafe class CodeCache
     /// its link stub again (and waits to be linked to the new translation), so nothing reaches them any more. Their code
     /// stays in place until the next flush. Returns false when nothing was translated there; <paramref name="dropped"/> counts the blocks that went.
     /// </summary>
-    public bool Drop(ulong first, ulong last, out int dropped)
+    public bool Drop(ulong first, ulong last, out int dropped) => RemoveRange(first, last, park: false, out dropped, out _);
+
+    /// <summary>
+    /// Takes the blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/> out of use as
+    /// <see cref="Drop(ulong, ulong, out int)"/> does, parking the units it can (<see cref="ParkKeys"/>): their mapping
+    /// changed, not necessarily their instructions.
+    /// </summary>
+    public bool Park(ulong first, ulong last, out int removed, out int parked) => RemoveRange(first, last, park: true, out removed, out parked);
+
+    private bool RemoveRange(ulong first, ulong last, bool park, out int removed, out int parked)
     {
-        dropped = 0;
+        removed = 0;
+        parked = 0;
         ulong lo = first >> 21, hi = last >> 21;
         if (hi - lo <= 64) // a small range: look for translated regions first (a large one is scanned anyway)
         {
@@ -230,14 +249,16 @@ internal sealed unsafe class CodeCache
             if (!any) return false;
         }
         List<ulong>? keys = null;
-        foreach (var key in _blocks.Keys)
-            if (IrBlock.AddressOf(key) - first <= last - first) (keys ??= new()).Add(key);
+        _blockPages.KeysIn(first, last, _blocks.Keys, ref keys);
         // Blocks other units assumed things about, translated or only looked at: their code may be what changed.
-        foreach (var key in _flagDependents.Keys)
-            if (IrBlock.AddressOf(key) - first <= last - first) (keys ??= new()).Add(key);
-        dropped = keys is null ? 0 : DropKeys(keys);
-        return dropped > 0;
+        _dependedPages.KeysIn(first, last, _flagDependents.Keys, ref keys);
+        removed = keys is null ? 0 : Remove(keys, park, out parked);
+        return removed > 0;
     }
+
+    // Unit (by its first key) → the blocks it leaves for without storing the flags: what a parked unit must find still
+    // true to be revived.
+    private readonly Dictionary<ulong, ulong[]> _assumptions = new();
 
     // Block key → the units (by one of their keys) that leave for it without storing the guest flags, because it
     // overwrites them first (X86BlockCompiler.FlagAssumptions): when it goes, they go.
@@ -246,16 +267,32 @@ internal sealed unsafe class CodeCache
     /// <summary>Records that the unit of <paramref name="unitKey"/> relies on <paramref name="targets"/> overwriting the guest flags before reading them.</summary>
     public void RecordFlagAssumptions(ulong unitKey, IReadOnlyList<ulong> targets)
     {
+        if (targets.Count == 0) return;
+        _assumptions[unitKey] = targets.ToArray();
         foreach (var target in targets)
         {
-            if (!_flagDependents.TryGetValue(target, out var list)) _flagDependents[target] = list = new();
+            if (!_flagDependents.TryGetValue(target, out var list))
+            {
+                _flagDependents[target] = list = new();
+                _dependedPages.Add(target);
+            }
             list.Add(unitKey);
         }
     }
 
     /// <summary>Forgets the blocks of <paramref name="keys"/> with the other blocks of their regions, as <see cref="Drop(ulong, ulong, out int)"/> does; returns how many went.</summary>
-    public int DropKeys(IEnumerable<ulong> keys)
+    public int DropKeys(IEnumerable<ulong> keys) => Remove(keys, park: false, out _);
+
+    /// <summary>
+    /// Takes the blocks of <paramref name="keys"/> out of use as <see cref="DropKeys"/> does, with the units that rely on
+    /// them, but parks each unit whose instructions are known (its code stays, for <see cref="TryRevive"/>). Returns how
+    /// many blocks went; <paramref name="parked"/> counts those parked.
+    /// </summary>
+    public int ParkKeys(IEnumerable<ulong> keys, out int parked) => Remove(keys, park: true, out parked);
+
+    private int Remove(IEnumerable<ulong> keys, bool park, out int parked)
     {
+        parked = 0;
         HashSet<ulong> doomed = new();
         var work = new Stack<ulong>(keys);
         while (work.Count > 0)
@@ -263,7 +300,10 @@ internal sealed unsafe class CodeCache
             ulong key = work.Pop();
             // The units that assumed this block overwrites the flags go with it (whether or not it was translated).
             if (_flagDependents.Remove(key, out var dependents))
+            {
+                _dependedPages.Remove(key);
                 foreach (var d in dependents) work.Push(d);
+            }
             if (!_blocks.ContainsKey(key) || doomed.Contains(key)) continue;
             if (_regionMates.TryGetValue(key, out var mates))
             {
@@ -272,9 +312,19 @@ internal sealed unsafe class CodeCache
             }
             else doomed.Add(key);
         }
+        HashSet<ulong>? parkedNow = null;
+        if (park)
+            foreach (var key in doomed)
+                if (parkedNow?.Contains(key) != true && Park(key) is { } unit)
+                {
+                    foreach (var k in unit.Keys) (parkedNow ??= new()).Add(k);
+                    parked += unit.Keys.Length;
+                }
         foreach (var key in doomed)
         {
+            if (parkedNow?.Contains(key) != true) _assumptions.Remove(key);
             _blocks.Remove(key);
+            _blockPages.Remove(key);
             _regionMates.Remove(key);
             _checkBytes.Remove(key);
             _sources.Remove(key);
@@ -289,6 +339,121 @@ internal sealed unsafe class CodeCache
             }
         }
         return doomed.Count;
+    }
+
+    // Parked units, under each of their keys: translations taken out of use because their page's mapping went or moved
+    // — a process switch unmaps the pages only the other process has touched — kept whole, code included, until the next
+    // flush. A request for one of their keys revives a unit when the instructions there are those it was translated from
+    // and the blocks it leaves for without storing the flags still overwrite them first: the code goes back into the
+    // index, the lookup table and the links that wait for it, and nothing is translated. A key keeps a few units, newest
+    // first: processes that map different code at the same address each find theirs.
+    private readonly Dictionary<ulong, List<ParkedUnit>> _parked = new();
+
+    /// <summary>The parked units one key keeps at most (the oldest goes).</summary>
+    public const int ParkedPerKey = 4;
+
+    /// <summary>A parked unit of translated code: its blocks' keys, entries and sources, and what it assumed of others.</summary>
+    public sealed class ParkedUnit
+    {
+        public required ulong[] Keys { get; init; }
+        public required ulong[] Entries { get; init; }
+        public required int[] CheckBytes { get; init; }
+        public required (ulong Hash, int Count)[] Sources { get; init; }
+        public required ulong[] Assumptions { get; init; }
+        public required bool Region { get; init; }
+    }
+
+    /// <summary>Parks the unit of <paramref name="key"/> (still in the index) if every block's instructions are recorded.</summary>
+    private ParkedUnit? Park(ulong key)
+    {
+        ulong[] keys = _regionMates.TryGetValue(key, out var mates) ? mates : [key];
+        var entries = new ulong[keys.Length];
+        var check = new int[keys.Length];
+        var sources = new (ulong, int)[keys.Length];
+        for (int k = 0; k < keys.Length; k++)
+        {
+            if (!_sources.TryGetValue(keys[k], out sources[k]) || sources[k].Item2 < 1 || !_blocks.TryGetValue(keys[k], out entries[k])) return null;
+            check[k] = _checkBytes.GetValueOrDefault(keys[k]);
+        }
+        var unit = new ParkedUnit
+        {
+            Keys = keys, Entries = entries, CheckBytes = check, Sources = sources, Region = mates is not null,
+            Assumptions = _assumptions.Remove(keys[0], out var a) ? a : [],
+        };
+        foreach (var k in keys)
+        {
+            if (!_parked.TryGetValue(k, out var list)) _parked[k] = list = new();
+            if (list.Count == ParkedPerKey) Unpark(list[0]);
+            list.Add(unit);
+        }
+        ulong page = IrBlock.AddressOf(keys[0]) >> 12;
+        if (!_parkedByPage.TryGetValue(page, out var onPage)) _parkedByPage[page] = onPage = new();
+        onPage.Add(unit);
+        return unit;
+    }
+
+    /// <summary>Takes <paramref name="unit"/> out of the parked units of each of its keys.</summary>
+    private void Unpark(ParkedUnit unit)
+    {
+        foreach (var k in unit.Keys)
+            if (_parked.TryGetValue(k, out var list) && list.Remove(unit) && list.Count == 0) _parked.Remove(k);
+    }
+
+    // The parked units by the guest page of their first block: a page that comes back usually brings all of them.
+    private readonly Dictionary<ulong, List<ParkedUnit>> _parkedByPage = new();
+
+    /// <summary>The first keys of the units parked in the page of <paramref name="key"/> (the candidates to revive with it); forgets the page's list.</summary>
+    public List<ulong>? TakeParkedPageMates(ulong key)
+    {
+        if (!_parkedByPage.Remove(IrBlock.AddressOf(key) >> 12, out var units)) return null;
+        List<ulong>? keys = null;
+        foreach (var unit in units)
+            if (_parked.TryGetValue(unit.Keys[0], out var list) && list.Contains(unit)) (keys ??= new()).Add(unit.Keys[0]);
+        return keys;
+    }
+
+    /// <summary>Forgets the parked units of translation mode <paramref name="mode"/> (what their lowering depended on changed).</summary>
+    public void ForgetParkedOfMode(int mode)
+    {
+        foreach (var key in _parked.Keys)
+            if (IrBlock.ModeOf(key) == mode) _parked.Remove(key); // (a unit's keys share its mode)
+        foreach (var (page, units) in _parkedByPage)
+        {
+            units.RemoveAll(u => IrBlock.ModeOf(u.Keys[0]) == mode);
+            if (units.Count == 0) _parkedByPage.Remove(page);
+        }
+    }
+
+    /// <summary>
+    /// Puts back into use the newest parked unit holding <paramref name="key"/> that <paramref name="stillValid"/> accepts
+    /// (its instructions and assumptions hold) and whose blocks are not translated otherwise now. Returns the number of
+    /// blocks revived (0 when none was).
+    /// </summary>
+    public int TryRevive(ulong key, Func<ParkedUnit, bool> stillValid)
+    {
+        if (!_parked.TryGetValue(key, out var list)) return 0;
+        for (int n = list.Count - 1; n >= 0; n--)
+        {
+            var unit = list[n];
+            bool free = true;
+            foreach (var k in unit.Keys) free &= !_blocks.ContainsKey(k);
+            if (!free || !stillValid(unit)) continue;
+            Unpark(unit);
+            for (int i = 0; i < unit.Keys.Length; i++)
+            {
+                ulong k = unit.Keys[i];
+                _blocks[k] = unit.Entries[i];
+                _blockPages.Add(k);
+                if (unit.CheckBytes[i] > 0) _checkBytes[k] = unit.CheckBytes[i];
+                if (unit.Region) _regionMates[k] = unit.Keys;
+                _sources[k] = unit.Sources[i];
+                _regions.Add(IrBlock.AddressOf(k) >> 21);
+            }
+            RecordFlagAssumptions(unit.Keys[0], unit.Assumptions);
+            for (int i = 0; i < unit.Keys.Length; i++) Arrived(unit.Keys[i], unit.Entries[i]);
+            return unit.Keys.Length;
+        }
+        return 0;
     }
 
     /// <summary>The keys of every translated block.</summary>
@@ -330,7 +495,8 @@ internal sealed unsafe class BlockTranslator
     private readonly Queue<ulong> _work = new();
     private readonly Func<ulong, ulong> _resolve;
     private readonly Func<ulong, bool> _killsFlags;
-    private readonly Dictionary<ulong, bool> _flagKillers = new();
+    private readonly Func<CodeCache.ParkedUnit, bool> _stillValid;
+    private readonly FlagKillerCache _flagKillers = new();
     private readonly IrBlock _peek = new();
 
     private readonly TextWriter? _log;
@@ -357,20 +523,62 @@ internal sealed unsafe class BlockTranslator
         _maxInstructions = maxInstructions;
         _resolve = cache.Resolve;
         _killsFlags = KillsFlags;
+        _stillValid = StillValid;
     }
 
     private ulong _context; // the translation context of the request being served (IrBlock.Context)
 
     /// <summary>Drops the translations of the blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>.</summary>
-    public void Invalidate(ulong first, ulong last)
+    public void Invalidate(ulong first, ulong last) => Remove(first, last, park: false);
+
+    /// <summary>
+    /// Takes the translations of the blocks that start at guest addresses <paramref name="first"/> to
+    /// <paramref name="last"/> out of use because the range's mapping changed: parked, to be revived without translating
+    /// if the same instructions come back at their addresses (<see cref="CodeCache.ParkKeys"/>).
+    /// </summary>
+    public void Park(ulong first, ulong last) => Remove(first, last, park: true);
+
+    private void Remove(ulong first, ulong last, bool park)
     {
         lock (_cache.Gate)
         {
-            if (!_cache.Drop(first, last, out int dropped)) return;
-            _stats.CountDropped(dropped);
-            foreach (var key in _flagKillers.Keys)
-                if (IrBlock.AddressOf(key) - first <= last - first) _flagKillers.Remove(key);
+            // What the peeks learnt of the range goes whether or not a translation did: a block only peeked at (a
+            // branch target not translated yet) may be different code now, and the next unit must look again.
+            _flagKillers.Forget(first, last);
+            int parked = 0;
+            bool any = park ? _cache.Park(first, last, out int removed, out parked) : _cache.Drop(first, last, out removed);
+            if (!any) return;
+            _stats.CountDropped(removed);
+            if (parked > 0) _stats.CountParked(parked);
         }
+    }
+
+    /// <summary>
+    /// Revives the parked unit of <paramref name="key"/> if the instructions at its blocks' addresses, read through the
+    /// request's fetcher, are those it was translated from, and every block it leaves for without storing the flags still
+    /// overwrites them first. Returns whether it did.
+    /// </summary>
+    private bool TryRevive(ulong key)
+    {
+        int revived = _cache.TryRevive(key, _stillValid);
+        if (revived == 0) return false;
+        // The page is back with the same instructions at this block: the rest of its parked units most likely too.
+        if (_cache.TakeParkedPageMates(key) is { } mates)
+            foreach (var mate in mates) revived += _cache.TryRevive(mate, _stillValid);
+        _stats.CountRevived(revived);
+        return true;
+    }
+
+    private bool StillValid(CodeCache.ParkedUnit unit)
+    {
+        for (int i = 0; i < unit.Keys.Length; i++)
+        {
+            var (hash, count) = unit.Sources[i];
+            if (SourceHash(_fetcher, IrBlock.AddressOf(unit.Keys[i]), count) != hash) return false;
+        }
+        foreach (var target in unit.Assumptions)
+            if (!KillsFlags(target)) return false;
+        return true;
     }
 
     /// <summary>Drops every translation (the guest changed the translation context).</summary>
@@ -393,7 +601,7 @@ internal sealed unsafe class BlockTranslator
         _peek.Reset(pc, IrBlock.ModeOf(key), _context);
         _frontEnd.LowerBlock(pc, _fetcher, _peek, _maxInstructions);
         kills = X86BlockCompiler.KillsFlagsAtEntry(_peek);
-        _flagKillers[key] = kills;
+        _flagKillers.Add(key, kills);
         // Translations may come to rely on this answer: maintenance of these lines must reach the host (and drop them).
         _cache.MarkCode(_peek.GuestAddress, _peek.GuestAddress + 4 * (ulong)Math.Max(_peek.GuestInstructionCount, 1) - 1);
         return kills;
@@ -412,6 +620,7 @@ internal sealed unsafe class BlockTranslator
             _fetcher = fetcher ?? _physicalFetcher;
             ulong known = _cache.Resolve(key);
             if (known != 0) { _cache.Publish(key, known); return; }
+            if (TryRevive(key)) return;
             long start = Stopwatch.GetTimestamp();
             int blocks = 0, instructions = 0;
             long bytes = 0;
@@ -422,6 +631,7 @@ internal sealed unsafe class BlockTranslator
                 ulong at = _work.Dequeue();
                 if (_cache.Contains(at)) continue;
                 if (!_fetcher.TryFetch(IrBlock.AddressOf(at), out _) && at != key) continue;
+                if (at != key && TryRevive(at)) continue;
                 if (!InterpretAll && FindRegion(at))
                 {
                     bytes += EmitRegion();
@@ -622,8 +832,8 @@ internal sealed unsafe class BlockTranslator
         {
             var keys = _cache.Keys.Where(k => IrBlock.ModeOf(k) == mode).ToList();
             _stats.CountDropped(_cache.DropKeys(keys));
-            foreach (var key in _flagKillers.Keys)
-                if (IrBlock.ModeOf(key) == mode) _flagKillers.Remove(key);
+            _cache.ForgetParkedOfMode(mode);
+            _flagKillers.ForgetMode(mode);
         }
     }
 
@@ -662,6 +872,111 @@ internal sealed unsafe class BlockTranslator
                 _stats.CountFlush();
                 if (_logger is not null) Log.CodeCacheFlushed(_logger, _cache.Flushes);
             }
+        }
+    }
+}
+
+/// <summary>
+/// What the translator learnt by peeking at branch targets (<see cref="X86BlockCompiler.KillsFlagsAtEntry"/>), by block
+/// key, indexed by guest page as well: invalidations name a page or two, and must not scan every answer.
+/// </summary>
+internal sealed class FlagKillerCache
+{
+    private readonly Dictionary<ulong, bool> _answers = new();
+    private readonly Dictionary<ulong, List<ulong>> _byPage = new();
+
+    public bool TryGetValue(ulong key, out bool kills) => _answers.TryGetValue(key, out kills);
+
+    public void Add(ulong key, bool kills)
+    {
+        if (_answers.TryAdd(key, kills))
+        {
+            ulong page = IrBlock.AddressOf(key) >> 12;
+            if (!_byPage.TryGetValue(page, out var keys)) _byPage[page] = keys = new();
+            keys.Add(key);
+        }
+        else _answers[key] = kills;
+    }
+
+    /// <summary>Forgets the answers for blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>.</summary>
+    public void Forget(ulong first, ulong last)
+    {
+        if (_answers.Count == 0) return;
+        if ((last >> 12) - (first >> 12) < 16)
+        {
+            for (ulong page = first >> 12; page <= last >> 12; page++)
+            {
+                if (!_byPage.TryGetValue(page, out var keys)) continue;
+                keys.RemoveAll(key =>
+                {
+                    bool inside = IrBlock.AddressOf(key) - first <= last - first;
+                    if (inside) _answers.Remove(key);
+                    return inside;
+                });
+                if (keys.Count == 0) _byPage.Remove(page);
+            }
+            return;
+        }
+        ForgetWhere(key => IrBlock.AddressOf(key) - first <= last - first);
+    }
+
+    /// <summary>Forgets the answers for blocks of translation mode <paramref name="mode"/>.</summary>
+    public void ForgetMode(int mode) => ForgetWhere(key => IrBlock.ModeOf(key) == mode);
+
+    public void Clear()
+    {
+        _answers.Clear();
+        _byPage.Clear();
+    }
+
+    private void ForgetWhere(Func<ulong, bool> doomed)
+    {
+        foreach (var key in _answers.Keys)
+            if (doomed(key)) _answers.Remove(key);
+        foreach (var (page, keys) in _byPage)
+        {
+            keys.RemoveAll(k => !_answers.ContainsKey(k));
+            if (keys.Count == 0) _byPage.Remove(page);
+        }
+    }
+}
+
+/// <summary>Block keys by guest page, so that an invalidation of a page or two finds its keys without a scan of them all.</summary>
+internal sealed class PageIndex
+{
+    private readonly Dictionary<ulong, List<ulong>> _pages = new();
+
+    public void Add(ulong key)
+    {
+        ulong page = IrBlock.AddressOf(key) >> 12;
+        if (!_pages.TryGetValue(page, out var keys)) _pages[page] = keys = new();
+        if (!keys.Contains(key)) keys.Add(key);
+    }
+
+    public void Remove(ulong key)
+    {
+        ulong page = IrBlock.AddressOf(key) >> 12;
+        if (!_pages.TryGetValue(page, out var keys)) return;
+        keys.Remove(key);
+        if (keys.Count == 0) _pages.Remove(page);
+    }
+
+    public void Clear() => _pages.Clear();
+
+    /// <summary>Adds to <paramref name="into"/> the keys whose address lies in [<paramref name="first"/>, <paramref name="last"/>]; a wide range scans <paramref name="all"/>.</summary>
+    public void KeysIn(ulong first, ulong last, IEnumerable<ulong> all, ref List<ulong>? into)
+    {
+        if ((last >> 12) - (first >> 12) >= (ulong)Math.Max(16, _pages.Count))
+        {
+            foreach (var key in all)
+                if (IrBlock.AddressOf(key) - first <= last - first) (into ??= new()).Add(key);
+            return;
+        }
+        for (ulong page = first >> 12; page <= last >> 12; page++)
+        {
+            if (!_pages.TryGetValue(page, out var keys)) continue;
+            foreach (var key in keys)
+                if (IrBlock.AddressOf(key) - first <= last - first) (into ??= new()).Add(key);
         }
     }
 }

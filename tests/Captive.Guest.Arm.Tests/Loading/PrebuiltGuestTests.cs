@@ -21,7 +21,7 @@ public sealed class PrebuiltGuestTests
     public void The_expected_programs_exist()
     {
         var names = Programs().Select(row => row.Data).ToArray();
-        Assert.Equal(["arith", "crc32", "debug", "divzero", "exceptions", "funcptr", "gic", "idregs", "loop", "mmu", "recursion", "rtc", "sieve", "smc", "sort", "strings", "timer", "tlbi"], names);
+        Assert.Equal(["arith", "crc32", "debug", "divzero", "exceptions", "funcptr", "gic", "idregs", "irqfault", "loop", "mmu", "recursion", "rtc", "sieve", "smc", "sort", "strings", "timer", "tlbi"], names);
     }
 
     [Theory]
