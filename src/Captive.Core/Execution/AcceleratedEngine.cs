@@ -91,12 +91,18 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             }
             var compilerOptions = new CompilerOptions(options.CountInstructions, System.Runtime.Intrinsics.X86.Lzcnt.IsSupported, options.RamBase,
                 options.RamSize, UseFma: System.Runtime.Intrinsics.X86.Fma.IsSupported, MmuEnabled: system.Mmu is { } mmu ? mmu.IsEnabled : null,
-                InVmMaintenance: true);
+                InVmMaintenance: true, CodePageSelectBit: system.Mmu?.SwitchedHalfSelectBit ?? -1);
             var entryPoints = new RuntimeEntryPoints(_code.Dispatch, _code.Channel, _code.ChannelCall, _code.TlbWalk);
             entryPoints = entryPoints with { FaultEntry = CompileFaultEntry(rt, new X86BlockCompiler(Layout, compilerOptions, entryPoints)) };
             var compiler = new X86BlockCompiler(Layout, compilerOptions, entryPoints);
+
             _translator = new BlockTranslator(system.FrontEnd, compiler, _cache, _access, Statistics, options.MaxBlockInstructions, options.TranslationLog, Logger, options.InterpretAllBlocks,
                 context => system.Debug?.WatchesAccesses(context) == true && system.Mmu?.IsEnabled(context) != true);
+            if (compilerOptions.CodePageSelectBit >= 0 && _virtual is not null)
+            {
+                _compilerChecksPages = compiler;
+                _translator.CodeEpoch = () => Control<ulong>(ControlBlock.CodeEpoch);
+            }
 
             _vcpu = _vm.CreateVirtualCpu(0);
             _vcpu.SetSpecialRegisters(X86SystemTables.LongModeUser(_vcpu.GetSpecialRegisters(), tables.Root));
@@ -116,6 +122,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             ClearVmTlb();
             ClearDeviceReadTable();
             ForgetAddressSpaces();
+            ResetCodePages();
             Control<uint>(ControlBlock.ServiceState) = 1;
             WriteNzcv(0);
         }
@@ -441,6 +448,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         if (InterruptTakeable(RegisterFile)) return TakeInterrupt(); // the block's entry, as translated code checks it
         ulong key = IrBlock.KeyOf(pc, mode);
         ulong context = CurrentContext(RegisterFile);
+        // An interpret stub has no code page check of its own: the block it stands for may be another space's code.
+        if (aligned && _compilerChecksPages is { } checks && checks.ChecksCodePageAt(pc, context)) CheckCodePages(pc, mode);
         var (memory, fetcher) = AccessFor(context, mode);
         if (!aligned || !_interpreted.TryGetValue(key, out var block))
         {
@@ -659,6 +668,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private void NewCodePage(ulong address)
     {
         if ((address >> 55 & 1) != 0 || Layout.AddressSpaceOffset < 0) return;
+        if (_compilerChecksPages is not null) return; // code page checks find what other spaces map there, as it runs
         ulong current = new GuestRegisters(RegisterFile).Read(Layout.AddressSpaceOffset);
         ForgetAddressSpaces();
         NoteAddressSpace(current);
@@ -700,6 +710,8 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         }
         int mode = CurrentMode(RegisterFile);
         ulong context = CurrentContext(RegisterFile);
+        // (Before anything fetches from the page: the check compares what was fetched from it with what is mapped now.)
+        if (_compilerChecksPages is { } checks && checks.ChecksCodePageAt(pc, context)) CheckCodePages(pc, mode);
         var fetcher = AccessFor(context, mode).Fetcher;
         if (!fetcher.TryFetch(pc, out _))
         {
@@ -708,6 +720,59 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         }
         _translator.Translate(IrBlock.KeyOf(pc, mode), context, fetcher);
         return ChannelAction.Continue;
+    }
+
+    // ───── code page checks (VmLayout.CodePageTableOffset, X86BlockCompiler.CodePages.cs) ─────
+
+    private X86BlockCompiler? _compilerChecksPages; // the compiler, when it emits code page checks
+
+    /// <summary>Empties the code page table and starts epoch 1 (no entry, all zeros, matches a tag XOR a non-zero epoch).</summary>
+    private void ResetCodePages()
+    {
+        new Span<byte>(_area + VmLayout.CodePageTableOffset, VmLayout.CodePageEntries * 8).Clear();
+        Control<ulong>(ControlBlock.CodeEpoch) = 1UL << VmLayout.CodePageEpochShift;
+    }
+
+    /// <summary>
+    /// Starts a new code page epoch: every page of the switched half must be checked again before its translations run
+    /// (the table is emptied when the epoch would wrap).
+    /// </summary>
+    private void NewCodeEpoch()
+    {
+        ulong epoch = (Control<ulong>(ControlBlock.CodeEpoch) >> VmLayout.CodePageEpochShift) + 1;
+        if (epoch >= 1UL << (64 - VmLayout.CodePageEpochShift - 1)) { ResetCodePages(); return; }
+        Control<ulong>(ControlBlock.CodeEpoch) = epoch << VmLayout.CodePageEpochShift;
+    }
+
+    /// <summary>
+    /// The block at <paramref name="pc"/> (mode <paramref name="mode"/>) is about to run, or be translated, in the current
+    /// epoch: the translations of its page and the next (a block may run into it) are checked against what is mapped
+    /// there now — those whose page maps elsewhere or nowhere are parked — and each page that is mapped is marked current.
+    /// </summary>
+    private void CheckCodePages(ulong pc, int mode)
+    {
+        if ((Control<ulong>(ControlBlock.CodeEpoch) >> VmLayout.CodePageEpochShift) >= 1UL << (64 - VmLayout.CodePageEpochShift - 1))
+            ResetCodePages(); // in-VM switches ran the epoch up to the wrap
+        ulong reach = (ulong)Options.MaxBlockInstructions * 4;
+        ulong epoch = Control<ulong>(ControlBlock.CodeEpoch);
+        for (ulong page = pc & ~0xFFFUL, n = 0; n < 2; n++, page += 0x1000)
+        {
+            _virtual!.RevalidatePage(page, p => ParkTranslations(p >= reach ? p - reach : 0, p + 0xFFF));
+            if (Machine.Mmu!.Translate(page, GuestAccessKind.Fetch, mode).IsFault) continue;
+            Control<ulong>(VmLayout.CodePageEntry(page >> 12)) = VmLayout.CodePageTag(page >> 12, mode) ^ epoch;
+            Statistics.CodePageChecks++;
+        }
+    }
+
+    /// <inheritdoc/>
+    private protected override ulong RevalidateLazily(ulong first, ulong last)
+    {
+        // The whole switched half at once (a context switch, TLBI by ASID): a new epoch, each page checked when it runs.
+        if (_compilerChecksPages is null || Machine.Mmu is not { SwitchedHalfSelectBit: >= 0 and var bit }) return first;
+        ulong halfLast = (1UL << bit) - 1;
+        if (first != 0 || last < halfLast) return first;
+        NewCodeEpoch();
+        return halfLast + 1;
     }
 
     /// <summary>How host code reaches guest memory in translation context <paramref name="context"/> and mode <paramref name="mode"/>.</summary>

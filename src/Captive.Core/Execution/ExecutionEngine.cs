@@ -113,6 +113,9 @@ public abstract partial class ExecutionEngine : IDisposable
     public void RevalidateTranslations(ulong first, ulong last)
     {
         if (GuestMmuAccess is not { } access) { InvalidateTranslations(first, last); return; }
+        ulong eager = RevalidateLazily(first, last);
+        if (eager > last || eager < first) return; // (wrapped past the top: all of it was lazy)
+        first = eager;
         // A block starts at most a block's length before the page it runs into.
         ulong reach = (ulong)Options.MaxBlockInstructions * 4;
         access.Revalidate(first, last, page => ParkTranslations(page >= reach ? page - reach : 0, page + 0xFFF));
@@ -125,6 +128,13 @@ public abstract partial class ExecutionEngine : IDisposable
     /// <see cref="InvalidateTranslations(ulong, ulong)"/>. Same calling rules.
     /// </summary>
     public virtual void ParkTranslations(ulong first, ulong last) => InvalidateTranslations(first, last);
+
+    /// <summary>
+    /// Lets the engine take over the revalidation of [<paramref name="first"/>, <paramref name="last"/>] lazily (checking
+    /// each page when its code next runs). Returns the first address it left to be revalidated now: <paramref name="first"/>
+    /// when it took none.
+    /// </summary>
+    private protected virtual ulong RevalidateLazily(ulong first, ulong last) => first;
 
     /// <summary>The host-side guest-MMU access path, which remembers the code pages translations came from; null without one.</summary>
     private protected virtual VirtualMemoryAccess? GuestMmuAccess => null;

@@ -83,9 +83,15 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         int index = (Mode & (Modes - 1)) * Entries + (int)((address >> PageBits) & (Entries - 1)); // the entry just used
         ulong size = _mappingSize[index];
         ulong key = (address & ~PageMask) | (uint)(Mode & (Modes - 1)), frame = physical & ~PageMask;
-        if (!_codePages.TryGetValue(key, out var known) || known.Frame != frame)
+        if (!_codePages.TryGetValue(key, out var known))
         {
             _codePages[key] = (frame, size);
+            NewCodePage?.Invoke(address);
+        }
+        else if (known.Frame != frame)
+        {
+            // The page maps elsewhere now, but translations from the old frame may still be live until it is revalidated
+            // (Revalidate, RevalidatePage): the record keeps the old frame so that the revalidation sees the move.
             NewCodePage?.Invoke(address);
         }
         else if (known.MappingSize != size) _codePages[key] = (frame, size);
@@ -131,6 +137,26 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
             _codePages.Remove(key);
             changed(key & ~PageMask);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Revalidate"/> for the one virtual page <paramref name="page"/> (page-aligned), found directly instead of
+    /// among all the pages code was fetched from: calls <paramref name="changed"/> with the page when instructions were
+    /// fetched from it, in either mode, and it now maps elsewhere or nowhere.
+    /// </summary>
+    public void RevalidatePage(ulong page, Action<ulong> changed)
+    {
+        bool gone = false;
+        for (int mode = 0; mode < Modes; mode++)
+        {
+            ulong key = page | (uint)mode;
+            if (!_codePages.TryGetValue(key, out var known)) continue;
+            var t = _mmu.Translate(page, GuestAccessKind.Fetch, mode);
+            if (!t.IsFault && (t.PhysicalAddress & ~PageMask) == known.Frame) continue;
+            _codePages.Remove(key);
+            gone = true;
+        }
+        if (gone) changed(page);
     }
 
     /// <summary>

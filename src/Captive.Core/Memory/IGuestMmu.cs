@@ -65,6 +65,14 @@ public interface IGuestMmu
     bool IsEnabled(ulong translationContext);
 
     /// <summary>
+    /// The virtual address bit that selects the half of the address space context switches change (the table base
+    /// IR.GuestStateLayout.AddressSpaceOffset holds): addresses with it clear are that half's. -1
+    /// when the guest has no such half. An engine may then check, lazily, that code translated there is still what is
+    /// mapped after a switch (VmLayout.CodePageTableOffset).
+    /// </summary>
+    int SwitchedHalfSelectBit => -1;
+
+    /// <summary>
     /// Translates <paramref name="virtualAddress"/> for an access of <paramref name="kind"/> made in translation mode
     /// <paramref name="mode"/> (for AArch64, the exception level).
     /// </summary>

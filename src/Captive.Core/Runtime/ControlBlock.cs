@@ -93,6 +93,16 @@ public static class ControlBlock
 
     /// <summary>u64: TLB maintenance by address translated code carried out without the host.</summary>
     public const int TlbMaintenanceInVm = Base + 0x300;
+
+    /// <summary>
+    /// The code page epoch, shifted to bit <see cref="VmLayout.CodePageEpochShift"/>: an entry of the code page table
+    /// (<see cref="VmLayout.CodePageTableOffset"/>) is valid while it equals its page's tag XOR this. A switch of the
+    /// switched address-space half adds one (every page's translations must be checked again before they run there).
+    /// </summary>
+    public const int CodeEpoch = Base + 0x308;
+
+    /// <summary>Code page checks the host answered (pages whose translations it checked for a new epoch).</summary>
+    public const int CodePageChecks = Base + 0x310;
 #pragma warning restore CS1591
 }
 

@@ -105,6 +105,27 @@ public static class VmLayout
     /// </summary>
     public const ulong DeviceVirtualTableOffset = 0x1_A000;
 
+    /// <summary>
+    /// The code page table (after the device tables, below the CPL3 stack): direct-mapped by guest virtual page,
+    /// <see cref="CodePageEntries"/> 8-byte entries, each a page tag (<see cref="CodePageTag"/>) XOR the epoch
+    /// (<see cref="ControlBlock.CodeEpoch"/>) it was checked in. Translated code of the part of the address space that
+    /// context switches change (the lower half of an AArch64 guest) starts with a check that its page's entry is
+    /// current, and asks the host otherwise: a switch costs no work per page, only a check per page that then runs.
+    /// </summary>
+    public const ulong CodePageTableOffset = 0x1_B000;
+
+    /// <summary>Entries of the code page table (a power of two).</summary>
+    public const int CodePageEntries = 2048;
+
+    /// <summary>The bit the code page epoch starts at (below it: the page tag).</summary>
+    public const int CodePageEpochShift = 40;
+
+    /// <summary>The tag of guest virtual page number <paramref name="page"/> (address >> 12) in translation mode <paramref name="mode"/>.</summary>
+    public static ulong CodePageTag(ulong page, int mode) => (page & ((1UL << (CodePageEpochShift - 2)) - 1)) << 1 | (uint)mode & 1;
+
+    /// <summary>The code page table entry of guest virtual page number <paramref name="page"/>, relative to the register file.</summary>
+    public static int CodePageEntry(ulong page) => (int)CodePageTableOffset + (int)(page & (CodePageEntries - 1)) * 8;
+
     /// <summary>Offset of the runtime code.</summary>
     public const ulong RuntimeCodeOffset = 0x100_0000;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Captive.Core.Execution;
 using Captive.Core.IR;
+using Captive.Core.Runtime;
 
 namespace Captive.Core.Translation;
 
@@ -22,7 +23,7 @@ internal sealed unsafe class CodeCache
     private readonly Dictionary<ulong, ulong> _blocks = new();
     private readonly PageIndex _blockPages = new();    // _blocks' keys by guest page
     private readonly PageIndex _dependedPages = new(); // _flagDependents' keys by guest page
-    private readonly Dictionary<ulong, List<(ulong Site, bool Forward)>> _pending = new();
+    private readonly Dictionary<ulong, List<(ulong Site, bool Forward, ulong SourcePage)>> _pending = new();
     private readonly List<(ulong Start, ulong End, ulong GuestPc)> _ranges = new();
 
     private readonly ulong* _lineFilter;   // VmLayout.CodeLineFilterOffset, or null
@@ -99,12 +100,13 @@ internal sealed unsafe class CodeCache
         (_virtual + _used, (nint)(_host + _used), (int)Math.Min(_size - _used, int.MaxValue));
 
     /// <summary>Records a block just written at the start of the free space.</summary>
-    public void Commit(ulong guestPc, int length, List<PendingLink> links, int checkBytes = 0)
+    public void Commit(ulong guestPc, int length, List<PendingLink> links, int checkBytes = 0, int pageCheckBytes = 0, ulong checkedPage = ulong.MaxValue)
     {
         ulong rip = Allocate(length, guestPc);
         _blocks[guestPc] = rip;
         _blockPages.Add(guestPc);
-        if (checkBytes > 0) _checkBytes[guestPc] = checkBytes; else _checkBytes.Remove(guestPc);
+        if (checkBytes > 0 || pageCheckBytes > 0) _checkBytes[guestPc] = new EntryChecks(checkBytes, pageCheckBytes, checkedPage);
+        else _checkBytes.Remove(guestPc);
         _regions.Add(IrBlock.AddressOf(guestPc) >> 21);
         Link(links);
         Arrived(guestPc, rip);
@@ -144,11 +146,11 @@ internal sealed unsafe class CodeCache
         foreach (var link in links)
         {
             ulong target = Resolve(link.GuestTarget);
-            if (target != 0) PatchLink(link.Rel32Address, link.GuestTarget, target, link.Forward);
+            if (target != 0) PatchLink(link.Rel32Address, link.GuestTarget, target, link.Forward, link.SourcePage);
             else
             {
                 if (!_pending.TryGetValue(link.GuestTarget, out var list)) _pending[link.GuestTarget] = list = new();
-                list.Add((link.Rel32Address, link.Forward));
+                list.Add((link.Rel32Address, link.Forward, link.SourcePage));
             }
         }
     }
@@ -157,27 +159,43 @@ internal sealed unsafe class CodeCache
     private void Arrived(ulong guestPc, ulong rip)
     {
         if (_pending.Remove(guestPc, out var waiting))
-            foreach (var (site, forward) in waiting) PatchLink(site, guestPc, rip, forward);
+            foreach (var (site, forward, sourcePage) in waiting) PatchLink(site, guestPc, rip, forward, sourcePage);
         Publish(guestPc, rip);
     }
 
     // Per block compiled alone: the bytes of its interrupt check, which a forward direct branch jumps over.
-    private readonly Dictionary<ulong, int> _checkBytes = new();
+    private readonly Dictionary<ulong, EntryChecks> _checkBytes = new();
 
-    private ulong Skip(ulong key, bool forward) => forward && _checkBytes.TryGetValue(key, out int bytes) ? (ulong)bytes : 0;
+    /// <summary>
+    /// The checks a block compiled alone starts with: its code page check (<see cref="X86BlockCompiler.PageCheckBytes"/>;
+    /// <paramref name="Page"/> the one page it lies in, or <see cref="ulong.MaxValue"/>) and then its interrupt check.
+    /// </summary>
+    public readonly record struct EntryChecks(int InterruptBytes, int PageBytes, ulong Page);
+
+    /// <summary>
+    /// How far into the block of <paramref name="key"/> a direct branch enters: past the code page check when the branch
+    /// comes from a block of the same (checked) page, and then past the interrupt check when it goes forward.
+    /// </summary>
+    private ulong Skip(ulong key, bool forward, ulong sourcePage)
+    {
+        if (!_checkBytes.TryGetValue(key, out var checks)) return 0;
+        if (checks.PageBytes == 0) return forward ? (ulong)checks.InterruptBytes : 0;
+        if (sourcePage == ulong.MaxValue || sourcePage != checks.Page) return 0;
+        return (ulong)(checks.PageBytes + (forward ? checks.InterruptBytes : 0));
+    }
 
     // The direct branches into each block (their rel32 field and the link stub they pointed at before), so that dropping
     // the block can point them back at their stubs; and the blocks compiled together as one region.
-    private readonly Dictionary<ulong, List<(ulong Site, ulong Stub, bool Forward)>> _incoming = new();
+    private readonly Dictionary<ulong, List<(ulong Site, ulong Stub, bool Forward, ulong SourcePage)>> _incoming = new();
     private readonly Dictionary<ulong, ulong[]> _regionMates = new();
 
     /// <summary>Points a direct branch at the block of <paramref name="targetKey"/> (past its interrupt check when it goes forward), remembering its stub.</summary>
-    private void PatchLink(ulong rel32Address, ulong targetKey, ulong target, bool forward)
+    private void PatchLink(ulong rel32Address, ulong targetKey, ulong target, bool forward, ulong sourcePage)
     {
         ulong stub = (ulong)((long)rel32Address + 4 + *(int*)(_host + (rel32Address - _virtual)));
         if (!_incoming.TryGetValue(targetKey, out var list)) _incoming[targetKey] = list = new();
-        list.Add((rel32Address, stub, forward));
-        Patch(rel32Address, target + Skip(targetKey, forward));
+        list.Add((rel32Address, stub, forward, sourcePage));
+        Patch(rel32Address, target + Skip(targetKey, forward, sourcePage));
     }
 
     /// <summary>Puts a translated block in the in-VM lookup table (it may have been evicted by a collision).</summary>
@@ -332,10 +350,10 @@ internal sealed unsafe class CodeCache
             if (_lookup[i * 2] == key) { _lookup[i * 2] = ulong.MaxValue; _lookup[i * 2 + 1] = 0; }
             if (!_incoming.Remove(key, out var sites)) continue;
             if (!_pending.TryGetValue(key, out var waiting)) _pending[key] = waiting = new();
-            foreach (var (site, stub, forward) in sites)
+            foreach (var (site, stub, forward, sourcePage) in sites)
             {
                 Patch(site, stub); // (sites inside dropped code too: harmless, that code is never entered again)
-                waiting.Add((site, forward));
+                waiting.Add((site, forward, sourcePage));
             }
         }
         return doomed.Count;
@@ -357,7 +375,7 @@ internal sealed unsafe class CodeCache
     {
         public required ulong[] Keys { get; init; }
         public required ulong[] Entries { get; init; }
-        public required int[] CheckBytes { get; init; }
+        public required EntryChecks[] CheckBytes { get; init; }
         public required (ulong Hash, int Count)[] Sources { get; init; }
         public required ulong[] Assumptions { get; init; }
         public required bool Region { get; init; }
@@ -368,7 +386,7 @@ internal sealed unsafe class CodeCache
     {
         ulong[] keys = _regionMates.TryGetValue(key, out var mates) ? mates : [key];
         var entries = new ulong[keys.Length];
-        var check = new int[keys.Length];
+        var check = new EntryChecks[keys.Length];
         var sources = new (ulong, int)[keys.Length];
         for (int k = 0; k < keys.Length; k++)
         {
@@ -444,7 +462,7 @@ internal sealed unsafe class CodeCache
                 ulong k = unit.Keys[i];
                 _blocks[k] = unit.Entries[i];
                 _blockPages.Add(k);
-                if (unit.CheckBytes[i] > 0) _checkBytes[k] = unit.CheckBytes[i];
+                if (unit.CheckBytes[i] != default) _checkBytes[k] = unit.CheckBytes[i];
                 if (unit.Region) _regionMates[k] = unit.Keys;
                 _sources[k] = unit.Sources[i];
                 _regions.Add(IrBlock.AddressOf(k) >> 21);
@@ -510,6 +528,9 @@ internal sealed unsafe class BlockTranslator
     /// </summary>
     private bool InterpretAll => _interpretAll || (_interpretContext?.Invoke(_context) ?? false);
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
+
+    /// <summary>The current code page epoch (<see cref="ControlBlock.CodeEpoch"/>), when translations carry code page checks.</summary>
+    public Func<ulong>? CodeEpoch { get; set; }
 
     public BlockTranslator(IGuestFrontEnd frontEnd, X86BlockCompiler compiler, CodeCache cache, IInstructionFetcher fetcher,
         ExecutionStatistics stats, int maxInstructions, TextWriter? log = null, Microsoft.Extensions.Logging.ILogger? logger = null, bool interpretAll = false,
@@ -595,13 +616,16 @@ internal sealed unsafe class BlockTranslator
     /// <summary>Whether the block of <paramref name="key"/> overwrites NZCV before reading it (lowered on demand, remembered).</summary>
     private bool KillsFlags(ulong key)
     {
-        if (_flagKillers.TryGetValue(key, out bool kills)) return kills;
+        // An answer about the switched half holds for the code page epoch it was found in (another space may map other
+        // code there; X86BlockCompiler.CodePages.cs): the epoch is part of what is remembered.
+        ulong epoch = CodeEpoch is { } current && _compiler.ChecksCodePageAt(IrBlock.AddressOf(key), _context) ? current() : 0;
+        if (_flagKillers.TryGetValue(key, out bool kills, out ulong seenIn) && seenIn == epoch) return kills;
         ulong pc = IrBlock.AddressOf(key);
         if (!_fetcher.TryFetch(pc, out _)) return false;
         _peek.Reset(pc, IrBlock.ModeOf(key), _context);
         _frontEnd.LowerBlock(pc, _fetcher, _peek, _maxInstructions);
         kills = X86BlockCompiler.KillsFlagsAtEntry(_peek);
-        _flagKillers.Add(key, kills);
+        _flagKillers.Add(key, kills, epoch);
         // Translations may come to rely on this answer: maintenance of these lines must reach the host (and drop them).
         _cache.MarkCode(_peek.GuestAddress, _peek.GuestAddress + 4 * (ulong)Math.Max(_peek.GuestInstructionCount, 1) - 1);
         return kills;
@@ -688,6 +712,9 @@ internal sealed unsafe class BlockTranslator
     /// <summary>Fills <see cref="_region"/> with the loop through the block of <paramref name="key"/>, if there is one (all in its mode).</summary>
     private bool FindRegion(ulong key)
     {
+        // A region's internal branches skip every check: its blocks would have to share one checked page. Code with
+        // page checks (the switched half) is not made into regions for now.
+        if (_compiler.ChecksCodePageAt(IrBlock.AddressOf(key), _context)) return false;
         _loweredCount = 0;
         _region.Clear();
         _path.Clear();
@@ -847,12 +874,15 @@ internal sealed unsafe class BlockTranslator
             {
                 List<PendingLink> links;
                 int reason = X86BlockCompiler.ReasonInterpretAll;
-                int checkBytes = 0;
+                int checkBytes = 0, pageCheckBytes = 0;
+                ulong checkedPage = ulong.MaxValue;
                 bool compiled = !InterpretAll && _compiler.CanCompile(_block, out reason);
                 if (compiled)
                 {
                     links = _compiler.Compile(_block, rip, writer, _resolve, _killsFlags);
                     checkBytes = _compiler.InterruptCheckBytes;
+                    pageCheckBytes = _compiler.PageCheckBytes;
+                    checkedPage = _compiler.CheckedPage;
                 }
                 else
                 {
@@ -860,7 +890,7 @@ internal sealed unsafe class BlockTranslator
                     links = [];
                     InterpretedBlocks++;
                 }
-                _cache.Commit(at, writer.Position, links, checkBytes);
+                _cache.Commit(at, writer.Position, links, checkBytes, pageCheckBytes, checkedPage);
                 if (compiled) _cache.RecordFlagAssumptions(at, _compiler.FlagAssumptions);
                 MarkCode(_block);
                 if (_log is not null) WriteTranslationLog(rip, host, writer.Position);
@@ -882,20 +912,25 @@ internal sealed unsafe class BlockTranslator
 /// </summary>
 internal sealed class FlagKillerCache
 {
-    private readonly Dictionary<ulong, bool> _answers = new();
+    private readonly Dictionary<ulong, (bool Kills, ulong Epoch)> _answers = new();
     private readonly Dictionary<ulong, List<ulong>> _byPage = new();
 
-    public bool TryGetValue(ulong key, out bool kills) => _answers.TryGetValue(key, out kills);
-
-    public void Add(ulong key, bool kills)
+    public bool TryGetValue(ulong key, out bool kills, out ulong epoch)
     {
-        if (_answers.TryAdd(key, kills))
+        bool found = _answers.TryGetValue(key, out var answer);
+        (kills, epoch) = answer;
+        return found;
+    }
+
+    public void Add(ulong key, bool kills, ulong epoch)
+    {
+        if (_answers.TryAdd(key, (kills, epoch)))
         {
             ulong page = IrBlock.AddressOf(key) >> 12;
             if (!_byPage.TryGetValue(page, out var keys)) _byPage[page] = keys = new();
             keys.Add(key);
         }
-        else _answers[key] = kills;
+        else _answers[key] = (kills, epoch);
     }
 
     /// <summary>Forgets the answers for blocks that start at guest addresses <paramref name="first"/> to <paramref name="last"/>.</summary>

@@ -74,7 +74,7 @@ internal sealed partial class X86BlockCompiler
         _a.cmp(__dword_ptr[r15 + ControlBlock.InterruptPending], 0);
         _a.jne(_irqAt[k]);
         Bind(ref _irqBack[k]);
-        if (_regionCount == 0 && start == 0) InterruptCheckBytes = _a.Position - start; // the block's first bytes
+        if (_regionCount == 0 && start == PageCheckBytes) InterruptCheckBytes = _a.Position - start; // right after the code page check, if any
         if (_regionCount > 0) Bind(ref _regionAfterCheck[_regionCurrent]);
     }
 

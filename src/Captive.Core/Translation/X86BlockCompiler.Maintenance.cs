@@ -97,8 +97,9 @@ internal sealed partial class X86BlockCompiler
 
     /// <summary>
     /// A switch of the lower half's translation table base (<see cref="IrTrapKind.AddressSpaceSwitch"/>; the register is
-    /// written already) to a value the engine's space table holds: every translation is valid there, so the switch is
-    /// the walker's table base, an empty TLB and a new TLB generation for the host. Other values trap.
+    /// written already) to a value the engine's space table holds: the switch is the walker's table base, an empty TLB,
+    /// a new TLB generation for the host and, with code page checks, a new code page epoch (without them, every
+    /// translation is valid in a space the table holds). Other values trap.
     /// </summary>
     private void EmitAddressSpaceSwitch(in IrTerminal t, AssemblerRegister64 value)
     {
@@ -115,6 +116,14 @@ internal sealed partial class X86BlockCompiler
         _a.mov(rax, __qword_ptr[r15 + rcx + (ControlBlock.SpaceTable + 8)]);
         _a.mov(__qword_ptr[r15 + (ControlBlock.WalkLower + ControlBlock.WalkHalfBase)], rax);
         EmitClearTlb();
+        if (_options.CodePageSelectBit >= 0)
+        {
+            // A new code page epoch: the switched half's code is checked page by page as it runs (X86BlockCompiler.CodePages.cs).
+            _a.mov(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
+            _a.mov(rcx, 1L << VmLayout.CodePageEpochShift);
+            _a.add(rax, rcx);
+            _a.mov(__qword_ptr[r15 + ControlBlock.CodeEpoch], rax);
+        }
         _a.add(__qword_ptr[r15 + ControlBlock.TlbGeneration], 1);
         _a.add(__qword_ptr[r15 + ControlBlock.SpaceSwitchesInVm], 1);
         EmitLink(t.FallThrough);

@@ -22,7 +22,11 @@ internal readonly record struct RuntimeEntryPoints(ulong Dispatch, ulong Channel
 /// The branch goes to a higher guest address: it may enter the target past its interrupt check (every cycle of direct
 /// branches has a backward edge, which keeps the check; see X86BlockCompiler.Interrupts.cs).
 /// </param>
-internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarget, bool Forward = false);
+/// <param name="SourcePage">
+/// The virtual page of the branching block when it has a code page check and lies in that page: a target in the same
+/// checked page is entered past its own check (X86BlockCompiler.CodePages.cs). <see cref="ulong.MaxValue"/> otherwise.
+/// </param>
+internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarget, bool Forward = false, ulong SourcePage = ulong.MaxValue);
 
 /// <summary>Options of the code generator.</summary>
 /// <param name="CountExecution">Emit counters of executed blocks and guest instructions.</param>
@@ -36,8 +40,12 @@ internal readonly record struct PendingLink(ulong Rel32Address, ulong GuestTarge
 /// <see cref="IrTrapKind.CodeInvalidateByAddress"/>) is carried out in the VM when the code filters
 /// (<see cref="VmLayout.CodeLineFilterOffset"/>) show no translation depends on it.
 /// </param>
+/// <param name="CodePageSelectBit">
+/// With the guest MMU on, blocks at virtual addresses with this bit clear (the half address-space switches change)
+/// start with a code page check (<see cref="VmLayout.CodePageTableOffset"/>); -1: no checks.
+/// </param>
 internal readonly record struct CompilerOptions(bool CountExecution, bool UseLzcnt, ulong RamBase, ulong RamSize, bool UseFma = false,
-    Func<ulong, bool>? MmuEnabled = null, bool InVmMaintenance = false);
+    Func<ulong, bool>? MmuEnabled = null, bool InVmMaintenance = false, int CodePageSelectBit = -1);
 
 /// <summary>
 /// Compiles one IR block to x86-64 that runs at CPL3 in the VM. Conventions: R15 points at the
@@ -84,7 +92,7 @@ internal sealed partial class X86BlockCompiler
     // zero-extended in its register: SetReg.8 of one stores the whole register). A W read can then share it.
     private readonly bool[] _slotZext = new bool[MaxSlots];
     private readonly SlotList _touched = new(); // slots cached this block
-    private readonly List<(int Rel32At, ulong Target, bool Forward)> _links = new(); // unresolved direct branches: offset of the rel32 field
+    private readonly List<(int Rel32At, ulong Target, bool Forward, ulong SourcePage)> _links = new(); // unresolved direct branches: offset of the rel32 field
     private SlowPath[] _slowPaths = new SlowPath[16]; // the integer code's out-of-line paths, emitted after the block
     private int _slowPathCount;
     private readonly List<Action> _outOfLine = new(); // the FP and vector code's out-of-line paths
@@ -255,6 +263,7 @@ internal sealed partial class X86BlockCompiler
         _flagsInX86 = false;
         Analyse(block);
         if (_regionCount > 0) BindRegionSlots();
+        EmitCodePageCheck(block);
         if (_runtimeEntry) InterruptCheckBytes = 0; else EmitInterruptCheck(block.GuestAddress);
         if (_hasFp) EmitFpGuard();
 
@@ -287,6 +296,7 @@ internal sealed partial class X86BlockCompiler
     private List<PendingLink> EndUnit(ulong rip, Runtime.SpanCodeWriter writer)
     {
         EmitSlowPaths();
+        EmitCodePageMiss();
         EmitInterruptStubs();
         foreach (var emit in _outOfLine) emit();
         EmitAbortExit();
@@ -295,7 +305,7 @@ internal sealed partial class X86BlockCompiler
         _a.Encode(rip, writer);
         var pending = _pending;
         pending.Clear();
-        foreach (var (at, key, forward) in _links) pending.Add(new PendingLink(rip + (ulong)at, key, forward));
+        foreach (var (at, key, forward, sourcePage) in _links) pending.Add(new PendingLink(rip + (ulong)at, key, forward, sourcePage));
         return pending;
     }
 
@@ -1533,7 +1543,7 @@ internal sealed partial class X86BlockCompiler
         // translated already). It points at the stub until then, and again if the target's translation is dropped.
         var stub = _a.CreateLabel();
         if (cond == X86Cond.Always) _a.jmp(stub); else X86CondEmitter.Jcc(_a, cond, stub);
-        _links.Add((_a.Position - 4, KeyFor(target), target > _block.GuestAddress && !_writesInterruptMask));
+        _links.Add((_a.Position - 4, KeyFor(target), target > _block.GuestAddress && !_writesInterruptMask, CheckedPage));
         // Filled in place: a SlowPath built on the stack and copied into the array (AddSlowPath) cost a zeroed frame
         // and a block copy with write barriers (its labels hold a reference) at every link of every block.
         if (_slowPathCount == _slowPaths.Length) Array.Resize(ref _slowPaths, _slowPaths.Length * 2);

@@ -99,6 +99,7 @@ internal sealed partial class X86Emitter
     public void xor(AssemblerRegister32 dst, AssemblerRegister32 src) => AluRR(OpXor, 0, N(dst), N(src));
     public void xor(AssemblerRegister64 dst, int imm) => AluRI(OpXor, W, N(dst), imm);
     public void xor(AssemblerRegister32 dst, int imm) => AluRI(OpXor, 0, N(dst), imm);
+    public void xor(AssemblerRegister64 dst, AssemblerMemoryOperand src) => AluRM(OpXor, W, N(dst), src);
 
     public void cmp(AssemblerRegister64 dst, AssemblerRegister64 src) => AluRR(OpCmp, W, N(dst), N(src));
     public void cmp(AssemblerRegister32 dst, AssemblerRegister32 src) => AluRR(OpCmp, 0, N(dst), N(src));

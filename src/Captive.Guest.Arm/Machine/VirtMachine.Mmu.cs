@@ -21,6 +21,9 @@ public sealed partial class VirtMachine : IGuestMmu
     IGuestMmu? IGuestSystem.Mmu => this;
 
     /// <inheritdoc/>
+    int IGuestMmu.SwitchedHalfSelectBit => 55; // TTBR0_EL1's half: VA bit 55 clear
+
+    /// <inheritdoc/>
     bool IGuestMmu.IsEnabled(ulong translationContext) => (translationContext & 1) != 0; // SCTLR_EL1.M, bit 0 of the context
 
     /// <inheritdoc/>

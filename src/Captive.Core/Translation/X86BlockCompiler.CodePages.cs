@@ -1,0 +1,74 @@
+using Captive.Core.IR;
+using Captive.Core.Runtime;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Captive.Core.Translation;
+
+// Code page checks (VmLayout.CodePageTableOffset). Translations are found by virtual address, and a context switch maps
+// other code — or none — at the addresses of the half it switches. Instead of re-walking every translated page of that
+// half at each switch, the switch starts a new epoch, and a block there begins with
+//     mov rax, tag(page, mode)
+//     xor rax, [r15 + CodeEpoch]
+//     cmp [r15 + CodePageTable + (page % entries) * 8], rax
+//     jne miss                                  ; out of line: a Translate request for the block
+// (twice for a block that runs into the next page): the host checks the page's translations against what is mapped
+// there now — keeping, parking or dropping them — and marks the page current. A direct branch from a block of the same
+// page enters past the check: that block ran in this epoch, so the page is current.
+internal sealed partial class X86BlockCompiler
+{
+    /// <summary>Bytes of the code page check at the start of the last block compiled alone (0 without one).</summary>
+    public int PageCheckBytes { get; private set; }
+
+    /// <summary>
+    /// The virtual page number of the last block compiled when it has a code page check and lies in that one page (a
+    /// direct branch from a block of the same page may skip the check); <see cref="ulong.MaxValue"/> otherwise.
+    /// </summary>
+    public ulong CheckedPage { get; private set; } = ulong.MaxValue;
+
+    private Label _pageMiss;
+    private bool _pageMissUsed;
+
+    /// <summary>Whether a block at <paramref name="address"/> lowered with translation context <paramref name="context"/> gets a code page check.</summary>
+    public bool ChecksCodePageAt(ulong address, ulong context) => _options.CodePageSelectBit >= 0
+        && _options.MmuEnabled is { } mmuOn && mmuOn(context) && (address >> _options.CodePageSelectBit & 1) == 0;
+
+    /// <summary>Whether <paramref name="block"/> needs a code page check (see the file's comment).</summary>
+    private bool ChecksCodePage(IrBlock block) => _options.CodePageSelectBit >= 0 && _mmu && !_runtimeEntry && _regionCount == 0
+        && (block.GuestAddress >> _options.CodePageSelectBit & 1) == 0;
+
+    /// <summary>Emits the code page check of <paramref name="block"/>, when it needs one, as the unit's first code.</summary>
+    private void EmitCodePageCheck(IrBlock block)
+    {
+        PageCheckBytes = 0;
+        CheckedPage = ulong.MaxValue;
+        _pageMissUsed = false;
+        if (!ChecksCodePage(block)) return;
+        ulong first = block.GuestAddress >> 12;
+        ulong last = (block.GuestAddress + 4 * (ulong)Math.Max(block.GuestInstructionCount, 1) - 1) >> 12;
+        _pageMiss = _a.CreateLabel();
+        _pageMissUsed = true;
+        int start = _a.Position;
+        for (ulong page = first; page <= last; page++)
+        {
+            _a.mov(rax, (long)VmLayout.CodePageTag(page, block.Mode));
+            _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
+            _a.cmp(__qword_ptr[r15 + VmLayout.CodePageEntry(page)], rax);
+            _a.jne(_pageMiss);
+        }
+        PageCheckBytes = start == 0 ? _a.Position : 0; // skippable only as the unit's first bytes
+        if (first == last && PageCheckBytes > 0) CheckedPage = first;
+    }
+
+    /// <summary>The out-of-line half of the code page check: a Translate request for the block (the host checks the page).</summary>
+    private void EmitCodePageMiss()
+    {
+        if (!_pageMissUsed) return;
+        _pageMissUsed = false;
+        Bind(ref _pageMiss);
+        _a.mov(rax, (long)_selfPc);
+        _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
+        _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Translate);
+        _a.jmp(_entry.Channel);
+    }
+}
