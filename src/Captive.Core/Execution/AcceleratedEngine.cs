@@ -102,6 +102,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             {
                 _compilerChecksPages = compiler;
                 _translator.CodeEpoch = () => Control<ulong>(ControlBlock.CodeEpoch);
+                _keepUnmapped = KeepUnmapped;
             }
 
             _vcpu = _vm.CreateVirtualCpu(0);
@@ -449,9 +450,10 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         ulong key = IrBlock.KeyOf(pc, mode);
         ulong context = CurrentContext(RegisterFile);
         // An interpret stub has no code page check of its own: the block it stands for may be another space's code.
-        if (aligned && _compilerChecksPages is { } checks && checks.ChecksCodePageAt(pc, context)) CheckCodePages(pc, mode);
+        // Not mapped now: IR kept from when it was (KeepUnmapped) must not run; lowering it afresh takes the abort.
+        bool mapped = !(aligned && _compilerChecksPages is { } checks && checks.ChecksCodePageAt(pc, context)) || CheckCodePages(pc, mode);
         var (memory, fetcher) = AccessFor(context, mode);
-        if (!aligned || !_interpreted.TryGetValue(key, out var block))
+        if (!aligned || !mapped || !_interpreted.TryGetValue(key, out var block))
         {
             block = new IrBlock();
             block.Reset(pc, mode, context);
@@ -725,6 +727,19 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     // ───── code page checks (VmLayout.CodePageTableOffset, X86BlockCompiler.CodePages.cs) ─────
 
     private X86BlockCompiler? _compilerChecksPages; // the compiler, when it emits code page checks
+    private Func<ulong, bool>? _keepUnmapped;       // KeepUnmapped, when there are code page checks
+
+    /// <summary>
+    /// A switched-half page whose translations stay while it is not mapped: its code page entry is made stale (each of its
+    /// blocks starts with the check, and a block of another page that runs into it checks it too), so nothing runs there
+    /// before the host checks it again. False for the other half.
+    /// </summary>
+    private bool KeepUnmapped(ulong page)
+    {
+        if (Machine.Mmu is not { SwitchedHalfSelectBit: >= 0 and var bit } || (page >> bit & 1) != 0) return false;
+        Control<ulong>(VmLayout.CodePageEntry(page >> 12)) = 0;
+        return true;
+    }
 
     /// <summary>Empties the code page table and starts epoch 1 (no entry, all zeros, matches a tag XOR a non-zero epoch).</summary>
     private void ResetCodePages()
@@ -747,22 +762,31 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     /// <summary>
     /// The block at <paramref name="pc"/> (mode <paramref name="mode"/>) is about to run, or be translated, in the current
     /// epoch: the translations of its page and the next (a block may run into it) are checked against what is mapped
-    /// there now — those whose page maps elsewhere or nowhere are parked — and each page that is mapped is marked current.
+    /// there now — those whose page maps elsewhere are parked — and each page that is mapped is marked current. Returns
+    /// whether the page of <paramref name="pc"/> is mapped.
     /// </summary>
-    private void CheckCodePages(ulong pc, int mode)
+    private bool CheckCodePages(ulong pc, int mode)
     {
+        bool mapped = false;
         if ((Control<ulong>(ControlBlock.CodeEpoch) >> VmLayout.CodePageEpochShift) >= 1UL << (64 - VmLayout.CodePageEpochShift - 1))
             ResetCodePages(); // in-VM switches ran the epoch up to the wrap
         ulong reach = (ulong)Options.MaxBlockInstructions * 4;
         ulong epoch = Control<ulong>(ControlBlock.CodeEpoch);
         for (ulong page = pc & ~0xFFFUL, n = 0; n < 2; n++, page += 0x1000)
         {
-            _virtual!.RevalidatePage(page, p => ParkTranslations(p >= reach ? p - reach : 0, p + 0xFFF));
+            // A page not mapped now keeps its translations, unreachable while its entry is stale: if the guest maps the
+            // same frame there again (the usual case: another process of the same program faults it in), they are valid.
+            _virtual!.RevalidatePage(page, p => ParkTranslations(p >= reach ? p - reach : 0, p + 0xFFF), _keepUnmapped);
             if (Machine.Mmu!.Translate(page, GuestAccessKind.Fetch, mode).IsFault) continue;
             Control<ulong>(VmLayout.CodePageEntry(page >> 12)) = VmLayout.CodePageTag(page >> 12, mode) ^ epoch;
             Statistics.CodePageChecks++;
+            if (n == 0) mapped = true;
         }
+        return mapped;
     }
+
+    /// <inheritdoc/>
+    private protected override Func<ulong, bool>? KeepUnmappedCode => _keepUnmapped;
 
     /// <inheritdoc/>
     private protected override ulong RevalidateLazily(ulong first, ulong last)

@@ -118,7 +118,7 @@ public abstract partial class ExecutionEngine : IDisposable
         first = eager;
         // A block starts at most a block's length before the page it runs into.
         ulong reach = (ulong)Options.MaxBlockInstructions * 4;
-        access.Revalidate(first, last, page => ParkTranslations(page >= reach ? page - reach : 0, page + 0xFFF));
+        access.Revalidate(first, last, page => ParkTranslations(page >= reach ? page - reach : 0, page + 0xFFF), KeepUnmappedCode);
     }
 
     /// <summary>
@@ -128,6 +128,12 @@ public abstract partial class ExecutionEngine : IDisposable
     /// <see cref="InvalidateTranslations(ulong, ulong)"/>. Same calling rules.
     /// </summary>
     public virtual void ParkTranslations(ulong first, ulong last) => InvalidateTranslations(first, last);
+
+    /// <summary>
+    /// Whether the translations of a code page that is not mapped any more may stay (the engine makes sure nothing runs
+    /// there before it is checked again); null: they go.
+    /// </summary>
+    private protected virtual Func<ulong, bool>? KeepUnmappedCode => null;
 
     /// <summary>
     /// Lets the engine take over the revalidation of [<paramref name="first"/>, <paramref name="last"/>] lazily (checking

@@ -85,7 +85,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         ulong key = (address & ~PageMask) | (uint)(Mode & (Modes - 1)), frame = physical & ~PageMask;
         if (!_codePages.TryGetValue(key, out var known))
         {
-            _codePages[key] = (frame, size);
+            Record(key, frame, size);
             NewCodePage?.Invoke(address);
         }
         else if (known.Frame != frame)
@@ -94,7 +94,7 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
             // (Revalidate, RevalidatePage): the record keeps the old frame so that the revalidation sees the move.
             NewCodePage?.Invoke(address);
         }
-        else if (known.MappingSize != size) _codePages[key] = (frame, size);
+        else if (known.MappingSize != size) Record(key, frame, size);
         if (size > PageMask + 1) CodeFetchedThroughBlock?.Invoke(address, size);
         return true;
     }
@@ -119,45 +119,73 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
     /// translations are stale); a page that still maps the same physical page keeps its translations. Call after
     /// <see cref="Flush"/>.
     /// </summary>
-    public void Revalidate(ulong first, ulong last, Action<ulong> changed)
+    public void Revalidate(ulong first, ulong last, Action<ulong> changed, Func<ulong, bool>? keepUnmapped = null)
     {
         List<ulong>? gone = null;
-        foreach (var (key, (frame, size)) in _codePages)
+        void Check(ulong key, ulong frame)
         {
             ulong page = key & ~PageMask;
-            ulong mappingFirst = page & ~(size - 1), mappingLast = mappingFirst + (size - 1);
-            if (mappingLast < first || mappingFirst > last) continue;
             var t = _mmu.Translate(page, GuestAccessKind.Fetch, (int)(key & PageMask));
-            if (!t.IsFault && (t.PhysicalAddress & ~PageMask) == frame) continue;
+            if (!t.IsFault && (t.PhysicalAddress & ~PageMask) == frame) return;
+            if (t.IsFault && keepUnmapped is not null && keepUnmapped(page)) return;
             (gone ??= new()).Add(key);
+        }
+        if ((last >> PageBits) - (first >> PageBits) < 16)
+        {
+            // A few pages: their records directly, and those of pages fetched through block mappings that may cover them.
+            for (ulong page = first & ~PageMask; page <= last; page += PageMask + 1)
+            {
+                for (uint mode = 0; mode < Modes; mode++)
+                    if (_codePages.TryGetValue(page | mode, out var known) && known.MappingSize <= PageMask + 1) Check(page | mode, known.Frame);
+                if (page + PageMask + 1 < page) break; // the top page
+            }
+            foreach (var key in _blockMapped)
+            {
+                var (frame, size) = _codePages[key];
+                ulong mappingFirst = (key & ~PageMask) & ~(size - 1), mappingLast = mappingFirst + (size - 1);
+                if (mappingLast >= first && mappingFirst <= last) Check(key, frame);
+            }
+        }
+        else
+        {
+            foreach (var (key, (frame, size)) in _codePages)
+            {
+                ulong page = key & ~PageMask;
+                ulong mappingFirst = page & ~(size - 1), mappingLast = mappingFirst + (size - 1);
+                if (mappingLast < first || mappingFirst > last) continue;
+                Check(key, frame);
+            }
         }
         if (gone is null) return;
         foreach (var key in gone)
         {
-            _codePages.Remove(key);
+            Forget(key);
             changed(key & ~PageMask);
         }
     }
 
-    /// <summary>
-    /// <see cref="Revalidate"/> for the one virtual page <paramref name="page"/> (page-aligned), found directly instead of
-    /// among all the pages code was fetched from: calls <paramref name="changed"/> with the page when instructions were
-    /// fetched from it, in either mode, and it now maps elsewhere or nowhere.
-    /// </summary>
-    public void RevalidatePage(ulong page, Action<ulong> changed)
+    // The keys of _codePages fetched through a mapping larger than a page (a revalidation of a few pages looks at them all).
+    private readonly HashSet<ulong> _blockMapped = new();
+
+    private void Record(ulong key, ulong frame, ulong size)
     {
-        bool gone = false;
-        for (int mode = 0; mode < Modes; mode++)
-        {
-            ulong key = page | (uint)mode;
-            if (!_codePages.TryGetValue(key, out var known)) continue;
-            var t = _mmu.Translate(page, GuestAccessKind.Fetch, mode);
-            if (!t.IsFault && (t.PhysicalAddress & ~PageMask) == known.Frame) continue;
-            _codePages.Remove(key);
-            gone = true;
-        }
-        if (gone) changed(page);
+        _codePages[key] = (frame, size);
+        if (size > PageMask + 1) _blockMapped.Add(key); else _blockMapped.Remove(key);
     }
+
+    private void Forget(ulong key)
+    {
+        _codePages.Remove(key);
+        _blockMapped.Remove(key);
+    }
+
+    /// <summary>
+    /// <see cref="Revalidate"/> for the one virtual page <paramref name="page"/> (page-aligned): calls
+    /// <paramref name="changed"/> with the page when instructions were fetched from it, in any mode, and it now maps
+    /// elsewhere — or nowhere, unless <paramref name="keepUnmapped"/> says to keep its translations (and its record).
+    /// </summary>
+    public void RevalidatePage(ulong page, Action<ulong> changed, Func<ulong, bool>? keepUnmapped = null)
+        => Revalidate(page, page | PageMask, changed, keepUnmapped);
 
     /// <summary>
     /// A device wrote the physical byte ranges <paramref name="written"/> (inclusive, sorted, not overlapping): calls
@@ -183,13 +211,17 @@ internal sealed class VirtualMemoryAccess : IGuestMemoryAccess, IInstructionFetc
         if (gone is null) return;
         foreach (var key in gone)
         {
-            _codePages.Remove(key);
+            Forget(key);
             changed(key & ~PageMask);
         }
     }
 
     /// <summary>Forgets the fetched pages (every translation was dropped).</summary>
-    public void ForgetCodePages() => _codePages.Clear();
+    public void ForgetCodePages()
+    {
+        _codePages.Clear();
+        _blockMapped.Clear();
+    }
 
     public ulong Read(ulong address, int size)
     {
