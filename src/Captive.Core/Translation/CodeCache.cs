@@ -712,9 +712,6 @@ internal sealed unsafe class BlockTranslator
     /// <summary>Fills <see cref="_region"/> with the loop through the block of <paramref name="key"/>, if there is one (all in its mode).</summary>
     private bool FindRegion(ulong key)
     {
-        // A region's internal branches skip every check: its blocks would have to share one checked page. Code with
-        // page checks (the switched half) is not made into regions for now.
-        if (_compiler.ChecksCodePageAt(IrBlock.AddressOf(key), _context)) return false;
         _loweredCount = 0;
         _region.Clear();
         _path.Clear();
@@ -724,7 +721,8 @@ internal sealed unsafe class BlockTranslator
         // registers with the outer loop's blocks (which would crowd out the inner loop's temporaries).
         for (_maxCycle = 1; _maxCycle <= X86BlockCompiler.MaxRegionBlocks && _region.Count == 0; _maxCycle++)
             Walk(head, head.GuestAddress);
-        return _region.Count > 0;
+        // A region's internal branches skip every check: with code page checks its blocks must share one page.
+        return _region.Count > 0 && _compiler.RegionFitsCodePages(_region, out _);
     }
 
     private int _maxCycle; // the cycle length the walk looks for

@@ -60,15 +60,67 @@ internal sealed partial class X86BlockCompiler
         if (first == last && PageCheckBytes > 0) CheckedPage = first;
     }
 
-    /// <summary>The out-of-line half of the code page check: a Translate request for the block (the host checks the page).</summary>
+    /// <summary>The out-of-line halves of the unit's code page checks: a Translate request for the block (the host checks the page).</summary>
     private void EmitCodePageMiss()
     {
-        if (!_pageMissUsed) return;
-        _pageMissUsed = false;
-        Bind(ref _pageMiss);
-        _a.mov(rax, (long)_selfPc);
+        if (_pageMissUsed)
+        {
+            _pageMissUsed = false;
+            Bind(ref _pageMiss);
+            EmitPageMissRequest(_selfPc);
+        }
+        for (int k = 0; k < _regionMissCount; k++)
+        {
+            Bind(ref _regionMiss[k]);
+            EmitPageMissRequest(_regionPc[k]);
+        }
+        _regionMissCount = 0;
+    }
+
+    private void EmitPageMissRequest(ulong guestPc)
+    {
+        _a.mov(rax, (long)guestPc);
         _a.mov(__qword_ptr[r15 + _layout.PcOffset], rax);
         _a.mov(__dword_ptr[r15 + ControlBlock.RequestKind], (int)ChannelRequest.Translate);
         _a.jmp(_entry.Channel);
     }
+
+    // Regions (X86BlockCompiler.Region.cs) of the switched half: all their blocks lie in one page, checked at each outer
+    // entry (internal edges stay in the page), and the unit's direct branches leave from that page.
+    private readonly Label[] _regionMiss = new Label[MaxRegionBlocks];
+    private int _regionMissCount;
+    private ulong _regionCheckedPage = ulong.MaxValue;
+
+    /// <summary>
+    /// Whether a region of <paramref name="blocks"/> may be compiled: without code page checks always; with them, when every
+    /// block lies in one and the same page (<paramref name="page"/>, else <see cref="ulong.MaxValue"/>).
+    /// </summary>
+    public bool RegionFitsCodePages(IReadOnlyList<IrBlock> blocks, out ulong page)
+    {
+        page = ulong.MaxValue;
+        if (blocks.Count == 0 || !ChecksCodePageAt(blocks[0].GuestAddress, blocks[0].Context)) return true;
+        ulong first = blocks[0].GuestAddress >> 12;
+        foreach (var b in blocks)
+        {
+            if (b.GuestAddress >> 12 != first || (b.GuestAddress + 4 * (ulong)Math.Max(b.GuestInstructionCount, 1) - 1) >> 12 != first) return false;
+            if (!ChecksCodePageAt(b.GuestAddress, b.Context)) return false;
+        }
+        page = first;
+        return true;
+    }
+
+    /// <summary>The code page check at region block <paramref name="k"/>'s outer entry (nothing for a region without checks).</summary>
+    private void EmitRegionPageCheck(int k, int mode)
+    {
+        if (_regionCheckedPage == ulong.MaxValue) return;
+        _regionMiss[k] = _a.CreateLabel();
+        _regionMissCount = Math.Max(_regionMissCount, k + 1);
+        _a.mov(rax, (long)VmLayout.CodePageTag(_regionCheckedPage, mode));
+        _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
+        _a.cmp(__qword_ptr[r15 + VmLayout.CodePageEntry(_regionCheckedPage)], rax);
+        _a.jne(_regionMiss[k]);
+    }
+
+    /// <summary>The page direct branches of the unit being compiled leave from, for <see cref="PendingLink.SourcePage"/>.</summary>
+    private ulong LinkSourcePage => _regionCount > 0 ? _regionCheckedPage : CheckedPage;
 }

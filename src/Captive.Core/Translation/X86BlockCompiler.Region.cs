@@ -69,9 +69,12 @@ internal sealed partial class X86BlockCompiler
                 _regionAfterCheck[k] = _a.CreateLabel(); // bound past the block's interrupt check
             }
             ChooseRegionSlots(blocks);
+            if (!RegionFitsCodePages(blocks, out _regionCheckedPage))
+                throw new ArgumentException("The region's blocks need code page checks but do not share one page.", nameof(blocks));
+            _regionMissCount = 0;
             for (int k = 0; k < blocks.Count; k++)
             {
-                if (k == 0) { Bind(ref _regionOuter[0]); LoadRegionSlots(); } // falls into the first block
+                if (k == 0) { Bind(ref _regionOuter[0]); EmitRegionPageCheck(0, blocks[0].Mode); LoadRegionSlots(); } // falls into the first block
                 Bind(ref _regionInner[k]);
                 _regionCurrent = k;
                 CompileBody(blocks[k]);
@@ -79,6 +82,7 @@ internal sealed partial class X86BlockCompiler
             for (int k = 1; k < blocks.Count; k++)
             {
                 Bind(ref _regionOuter[k]);
+                EmitRegionPageCheck(k, blocks[k].Mode);
                 LoadRegionSlots();
                 _a.jmp(_regionInner[k]);
             }
@@ -91,6 +95,7 @@ internal sealed partial class X86BlockCompiler
         {
             _regionCount = 0;
             _regionSlotCount = 0;
+            _regionCheckedPage = ulong.MaxValue;
         }
     }
 

@@ -1543,7 +1543,7 @@ internal sealed partial class X86BlockCompiler
         // translated already). It points at the stub until then, and again if the target's translation is dropped.
         var stub = _a.CreateLabel();
         if (cond == X86Cond.Always) _a.jmp(stub); else X86CondEmitter.Jcc(_a, cond, stub);
-        _links.Add((_a.Position - 4, KeyFor(target), target > _block.GuestAddress && !_writesInterruptMask, CheckedPage));
+        _links.Add((_a.Position - 4, KeyFor(target), target > _block.GuestAddress && !_writesInterruptMask, LinkSourcePage));
         // Filled in place: a SlowPath built on the stack and copied into the array (AddSlowPath) cost a zeroed frame
         // and a block copy with write barriers (its labels hold a reference) at every link of every block.
         if (_slowPathCount == _slowPaths.Length) Array.Resize(ref _slowPaths, _slowPaths.Length * 2);
