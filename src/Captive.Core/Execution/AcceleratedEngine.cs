@@ -239,6 +239,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             Statistics.TlbWalks = (long)Control<ulong>(ControlBlock.WalkRefills);
             Statistics.AbortsInVm = (long)Control<ulong>(ControlBlock.WalkFaults);
             Statistics.TlbMaintenanceInVm = (long)Control<ulong>(ControlBlock.TlbMaintenanceInVm);
+            Statistics.CodePageChecksInVm = (long)Control<ulong>(ControlBlock.CodePageChecks);
             Statistics.CodeMaintenanceInVm = (long)Control<ulong>(ControlBlock.CodeMaintenanceInVm);
             Statistics.AddressSpaceSwitchesInVm = (long)Control<ulong>(ControlBlock.SpaceSwitchesInVm);
             if (Options.CountInstructions)
@@ -689,6 +690,16 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     /// <inheritdoc/>
     public override void ParkTranslations(ulong first, ulong last)
     {
+        if (_compilerChecksPages is not null && last - first < 0x10_0000)
+            for (ulong page = first >> 12; page <= last >> 12; page++)
+            {
+                // The frame recorded for translated code's checks is not what the page's translations came from any more.
+                int entry = VmLayout.CodePageEntry(page);
+                if (Control<ulong>(entry + 8) >> 1 == (page & ((1UL << (VmLayout.CodePageEpochShift - 2)) - 1)))
+                    Control<ulong>(entry) = Control<ulong>(entry + 8) = 0;
+            }
+        else if (_compilerChecksPages is not null)
+            new Span<byte>(_area + VmLayout.CodePageTableOffset, VmLayout.CodePageEntries * VmLayout.CodePageEntrySize).Clear();
         _translator.Park(first, last);
         ForgetInterpreted(first, last);
     }
@@ -744,7 +755,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     /// <summary>Empties the code page table and starts epoch 1 (no entry, all zeros, matches a tag XOR a non-zero epoch).</summary>
     private void ResetCodePages()
     {
-        new Span<byte>(_area + VmLayout.CodePageTableOffset, VmLayout.CodePageEntries * 8).Clear();
+        new Span<byte>(_area + VmLayout.CodePageTableOffset, VmLayout.CodePageEntries * VmLayout.CodePageEntrySize).Clear();
         Control<ulong>(ControlBlock.CodeEpoch) = 1UL << VmLayout.CodePageEpochShift;
     }
 
@@ -777,8 +788,14 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             // A page not mapped now keeps its translations, unreachable while its entry is stale: if the guest maps the
             // same frame there again (the usual case: another process of the same program faults it in), they are valid.
             _virtual!.RevalidatePage(page, p => ParkTranslations(p >= reach ? p - reach : 0, p + 0xFFF), _keepUnmapped);
-            if (Machine.Mmu!.Translate(page, GuestAccessKind.Fetch, mode).IsFault) continue;
-            Control<ulong>(VmLayout.CodePageEntry(page >> 12)) = VmLayout.CodePageTag(page >> 12, mode) ^ epoch;
+            var mapping = Machine.Mmu!.Translate(page, GuestAccessKind.Fetch, mode);
+            if (mapping.IsFault) continue;
+            int entry = VmLayout.CodePageEntry(page >> 12);
+            ulong tag = VmLayout.CodePageTag(page >> 12, mode);
+            Control<ulong>(entry) = tag ^ epoch;
+            Control<ulong>(entry + 8) = tag;                                 // the frame its translations are valid for,
+            Control<ulong>(entry + 16) = mapping.PhysicalAddress & ~0xFFFUL; // for translated code's own checks
+
             Statistics.CodePageChecks++;
             if (n == 0) mapped = true;
         }

@@ -65,6 +65,9 @@ public sealed class ExecutionStatistics
     /// <summary>Code pages the host checked for a new epoch of a switched address space (see VmLayout.CodePageTableOffset).</summary>
     public long CodePageChecks { get; internal set; }
 
+    /// <summary>Code pages translated code found current for a new epoch itself (the page still mapped the frame its translations came from).</summary>
+    public long CodePageChecksInVm { get; internal set; }
+
     /// <summary>Guest data aborts the in-VM walker found and the compiled fault entry took, without the host.</summary>
     public long AbortsInVm { get; internal set; }
 
@@ -160,7 +163,7 @@ public sealed class ExecutionStatistics
         s._instructionsExecuted = InstructionsExecuted; s._blocksExecuted = BlocksExecuted; s.WallTime = WallTime;
         s._longestQuiet = Interlocked.Read(ref _longestQuiet);
         s.BlockProfile = BlockProfile;
-        s.TlbWalks = TlbWalks; s.AbortsInVm = AbortsInVm; s.CodePageChecks = CodePageChecks;
+        s.TlbWalks = TlbWalks; s.AbortsInVm = AbortsInVm; s.CodePageChecks = CodePageChecks; s.CodePageChecksInVm = CodePageChecksInVm;
         s.TlbMaintenanceInVm = TlbMaintenanceInVm; s.CodeMaintenanceInVm = CodeMaintenanceInVm;
         s.AddressSpaceSwitchesInVm = AddressSpaceSwitchesInVm;
         s._blocksDropped = BlocksDropped; s._translationsFlushed = TranslationsFlushed;
@@ -180,8 +183,8 @@ public sealed class ExecutionStatistics
         sb.AppendLine($"blocks translated: {BlocksTranslated} ({InstructionsTranslated} guest instructions, {CodeBytes} bytes of host code) in {TranslationTime.TotalMilliseconds:F2} ms");
         if (BlocksDropped > 0 || TranslationsFlushed > 0)
             sb.AppendLine($"translations dropped: {BlocksDropped} blocks by range, all of them {TranslationsFlushed} times");
-        if (CodePageChecks > 0)
-            sb.AppendLine($"code pages checked after address-space switches: {CodePageChecks}");
+        if (CodePageChecks > 0 || CodePageChecksInVm > 0)
+            sb.AppendLine($"code pages checked after address-space switches: {CodePageChecks} by the host, {CodePageChecksInVm} without it");
         if (BlocksParked > 0)
             sb.AppendLine($"translations parked: {BlocksParked} blocks (their page's mapping went), {BlocksRevived} revived without translating");
         void Section(string title, IReadOnlyDictionary<string, long> d)

@@ -101,7 +101,7 @@ public static class ControlBlock
     /// </summary>
     public const int CodeEpoch = Base + 0x308;
 
-    /// <summary>Code page checks the host answered (pages whose translations it checked for a new epoch).</summary>
+    /// <summary>Code page entries translated code made current itself (the page still mapped the recorded frame).</summary>
     public const int CodePageChecks = Base + 0x310;
 #pragma warning restore CS1591
 }

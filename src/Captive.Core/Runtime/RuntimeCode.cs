@@ -275,6 +275,11 @@ internal sealed class RuntimeCode
         a.shr(rdx, 61);
         a.and(edx, 3);
         a.or(ebx, edx);
+        var noUxnTable = a.CreateLabel();
+        a.bt(rax, 60);                                         // and UXNTable (bit 60): EBX bit 2
+        a.jae(noUxnTable);
+        a.or(ebx, 4);
+        a.Label(ref noUxnTable);
         a.mov(rdi, rax);                                       // next table: bits 47:12
         a.shl(rdi, 16);
         a.shr(rdi, 28);
@@ -312,6 +317,28 @@ internal sealed class RuntimeCode
         a.ja(fail);
         a.bt(rax, 10);
         a.jae(accessFlagFault);                                // AF = 0
+
+        // A fetch check (Arg2 bit 9; translated code's code page checks, at EL0 only): the page must be executable at EL0
+        // (UXN and UXNTable clear, APTable not denying EL0) and read-only there (AP = 11: no write permission, so WXN
+        // cannot matter). Anything else is the host's. The physical page goes to Arg1; the TLB is not filled.
+        var dataAccess = a.CreateLabel();
+        a.test(__byte_ptr[r15 + (ControlBlock.Arg2 + 1)], 2);
+        a.je(dataAccess);
+        a.test(__byte_ptr[r15 + (ControlBlock.Arg2 + 2)], 1);
+        a.jne(fail);                                           // EL1: the host's
+        a.test(ebx, 1 | 4);
+        a.jne(fail);
+        a.bt(rax, 54);
+        a.jb(fail);
+        a.mov(ecx, eax);
+        a.shr(ecx, 6);
+        a.and(ecx, 3);
+        a.cmp(ecx, 3);
+        a.jne(fail);
+        a.mov(__qword_ptr[r15 + ControlBlock.Arg1], rdi);
+        a.mov(eax, 1);
+        a.jmp(done);
+        a.Label(ref dataAccess);
 
         // Permissions for the mode, in EDX: bit 0 read, bit 1 write. AP[2:1] = bits 7:6.
         var el0 = a.CreateLabel();
@@ -390,6 +417,8 @@ internal sealed class RuntimeCode
             a.Label(ref permissionFault);
             a.mov(eax, 0b001100);
             a.Label(ref report);
+            a.test(__byte_ptr[r15 + (ControlBlock.Arg2 + 1)], 2);
+            a.jne(fail);                                       // a fetch check reports nothing: the host decides
             a.or(eax, r8d);
             a.movzx(ecx, __byte_ptr[r15 + (ControlBlock.Arg2 + 1)]);
             a.and(ecx, 1);

@@ -107,15 +107,21 @@ public static class VmLayout
 
     /// <summary>
     /// The code page table (after the device tables, below the CPL3 stack): direct-mapped by guest virtual page,
-    /// <see cref="CodePageEntries"/> 8-byte entries, each a page tag (<see cref="CodePageTag"/>) XOR the epoch
-    /// (<see cref="ControlBlock.CodeEpoch"/>) it was checked in. Translated code of the part of the address space that
-    /// context switches change (the lower half of an AArch64 guest) starts with a check that its page's entry is
-    /// current, and asks the host otherwise: a switch costs no work per page, only a check per page that then runs.
+    /// <see cref="CodePageEntries"/> entries of <see cref="CodePageEntrySize"/> bytes: +0 the page tag
+    /// (<see cref="CodePageTag"/>) XOR the epoch (<see cref="ControlBlock.CodeEpoch"/>) it was checked in; +8 the tag of
+    /// the page whose frame +16 holds: the physical page the host last found its translations valid for. Translated
+    /// code of the part of the address space that context switches change (the lower half of an AArch64 guest) starts
+    /// with a check that its page's entry is current; when it is not, it walks the guest's tables itself and, if the
+    /// page still maps the recorded frame (executable at EL0, read-only), makes the entry current — otherwise it asks the
+    /// host. A switch costs no work per page, only a check per page that then runs.
     /// </summary>
     public const ulong CodePageTableOffset = 0x1_B000;
 
     /// <summary>Entries of the code page table (a power of two).</summary>
-    public const int CodePageEntries = 2048;
+    public const int CodePageEntries = 1024;
+
+    /// <summary>Bytes per code page table entry.</summary>
+    public const int CodePageEntrySize = 32;
 
     /// <summary>The bit the code page epoch starts at (below it: the page tag).</summary>
     public const int CodePageEpochShift = 40;
@@ -124,7 +130,7 @@ public static class VmLayout
     public static ulong CodePageTag(ulong page, int mode) => (page & ((1UL << (CodePageEpochShift - 2)) - 1)) << 1 | (uint)mode & 1;
 
     /// <summary>The code page table entry of guest virtual page number <paramref name="page"/>, relative to the register file.</summary>
-    public static int CodePageEntry(ulong page) => (int)CodePageTableOffset + (int)(page & (CodePageEntries - 1)) * 8;
+    public static int CodePageEntry(ulong page) => (int)CodePageTableOffset + (int)(page & (CodePageEntries - 1)) * CodePageEntrySize;
 
     /// <summary>Offset of the runtime code.</summary>
     public const ulong RuntimeCodeOffset = 0x100_0000;

@@ -67,14 +67,49 @@ internal sealed partial class X86BlockCompiler
         {
             _pageMissUsed = false;
             Bind(ref _pageMiss);
+            if (CheckedPage != ulong.MaxValue) EmitPageRefill(CheckedPage, _block.Mode, () => _a.jmp(_rip));
             EmitPageMissRequest(_selfPc);
         }
         for (int k = 0; k < _regionMissCount; k++)
         {
             Bind(ref _regionMiss[k]);
+            int entry = k;
+            EmitPageRefill(_regionCheckedPage, _regionMissMode[k], () => _a.jmp(_regionOuter[entry]));
             EmitPageMissRequest(_regionPc[k]);
         }
         _regionMissCount = 0;
+    }
+
+    /// <summary>
+    /// Translated code's own attempt at a stale code page entry of <paramref name="page"/> (mode <paramref name="mode"/>,
+    /// EL0 only): when the entry still records the frame the page's translations are valid for, and the guest's tables
+    /// map the page to that frame now (executable at EL0, read-only; the walker's fetch check), the entry becomes current
+    /// and <paramref name="retry"/> runs the check again. Otherwise it falls through to the host. Clobbers RAX, RCX, RDX.
+    /// </summary>
+    private void EmitPageRefill(ulong page, int mode, Action retry)
+    {
+        if (mode != 0 || _entry.TlbWalk == 0) return;
+        var host = _a.CreateLabel();
+        int entry = VmLayout.CodePageEntry(page);
+        long tag = (long)VmLayout.CodePageTag(page, mode);
+        _a.mov(rax, tag);
+        _a.cmp(__qword_ptr[r15 + (entry + 8)], rax);
+        _a.jne(host);
+        _a.mov(rax, (long)(page << 12));
+        _a.mov(__qword_ptr[r15 + ControlBlock.Arg0], rax);
+        _a.mov(__dword_ptr[r15 + ControlBlock.Arg2], 1 | 0x200);  // one byte, a fetch check, mode 0
+        _a.call(_entry.TlbWalk);
+        _a.cmp(eax, 1);
+        _a.jne(host);
+        _a.mov(rax, __qword_ptr[r15 + ControlBlock.Arg1]);
+        _a.cmp(__qword_ptr[r15 + (entry + 16)], rax);
+        _a.jne(host);
+        _a.mov(rax, tag);
+        _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
+        _a.mov(__qword_ptr[r15 + entry], rax);
+        _a.add(__qword_ptr[r15 + ControlBlock.CodePageChecks], 1);
+        retry();
+        _a.Label(ref host);
     }
 
     private void EmitPageMissRequest(ulong guestPc)
@@ -88,6 +123,7 @@ internal sealed partial class X86BlockCompiler
     // Regions (X86BlockCompiler.Region.cs) of the switched half: all their blocks lie in one page, checked at each outer
     // entry (internal edges stay in the page), and the unit's direct branches leave from that page.
     private readonly Label[] _regionMiss = new Label[MaxRegionBlocks];
+    private readonly int[] _regionMissMode = new int[MaxRegionBlocks];
     private int _regionMissCount;
     private ulong _regionCheckedPage = ulong.MaxValue;
 
@@ -114,6 +150,7 @@ internal sealed partial class X86BlockCompiler
     {
         if (_regionCheckedPage == ulong.MaxValue) return;
         _regionMiss[k] = _a.CreateLabel();
+        _regionMissMode[k] = mode;
         _regionMissCount = Math.Max(_regionMissCount, k + 1);
         _a.mov(rax, (long)VmLayout.CodePageTag(_regionCheckedPage, mode));
         _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
