@@ -844,6 +844,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private void DescribeTablesForTheWalker()
     {
         Control<uint>(ControlBlock.WalkEnabled) = 0;
+        Control<ulong>(ControlBlock.WalkLowerBaseMask) = 0;
         // Watchpoints armed: every TLB miss goes to the host, which keeps watched pages out of the TLB.
         if (Machine.Debug is { } debug && debug.WatchesAccesses(CurrentContext(RegisterFile))) return;
         if (Machine.Mmu is not { } mmu || !mmu.TryDescribeTables(out var walk) || walk.Format != GuestTableFormat.Vmsav8Granule4K) return;
@@ -859,6 +860,14 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
         Half(ControlBlock.WalkUpper, walk.Upper);
         Control<ulong>(ControlBlock.WalkRamBase) = Options.RamBase;
         Control<ulong>(ControlBlock.WalkRamLimit) = Options.RamSize - 0x1000;
+        if (_compilerChecksPages is not null && Control<uint>(ControlBlock.WalkLower + ControlBlock.WalkHalfEnabled) != 0)
+        {
+            // The first table is aligned to its size (4 KiB granule: 9 bits a level below the start level, 12 in the page):
+            // the table base register's bits from there up to 47 are the base (ARM DDI 0487 D8.2, the TTBR's BADDR).
+            int lowerBound = 3 + walk.Lower.InputBits - ((3 - walk.Lower.StartLevel) * 9 + 12);
+            if (lowerBound is >= 1 and < 48)
+                Control<ulong>(ControlBlock.WalkLowerBaseMask) = ((1UL << 48) - 1) & ~((1UL << lowerBound) - 1);
+        }
         Control<uint>(ControlBlock.WalkEnabled) = 1;
     }
 

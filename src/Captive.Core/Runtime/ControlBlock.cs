@@ -103,6 +103,13 @@ public static class ControlBlock
 
     /// <summary>Code page entries translated code made current itself (the page still mapped the recorded frame).</summary>
     public const int CodePageChecks = Base + 0x310;
+
+    /// <summary>
+    /// The bits of a lower-half table base register value that are the walker's table base (the host writes it with the
+    /// walker's description; 0 when translated code may not switch to spaces the space table does not hold). With code
+    /// page checks, any switch is the table base, an empty TLB and a new epoch: translated code does it itself.
+    /// </summary>
+    public const int WalkLowerBaseMask = Base + 0x318;
 #pragma warning restore CS1591
 }
 

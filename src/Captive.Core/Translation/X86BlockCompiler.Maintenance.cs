@@ -105,15 +105,27 @@ internal sealed partial class X86BlockCompiler
     {
         var host = _a.CreateLabel();
         var hit = _a.CreateLabel();
+        var set = _a.CreateLabel();
         for (int k = 0; k < ControlBlock.SpaceEntries; k++)
         {
             _a.mov(ecx, k * 16);
             _a.cmp(__qword_ptr[r15 + rcx + ControlBlock.SpaceTable], value);
             _a.je(hit);
         }
-        _a.jmp(host);
+        if (_options.CodePageSelectBit >= 0)
+        {
+            // With code page checks any space will do: the table base is the value's base bits (the host's mask).
+            _a.mov(rcx, __qword_ptr[r15 + ControlBlock.WalkLowerBaseMask]);
+            _a.test(rcx, rcx);
+            _a.je(host);
+            _a.mov(rax, value);
+            _a.and(rax, rcx);
+            _a.jmp(set);
+        }
+        else _a.jmp(host);
         _a.Label(ref hit);
         _a.mov(rax, __qword_ptr[r15 + rcx + (ControlBlock.SpaceTable + 8)]);
+        _a.Label(ref set);
         _a.mov(__qword_ptr[r15 + (ControlBlock.WalkLower + ControlBlock.WalkHalfBase)], rax);
         EmitClearTlb();
         if (_options.CodePageSelectBit >= 0)
