@@ -66,6 +66,9 @@ public sealed class LinuxGuest
     /// <summary>The initramfs (gzip-compressed cpio) file.</summary>
     public string InitrdPath => Value("INITRD");
 
+    /// <summary>The 16 MiB ext4 image (hello.txt), shared by every test: copy it before writing to it.</summary>
+    public string DiskPath => Value("DISK");
+
     public byte[] Kernel => File.ReadAllBytes(KernelPath);
 
     public byte[] Initrd => File.ReadAllBytes(InitrdPath);
@@ -125,9 +128,15 @@ public sealed class LinuxConsole : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _consumed;
 
-    public LinuxConsole(LinuxGuest guest, Core.Backends.ICpuBackend? backend, int gicVersion = 2, string? extraBootArgs = null)
+    /// <param name="guest">The kernel and initramfs.</param>
+    /// <param name="backend">The accelerator, or null for the interpreter.</param>
+    /// <param name="gicVersion">2 or 3.</param>
+    /// <param name="extraBootArgs">Appended to <see cref="LinuxGuest.BootArgs"/>.</param>
+    /// <param name="configure">Adds to the machine's options (drives, network cards).</param>
+    public LinuxConsole(LinuxGuest guest, Core.Backends.ICpuBackend? backend, int gicVersion = 2, string? extraBootArgs = null,
+        Func<VirtMachineOptions, VirtMachineOptions>? configure = null)
     {
-        _machine = VirtMachine.Create(new VirtMachineOptions
+        var options = new VirtMachineOptions
         {
             Kernel = guest.Kernel,
             Initrd = guest.Initrd,
@@ -135,7 +144,8 @@ public sealed class LinuxConsole : IDisposable
             BootArgs = LinuxGuest.BootArgs + (extraBootArgs is null ? "" : " " + extraBootArgs),
             ConsoleOutput = _output.Writer,
             GicVersion = gicVersion,
-        }, backend);
+        };
+        _machine = VirtMachine.Create(configure is null ? options : configure(options), backend);
         _reader = Task.Run(ReadOutputAsync);
         _run = Task.Factory.StartNew(() =>
         {
