@@ -44,7 +44,9 @@ t3=$(up)
 echo "WORKLOAD fork=$t0,$t1 md5=$t1,$t2 builtin=$t2,$t3"
 EOF
 cmd64=$(printf '%s' "$workload" | base64 -w0)
-append="console=ttyAMA0 panic=-1 captive.cmd64=$cmd64"
+# nokaslr on both: both device trees carry a kaslr-seed, and a randomised kernel forces KPTI on, which makes captive's
+# boot more than ten times slower (docs/linux.md, "KASLR and KPTI"); the same command line for both keeps them comparable.
+append="console=ttyAMA0 panic=-1 nokaslr captive.cmd64=$cmd64"
 
 # run NAME COMMAND...: the command's output, each line stamped with the wall clock when it arrived; the first line
 # is the start.

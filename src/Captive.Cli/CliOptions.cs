@@ -15,6 +15,9 @@ internal sealed class CliOptions
     public ulong RamBytes { get; private set; } = 128UL << 20;
     public int Cpus { get; private set; } = 1;
     public int GicVersion { get; private set; } = 2;
+
+    /// <summary>-M virt,dtb-randomness=on|off (or dtb-kaslr-seed=): /chosen/kaslr-seed and rng-seed in the device tree.</summary>
+    public bool DeviceTreeRandomness { get; private set; } = true;
     public EngineChoice Engine { get; private set; } = EngineChoice.Auto;
     public bool NoReboot { get; private set; }
     public bool Stats { get; private set; }
@@ -53,7 +56,9 @@ internal sealed class CliOptions
           -dtb FILE             use this device tree instead of the generated one
           -m SIZE               RAM size (default 128M; suffixes K, M, G; plain numbers are MiB)
           -smp N                number of CPUs (only 1 for now)
-          -M, -machine virt[,gic-version=2|3]
+          -M, -machine virt[,gic-version=2|3][,dtb-randomness=on|off]
+                                dtb-randomness=off (or dtb-kaslr-seed=off): no /chosen/kaslr-seed and rng-seed, so
+                                the kernel does not randomise its address (KASLR)
           -drive file=FILE[,if=virtio|none][,format=raw][,readonly=on|off][,id=ID][,serial=S]
                                 a raw disk image as virtio-blk (if=virtio is the default on 'virt'); the first is /dev/vda
           -device virtio-blk-device,drive=ID[,serial=S]   the disk of -drive if=none,id=ID
@@ -172,10 +177,11 @@ internal sealed class CliOptions
         return result;
     }
 
+    /// <summary>QEMU's booleans (qapi_bool_parse): on/yes/true/y and off/no/false/n, lower case only.</summary>
     private static bool OnOff(string option, string key, string value) => value switch
     {
-        "on" or "true" or "yes" => true,
-        "off" or "false" or "no" => false,
+        "on" or "true" or "yes" or "y" => true,
+        "off" or "false" or "no" or "n" => false,
         _ => throw new UsageException($"{option}: {key}={value} must be on or off"),
     };
 
@@ -331,6 +337,10 @@ internal sealed class CliOptions
                     break;
                 case "gic-version":
                     throw new UsageException($"invalid '{p}' (gic-version=2 or 3)");
+                // QEMU 7.2 renamed dtb-kaslr-seed to dtb-randomness and made it cover rng-seed too; both names do that.
+                case "dtb-randomness" or "dtb-kaslr-seed" when kv.Length == 2:
+                    o.DeviceTreeRandomness = OnOff("-M", kv[0], kv[1]);
+                    break;
                 case "accel": case "highmem": case "secure": case "virtualization": case "its": case "iommu":
                     if (kv[0] is "secure" or "virtualization" && kv.Length == 2 && kv[1] is "on" or "true")
                         throw new UsageException($"'{p}': EL2/EL3 are not implemented");

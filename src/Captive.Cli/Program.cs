@@ -143,6 +143,7 @@ internal static class Program
             TranslationLog = options.TraceTranslation ? diagnostics : null,
             ProfileBlocks = options.Profile,
             GicVersion = options.GicVersion,
+            DeviceTreeRandomness = options.DeviceTreeRandomness,
             Drives = options.Drives,
             VirtioRng = options.VirtioRng,
             VirtioConsoleOutput = hvc?.Writer,

@@ -71,6 +71,28 @@ public sealed class CliTests
         Assert.Equal(TestEnvironment.Expected("hello"), console);
     }
 
+    [Theory]
+    [InlineData("virt", true)]
+    [InlineData("virt,dtb-kaslr-seed=off", false)]
+    [InlineData("virt,dtb-randomness=off", false)]
+    [InlineData("virt,dtb-kaslr-seed=n", false)]
+    [InlineData("virt,dtb-randomness=no", false)]
+    [InlineData("virt,dtb-kaslr-seed=false", false)]
+    [InlineData("virt,dtb-kaslr-seed=on", true)]
+    [InlineData("virt,gic-version=3,dtb-randomness=y", true)]
+    public void Device_tree_randomness_takes_QEMU_names_and_booleans(string machine, bool expected)
+    {
+        Assert.Equal(expected, CliOptions.Parse(["-M", machine]).DeviceTreeRandomness);
+    }
+
+    [Theory]
+    [InlineData("virt,dtb-kaslr-seed=OFF")]   // QEMU: "Parameter 'dtb-kaslr-seed' expects 'on' or 'off'"
+    [InlineData("virt,dtb-kaslr-seed=0")]
+    public void Device_tree_randomness_refuses_what_QEMU_refuses(string machine)
+    {
+        Assert.Throws<UsageException>(() => CliOptions.Parse(["-M", machine]));
+    }
+
     [Fact]
     public void Drives_and_devices_parse_in_command_line_order_with_QEMU_spelling()
     {

@@ -11,19 +11,25 @@ namespace Captive.Guest.Arm.Board;
 /// <param name="InitrdEnd">One past the last initrd byte; required with <paramref name="InitrdStart"/>.</param>
 /// <param name="CpuCount">Number of CPU nodes (cpu@0 … cpu@N-1, MPIDR Aff0 = N).</param>
 /// <param name="GicVersion">The interrupt controller the node describes: 2 (arm,cortex-a15-gic) or 3 (arm,gic-v3).</param>
+/// <param name="KaslrSeed">/chosen/kaslr-seed (a u64), or null for none: the seed Linux randomises its own address with.</param>
+/// <param name="RngSeed">/chosen/rng-seed (bytes Linux mixes into its random pool before anything else), or null for none.</param>
+/// <remarks>The builder does not draw random numbers itself: the same options give the same blob.</remarks>
 public sealed record VirtDeviceTreeOptions(
     ulong RamSize,
     string? BootArgs = null,
     GuestPhysicalAddress? InitrdStart = null,
     GuestPhysicalAddress? InitrdEnd = null,
     int CpuCount = 1,
-    int GicVersion = 2);
+    int GicVersion = 2,
+    ulong? KaslrSeed = null,
+    byte[]? RngSeed = null);
 
 /// <summary>
 /// Generates the device tree of the 'virt' board from its table (<see cref="VirtBoard.MemoryMap"/>)
 /// plus per-boot options, laid out like QEMU's: root (with its interrupt-parent), /memory, /cpus, /psci,
 /// /intc@8000000 (GICv2 or GICv3), /timer (the architected timer's PPIs 13, 14, 11 and 10), /apb-pclk,
-/// every virtio-mmio transport (/virtio_mmio@a000000 … @a003e00), /pl031@9010000, /pl011@9000000 and /chosen.
+/// every virtio-mmio transport (/virtio_mmio@a000000 … @a003e00), /pl031@9010000, /pl011@9000000 and /chosen (with the
+/// seeds QEMU puts there when the caller gives them).
 /// </summary>
 /// <remarks>
 /// As QEMU does, all 32 virtio-mmio transports are described whether or not a device sits behind them: an empty one
@@ -51,6 +57,9 @@ public static class VirtBoardDeviceTree
 
     /// <summary>GIC interrupt specifier flags: rising edge.</summary>
     public const uint GicEdgeRising = 1;
+
+    /// <summary>Bytes of /chosen/rng-seed QEMU's 'virt' writes (hw/arm/virt.c, create_fdt).</summary>
+    public const int RngSeedSize = 32;
 
     /// <summary>Node name of the UART, also /chosen/stdout-path without the slash.</summary>
     public static string UartNodeName => $"pl011@{VirtBoard.UartBase:x}";
@@ -168,6 +177,10 @@ public static class VirtBoardDeviceTree
             fdt.Property("linux,initrd-start", start.Value)
                 .Property("linux,initrd-end", end.Value);
         }
+        if (options.RngSeed is { } rngSeed)
+            fdt.Property("rng-seed", (ReadOnlySpan<byte>)rngSeed);
+        if (options.KaslrSeed is { } kaslrSeed)
+            fdt.Property("kaslr-seed", kaslrSeed);
         fdt.EndNode();
 
         fdt.EndNode();
@@ -223,6 +236,8 @@ public static class VirtBoardDeviceTree
             if (end.Value <= start.Value || start.Value < ram.Base.Value || end.Value > ramEnd)
                 throw new ArgumentException($"The initrd [0x{start.Value:x}, 0x{end.Value:x}) must be a non-empty range inside RAM [0x{ram.Base.Value:x}, 0x{ramEnd:x}).", nameof(options));
         }
+        if (options.RngSeed is { Length: 0 })
+            throw new ArgumentException("An rng-seed must have at least one byte (or be null for none).", nameof(options));
         if (options.BootArgs is not null && options.BootArgs.Contains('\0'))
             throw new ArgumentException("Boot arguments cannot contain NUL.", nameof(options));
     }

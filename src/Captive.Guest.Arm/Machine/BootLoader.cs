@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Captive.Core.Memory;
 using Captive.Guest.Arm.Board;
 using Captive.Guest.Arm.Loading;
@@ -31,13 +32,29 @@ internal static class BootLoader
 
         if (options.DeviceTree is { } given) CheckDeviceTree(given);
         byte[] dtb = options.DeviceTree ?? VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(
-            ramSize, options.BootArgs, initrd?.Start, initrd?.End, GicVersion: options.GicVersion));
+            ramSize, options.BootArgs, initrd?.Start, initrd?.End, GicVersion: options.GicVersion,
+            KaslrSeed: options.DeviceTreeRandomness ? RandomSeed() : null,
+            RngSeed: options.DeviceTreeRandomness ? RandomNumberGenerator.GetBytes(VirtBoardDeviceTree.RngSeedSize) : null));
         var dtbAddress = BootPlacement.PlaceDeviceTree(kernel, baseAddress, ramSize, (ulong)dtb.Length, initrd);
         var dtbRange = new GuestPhysicalRange(dtbAddress, (ulong)dtb.Length);
         if (initrd is { } i) BootPlacement.CheckNoOverlap(("kernel", kernel.Extent), ("initrd", i), ("device tree", dtbRange));
         else BootPlacement.CheckNoOverlap(("kernel", kernel.Extent), ("device tree", dtbRange));
         dtb.CopyTo(ram[(int)(dtbAddress.Value - ramBase)..]);
         return new BootInfo(kernel, kernel.Entry.Value, dtbAddress.Value, dtb.Length, initrd);
+    }
+
+    /// <summary>A kaslr-seed from the host's cryptographic generator; never 0, which Linux reads as "no seed".</summary>
+    private static ulong RandomSeed()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        ulong seed;
+        do
+        {
+            RandomNumberGenerator.Fill(bytes);
+            seed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        }
+        while (seed == 0);
+        return seed;
     }
 
     /// <summary>

@@ -50,6 +50,15 @@ public sealed record VirtMachineOptions
     /// <summary>Where the machine logs; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Put random seeds from the host's cryptographic generator in the generated device tree, as QEMU's 'virt' does:
+    /// /chosen/kaslr-seed (8 bytes; with it Linux randomises its address, KASLR, which on arm64 also turns on kernel page
+    /// table isolation) and /chosen/rng-seed (<see cref="VirtBoardDeviceTree.RngSeedSize"/> bytes for its random pool),
+    /// fresh for every machine, so for every reboot. False leaves both out, as QEMU's <c>-M virt,dtb-randomness=off</c>
+    /// (or its older name <c>dtb-kaslr-seed=off</c>). Not used with <see cref="DeviceTree"/>. Default true.
+    /// </summary>
+    public bool DeviceTreeRandomness { get; init; } = true;
+
     /// <summary>The interrupt controller: 2 (GICv2, the default, as QEMU's) or 3 (GICv3 with the ICC system registers).</summary>
     public int GicVersion { get; init; } = 2;
 

@@ -70,6 +70,48 @@ public sealed class VirtBoardDeviceTreeTests
     }
 
     [Fact]
+    public void Seeds_go_to_chosen_as_a_u64_and_as_bytes()
+    {
+        byte[] rng = [.. Enumerable.Range(1, VirtBoardDeviceTree.RngSeedSize).Select(i => (byte)i)];
+        var chosen = FdtReader.Parse(VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(RamSize, KaslrSeed: 0x0123_4567_89AB_CDEF, RngSeed: rng))).Find("/chosen");
+        Assert.Equal(0x0123_4567_89AB_CDEFUL, chosen.U64("kaslr-seed"));
+        Assert.Equal([0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF], chosen["kaslr-seed"]);   // big-endian, two cells
+        Assert.Equal(rng, chosen["rng-seed"]);
+    }
+
+    [Fact]
+    public void Dtc_reads_the_seeds_as_cells()
+    {
+        var dts = ExternalTools.Decompile(VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(RamSize, KaslrSeed: 0x1122_3344_5566_7788, RngSeed: new byte[32])));
+        Assert.Contains("kaslr-seed = <0x11223344 0x55667788>;", dts);
+        Assert.Contains("rng-seed = <0x00 0x00 0x00 0x00 0x00 0x00 0x00 0x00>;", dts);
+    }
+
+    [Fact]
+    public void An_empty_rng_seed_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(RamSize, RngSeed: [])));
+    }
+
+    /// <summary>
+    /// QEMU's /chosen has the two seeds by default and neither with <c>dtb-kaslr-seed=off</c>; ours, given seeds, has
+    /// them at QEMU's sizes (the values are random on both sides, so only the sizes compare).
+    /// </summary>
+    [Fact]
+    public void Chosen_seeds_have_the_sizes_QEMU_gives_them_and_go_with_dtb_kaslr_seed_off()
+    {
+        var qemu = FdtReader.Parse(QemuVirtDtb.Get()).Find("/chosen");
+        var qemuOff = FdtReader.Parse(QemuVirtDtb.Get("dtb-kaslr-seed=off")).Find("/chosen");
+        var ours = FdtReader.Parse(VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(RamSize, KaslrSeed: 1, RngSeed: new byte[VirtBoardDeviceTree.RngSeedSize]))).Find("/chosen");
+
+        Assert.Equal(qemu["kaslr-seed"].Length, ours["kaslr-seed"].Length);
+        Assert.Equal(qemu["rng-seed"].Length, ours["rng-seed"].Length);
+        Assert.False(qemuOff.Has("kaslr-seed"));
+        Assert.False(qemuOff.Has("rng-seed"));
+        Assert.Equal(qemuOff.Properties.Select(p => p.Name), FdtReader.Parse(Build()).Find("/chosen").Properties.Select(p => p.Name));
+    }
+
+    [Fact]
     public void Every_cpu_gets_a_node()
     {
         var blob = VirtBoardDeviceTree.Build(new VirtDeviceTreeOptions(RamSize, CpuCount: 2));
@@ -158,25 +200,26 @@ public sealed class VirtBoardDeviceTreeTests
     }
 }
 
-/// <summary>Dumps QEMU's 'virt' device tree once per test run (skips when QEMU is absent).</summary>
+/// <summary>Dumps QEMU's 'virt' device tree once per test run and machine property (skips when QEMU is absent).</summary>
 internal static class QemuVirtDtb
 {
-    private static readonly Lazy<byte[]> Blob = new(Dump);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<byte[]>> Blobs = new();
 
-    public static byte[] Get()
+    /// <summary>The tree of <c>-M virt[,PROPERTY]</c>, e.g. <c>dtb-kaslr-seed=off</c>.</summary>
+    public static byte[] Get(string? property = null)
     {
         ExternalTools.Require("qemu-system-aarch64", "qemu-system-arm");
-        return Blob.Value;
+        return Blobs.GetOrAdd(property ?? "", p => new Lazy<byte[]>(() => Dump(p))).Value;
     }
 
-    private static byte[] Dump()
+    private static byte[] Dump(string property)
     {
         var qemu = ExternalTools.Find("qemu-system-aarch64")!;
         var file = Path.Combine(Path.GetTempPath(), $"captive-qemu-virt-{Guid.NewGuid():N}.dtb");
         try
         {
             var (code, _, stderr) = ExternalTools.Run(qemu,
-                ["-M", $"virt,dumpdtb={file}", "-cpu", "cortex-a57", "-m", "128M", "-nographic", "-monitor", "none"],
+                ["-M", $"virt,{(property.Length > 0 ? property + "," : "")}dumpdtb={file}", "-cpu", "cortex-a57", "-m", "128M", "-nographic", "-monitor", "none"],
                 TimeSpan.FromSeconds(60));
             Assert.True(code == 0 && File.Exists(file), $"QEMU could not dump its device tree ({code}): {stderr}");
             return File.ReadAllBytes(file);

@@ -19,7 +19,7 @@ public sealed class LinuxCliTests(LinuxGuest guest, ITestOutputHelper output)
     {
         guest.Require();
         TestEnvironment.RequireKvm();
-        using var run = new CliRun(guest, "--engine", "kvm", "-m", "512M", "-append", "console=ttyAMA0 panic=-1");
+        using var run = new CliRun(guest, "--engine", "kvm", "-m", "512M", "-append", LinuxGuest.BootArgs);
 
         run.Console.WaitFor(LinuxGuest.ReadyMarker, BootTimeout);
         run.Console.WaitFor("# ", BootTimeout);
@@ -45,7 +45,7 @@ public sealed class LinuxCliTests(LinuxGuest guest, ITestOutputHelper output)
         TestEnvironment.RequireKvm();
         string command = Convert.ToBase64String(Encoding.ASCII.GetBytes("reboot -f"));
         using var run = new CliRun(guest, "--engine", "kvm", "-m", "512M", "-no-reboot",
-            "-append", "console=ttyAMA0 panic=-1 captive.cmd64=" + command);
+            "-append", LinuxGuest.BootArgs + " captive.cmd64=" + command);
 
         var (status, diagnostics) = run.Finish(BootTimeout);
         Assert.True(status == 0, diagnostics + run.Console.Output);

@@ -18,6 +18,13 @@ public sealed class LinuxGuest
     /// <summary>What /init prints once its modules are loaded, before the command or the shell.</summary>
     public const string ReadyMarker = "CAPTIVE-INIT-READY";
 
+    /// <summary>
+    /// The kernel command line every Linux test starts from. <c>nokaslr</c>: the device tree has a kaslr-seed (as
+    /// QEMU's), and a randomised kernel forces KPTI on, whose TTBR1 write on every kernel entry and exit makes the kvm
+    /// engine's boot more than ten times slower (docs/linux.md, "KASLR and KPTI").
+    /// </summary>
+    public const string BootArgs = "console=ttyAMA0 panic=-1 nokaslr";
+
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromMinutes(15);
 
     private readonly string? _unavailable;
@@ -58,6 +65,9 @@ public sealed class LinuxGuest
 
     /// <summary>The initramfs (gzip-compressed cpio) file.</summary>
     public string InitrdPath => Value("INITRD");
+
+    /// <summary>The 16 MiB ext4 image (hello.txt), shared by every test: copy it before writing to it.</summary>
+    public string DiskPath => Value("DISK");
 
     public byte[] Kernel => File.ReadAllBytes(KernelPath);
 
@@ -118,17 +128,24 @@ public sealed class LinuxConsole : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _consumed;
 
-    public LinuxConsole(LinuxGuest guest, Core.Backends.ICpuBackend? backend, int gicVersion = 2, string? extraBootArgs = null)
+    /// <param name="guest">The kernel and initramfs.</param>
+    /// <param name="backend">The accelerator, or null for the interpreter.</param>
+    /// <param name="gicVersion">2 or 3.</param>
+    /// <param name="extraBootArgs">Appended to <see cref="LinuxGuest.BootArgs"/>.</param>
+    /// <param name="configure">Adds to the machine's options (drives, network cards).</param>
+    public LinuxConsole(LinuxGuest guest, Core.Backends.ICpuBackend? backend, int gicVersion = 2, string? extraBootArgs = null,
+        Func<VirtMachineOptions, VirtMachineOptions>? configure = null)
     {
-        _machine = VirtMachine.Create(new VirtMachineOptions
+        var options = new VirtMachineOptions
         {
             Kernel = guest.Kernel,
             Initrd = guest.Initrd,
             RamSize = 512UL << 20,
-            BootArgs = "console=ttyAMA0 panic=-1" + (extraBootArgs is null ? "" : " " + extraBootArgs),
+            BootArgs = LinuxGuest.BootArgs + (extraBootArgs is null ? "" : " " + extraBootArgs),
             ConsoleOutput = _output.Writer,
             GicVersion = gicVersion,
-        }, backend);
+        };
+        _machine = VirtMachine.Create(configure is null ? options : configure(options), backend);
         _reader = Task.Run(ReadOutputAsync);
         _run = Task.Factory.StartNew(() =>
         {
