@@ -134,6 +134,8 @@ internal sealed partial class X86BlockCompiler
             _a.mov(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
             _a.mov(rcx, 1L << VmLayout.CodePageEpochShift);
             _a.add(rax, rcx);
+            _a.test(rax, rax);
+            X86CondEmitter.Jcc(_a, X86Cond.S, host); // (bit 63) the epoch is about to wrap: the host empties the table
             _a.mov(__qword_ptr[r15 + ControlBlock.CodeEpoch], rax);
         }
         _a.add(__qword_ptr[r15 + ControlBlock.TlbGeneration], 1);
