@@ -1535,8 +1535,10 @@ internal sealed partial class X86BlockCompiler
     {
         if (target == _selfPc)
         {
-            // The block's own start: a branch inside the block's code, which is dropped only as a whole.
-            if (cond == X86Cond.Always) _a.jmp(_rip); else X86CondEmitter.Jcc(_a, cond, _rip);
+            // The block's own start: a branch inside the block's code, which is dropped only as a whole — past its code
+            // page check (it runs in the page) to its interrupt check.
+            ulong start = _rip + (ulong)(_regionCount == 0 ? PageCheckBytes : 0);
+            if (cond == X86Cond.Always) _a.jmp(start); else X86CondEmitter.Jcc(_a, cond, start);
             return;
         }
         // A rel32 jmp/jcc whose field is recorded: links are patched later as rel32 (at once when the target is
