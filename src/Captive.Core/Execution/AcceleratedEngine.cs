@@ -690,16 +690,15 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     /// <inheritdoc/>
     public override void ParkTranslations(ulong first, ulong last)
     {
+        // The frame recorded for translated code's own checks is not what the pages' translations came from any more.
         if (_compilerChecksPages is not null && last - first < 0x10_0000)
             for (ulong page = first >> 12; page <= last >> 12; page++)
             {
-                // The frame recorded for translated code's checks is not what the page's translations came from any more.
                 int entry = VmLayout.CodePageEntry(page);
-                if (Control<ulong>(entry + 8) >> 1 == (page & ((1UL << (VmLayout.CodePageEpochShift - 2)) - 1)))
+                if (Control<ulong>(entry + 8) >> 1 == VmLayout.CodePageTag(page, 0) >> 1) // (either mode)
                     Control<ulong>(entry) = Control<ulong>(entry + 8) = 0;
             }
-        else if (_compilerChecksPages is not null)
-            new Span<byte>(_area + VmLayout.CodePageTableOffset, VmLayout.CodePageEntries * VmLayout.CodePageEntrySize).Clear();
+        else if (_compilerChecksPages is not null) ClearCodePageTable();
         _translator.Park(first, last);
         ForgetInterpreted(first, last);
     }
@@ -755,9 +754,11 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     /// <summary>Empties the code page table and starts epoch 1 (no entry, all zeros, matches a tag XOR a non-zero epoch).</summary>
     private void ResetCodePages()
     {
-        new Span<byte>(_area + VmLayout.CodePageTableOffset, VmLayout.CodePageEntries * VmLayout.CodePageEntrySize).Clear();
+        ClearCodePageTable();
         Control<ulong>(ControlBlock.CodeEpoch) = 1UL << VmLayout.CodePageEpochShift;
     }
+
+    private void ClearCodePageTable() => new Span<byte>(_area + VmLayout.CodePageTableOffset, VmLayout.CodePageEntries * VmLayout.CodePageEntrySize).Clear();
 
     /// <summary>
     /// Starts a new code page epoch: every page of the switched half must be checked again before its translations run
@@ -766,7 +767,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private void NewCodeEpoch()
     {
         ulong epoch = (Control<ulong>(ControlBlock.CodeEpoch) >> VmLayout.CodePageEpochShift) + 1;
-        if (epoch >= 1UL << (64 - VmLayout.CodePageEpochShift - 1)) { ResetCodePages(); return; }
+        if (epoch >= VmLayout.CodePageEpochLimit) { ResetCodePages(); return; }
         Control<ulong>(ControlBlock.CodeEpoch) = epoch << VmLayout.CodePageEpochShift;
     }
 
@@ -779,7 +780,7 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
     private bool CheckCodePages(ulong pc, int mode)
     {
         bool mapped = false;
-        if ((Control<ulong>(ControlBlock.CodeEpoch) >> VmLayout.CodePageEpochShift) >= 1UL << (64 - VmLayout.CodePageEpochShift - 1))
+        if ((Control<ulong>(ControlBlock.CodeEpoch) >> VmLayout.CodePageEpochShift) >= VmLayout.CodePageEpochLimit)
             ResetCodePages(); // in-VM switches ran the epoch up to the wrap
         ulong reach = (ulong)Options.MaxBlockInstructions * 4;
         ulong epoch = Control<ulong>(ControlBlock.CodeEpoch);
@@ -795,7 +796,6 @@ public sealed unsafe partial class AcceleratedEngine : ExecutionEngine
             Control<ulong>(entry) = tag ^ epoch;
             Control<ulong>(entry + 8) = tag;                                 // the frame its translations are valid for,
             Control<ulong>(entry + 16) = mapping.PhysicalAddress & ~0xFFFUL; // for translated code's own checks
-
             Statistics.CodePageChecks++;
             if (n == 0) mapped = true;
         }

@@ -126,6 +126,9 @@ public static class VmLayout
     /// <summary>The bit the code page epoch starts at (below it: the page tag).</summary>
     public const int CodePageEpochShift = 40;
 
+    /// <summary>The epoch at which the host empties the code page table and starts again (its bit 63 would be set).</summary>
+    public const ulong CodePageEpochLimit = 1UL << (64 - CodePageEpochShift - 1);
+
     /// <summary>The tag of guest virtual page number <paramref name="page"/> (address >> 12) in translation mode <paramref name="mode"/>.</summary>
     public static ulong CodePageTag(ulong page, int mode) => (page & ((1UL << (CodePageEpochShift - 2)) - 1)) << 1 | (uint)mode & 1;
 

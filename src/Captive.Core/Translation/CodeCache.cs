@@ -105,8 +105,8 @@ internal sealed unsafe class CodeCache
         ulong rip = Allocate(length, guestPc);
         _blocks[guestPc] = rip;
         _blockPages.Add(guestPc);
-        if (checkBytes > 0 || pageCheckBytes > 0) _checkBytes[guestPc] = new EntryChecks(checkBytes, pageCheckBytes, checkedPage);
-        else _checkBytes.Remove(guestPc);
+        if (checkBytes > 0 || pageCheckBytes > 0) _entryChecks[guestPc] = new EntryChecks(checkBytes, pageCheckBytes, checkedPage);
+        else _entryChecks.Remove(guestPc);
         _regions.Add(IrBlock.AddressOf(guestPc) >> 21);
         Link(links);
         Arrived(guestPc, rip);
@@ -124,7 +124,7 @@ internal sealed unsafe class CodeCache
         {
             _blocks[guestPcs[k]] = entries[k];
             _blockPages.Add(guestPcs[k]);
-            _checkBytes.Remove(guestPcs[k]); // a region's entries load its registers first: never skipped into
+            _entryChecks.Remove(guestPcs[k]); // a region's entries load its registers first: never skipped into
             _regions.Add(IrBlock.AddressOf(guestPcs[k]) >> 21);
             _regionMates[guestPcs[k]] = mates;
         }
@@ -164,7 +164,7 @@ internal sealed unsafe class CodeCache
     }
 
     // Per block compiled alone: the bytes of its interrupt check, which a forward direct branch jumps over.
-    private readonly Dictionary<ulong, EntryChecks> _checkBytes = new();
+    private readonly Dictionary<ulong, EntryChecks> _entryChecks = new();
 
     /// <summary>
     /// The checks a block compiled alone starts with: its code page check (<see cref="X86BlockCompiler.PageCheckBytes"/>;
@@ -178,7 +178,7 @@ internal sealed unsafe class CodeCache
     /// </summary>
     private ulong Skip(ulong key, bool forward, ulong sourcePage)
     {
-        if (!_checkBytes.TryGetValue(key, out var checks)) return 0;
+        if (!_entryChecks.TryGetValue(key, out var checks)) return 0;
         if (checks.PageBytes == 0) return forward ? (ulong)checks.InterruptBytes : 0;
         if (sourcePage == ulong.MaxValue || sourcePage != checks.Page) return 0;
         return (ulong)(checks.PageBytes + (forward ? checks.InterruptBytes : 0));
@@ -225,7 +225,7 @@ internal sealed unsafe class CodeCache
         _regions.Clear();
         _incoming.Clear();
         _regionMates.Clear();
-        _checkBytes.Clear();
+        _entryChecks.Clear();
         _sources.Clear();
         _flagDependents.Clear();
         _assumptions.Clear();
@@ -344,7 +344,7 @@ internal sealed unsafe class CodeCache
             _blocks.Remove(key);
             _blockPages.Remove(key);
             _regionMates.Remove(key);
-            _checkBytes.Remove(key);
+            _entryChecks.Remove(key);
             _sources.Remove(key);
             ulong i = (key >> 2) & (ulong)(_entries - 1);
             if (_lookup[i * 2] == key) { _lookup[i * 2] = ulong.MaxValue; _lookup[i * 2 + 1] = 0; }
@@ -375,7 +375,7 @@ internal sealed unsafe class CodeCache
     {
         public required ulong[] Keys { get; init; }
         public required ulong[] Entries { get; init; }
-        public required EntryChecks[] CheckBytes { get; init; }
+        public required EntryChecks[] Checks { get; init; }
         public required (ulong Hash, int Count)[] Sources { get; init; }
         public required ulong[] Assumptions { get; init; }
         public required bool Region { get; init; }
@@ -391,11 +391,11 @@ internal sealed unsafe class CodeCache
         for (int k = 0; k < keys.Length; k++)
         {
             if (!_sources.TryGetValue(keys[k], out sources[k]) || sources[k].Item2 < 1 || !_blocks.TryGetValue(keys[k], out entries[k])) return null;
-            check[k] = _checkBytes.GetValueOrDefault(keys[k]);
+            check[k] = _entryChecks.GetValueOrDefault(keys[k]);
         }
         var unit = new ParkedUnit
         {
-            Keys = keys, Entries = entries, CheckBytes = check, Sources = sources, Region = mates is not null,
+            Keys = keys, Entries = entries, Checks = check, Sources = sources, Region = mates is not null,
             Assumptions = _assumptions.Remove(keys[0], out var a) ? a : [],
         };
         foreach (var k in keys)
@@ -462,7 +462,7 @@ internal sealed unsafe class CodeCache
                 ulong k = unit.Keys[i];
                 _blocks[k] = unit.Entries[i];
                 _blockPages.Add(k);
-                if (unit.CheckBytes[i] != default) _checkBytes[k] = unit.CheckBytes[i];
+                if (unit.Checks[i] != default) _entryChecks[k] = unit.Checks[i];
                 if (unit.Region) _regionMates[k] = unit.Keys;
                 _sources[k] = unit.Sources[i];
                 _regions.Add(IrBlock.AddressOf(k) >> 21);
@@ -911,7 +911,7 @@ internal sealed unsafe class BlockTranslator
 internal sealed class FlagKillerCache
 {
     private readonly Dictionary<ulong, (bool Kills, ulong Epoch)> _answers = new();
-    private readonly Dictionary<ulong, List<ulong>> _byPage = new();
+    private readonly PageIndex _pages = new();
 
     public bool TryGetValue(ulong key, out bool kills, out ulong epoch)
     {
@@ -922,12 +922,7 @@ internal sealed class FlagKillerCache
 
     public void Add(ulong key, bool kills, ulong epoch)
     {
-        if (_answers.TryAdd(key, (kills, epoch)))
-        {
-            ulong page = IrBlock.AddressOf(key) >> 12;
-            if (!_byPage.TryGetValue(page, out var keys)) _byPage[page] = keys = new();
-            keys.Add(key);
-        }
+        if (_answers.TryAdd(key, (kills, epoch))) _pages.Add(key);
         else _answers[key] = (kills, epoch);
     }
 
@@ -935,41 +930,26 @@ internal sealed class FlagKillerCache
     public void Forget(ulong first, ulong last)
     {
         if (_answers.Count == 0) return;
-        if ((last >> 12) - (first >> 12) < 16)
-        {
-            for (ulong page = first >> 12; page <= last >> 12; page++)
-            {
-                if (!_byPage.TryGetValue(page, out var keys)) continue;
-                keys.RemoveAll(key =>
-                {
-                    bool inside = IrBlock.AddressOf(key) - first <= last - first;
-                    if (inside) _answers.Remove(key);
-                    return inside;
-                });
-                if (keys.Count == 0) _byPage.Remove(page);
-            }
-            return;
-        }
-        ForgetWhere(key => IrBlock.AddressOf(key) - first <= last - first);
+        List<ulong>? keys = null;
+        _pages.KeysIn(first, last, _answers.Keys, ref keys);
+        if (keys is not null) Forget(keys);
     }
 
     /// <summary>Forgets the answers for blocks of translation mode <paramref name="mode"/>.</summary>
-    public void ForgetMode(int mode) => ForgetWhere(key => IrBlock.ModeOf(key) == mode);
+    public void ForgetMode(int mode) => Forget(_answers.Keys.Where(key => IrBlock.ModeOf(key) == mode).ToList());
 
     public void Clear()
     {
         _answers.Clear();
-        _byPage.Clear();
+        _pages.Clear();
     }
 
-    private void ForgetWhere(Func<ulong, bool> doomed)
+    private void Forget(List<ulong> keys)
     {
-        foreach (var key in _answers.Keys)
-            if (doomed(key)) _answers.Remove(key);
-        foreach (var (page, keys) in _byPage)
+        foreach (var key in keys)
         {
-            keys.RemoveAll(k => !_answers.ContainsKey(k));
-            if (keys.Count == 0) _byPage.Remove(page);
+            _answers.Remove(key);
+            _pages.Remove(key);
         }
     }
 }

@@ -10,10 +10,12 @@ namespace Captive.Core.Translation;
 // half at each switch, the switch starts a new epoch, and a block there begins with
 //     mov rax, tag(page, mode)
 //     xor rax, [r15 + CodeEpoch]
-//     cmp [r15 + CodePageTable + (page % entries) * 8], rax
-//     jne miss                                  ; out of line: a Translate request for the block
-// (twice for a block that runs into the next page): the host checks the page's translations against what is mapped
-// there now — keeping, parking or dropping them — and marks the page current. A direct branch from a block of the same
+//     cmp [r15 + CodePageEntry(page)], rax
+//     jne miss                                  ; out of line
+// (twice for a block that runs into the next page). The miss path first tries itself (EL0 code): if the guest's tables
+// still map the page to the frame the entry records, the entry becomes current. Otherwise a Translate request: the
+// host checks the page's translations against what is mapped there now — keeping or parking them — and marks the page
+// current. A direct branch from a block of the same
 // page enters past the check: that block ran in this epoch, so the page is current.
 internal sealed partial class X86BlockCompiler
 {
@@ -33,9 +35,20 @@ internal sealed partial class X86BlockCompiler
     public bool ChecksCodePageAt(ulong address, ulong context) => _options.CodePageSelectBit >= 0
         && _options.MmuEnabled is { } mmuOn && mmuOn(context) && (address >> _options.CodePageSelectBit & 1) == 0;
 
-    /// <summary>Whether <paramref name="block"/> needs a code page check (see the file's comment).</summary>
-    private bool ChecksCodePage(IrBlock block) => _options.CodePageSelectBit >= 0 && _mmu && !_runtimeEntry && _regionCount == 0
-        && (block.GuestAddress >> _options.CodePageSelectBit & 1) == 0;
+    /// <summary>Whether <paramref name="block"/>, compiled alone, starts with a code page check (see the file's comment).</summary>
+    private bool ChecksCodePage(IrBlock block) => !_runtimeEntry && _regionCount == 0 && ChecksCodePageAt(block.GuestAddress, block.Context);
+
+    /// <summary>The virtual page number of <paramref name="block"/>'s last instruction.</summary>
+    private static ulong LastPage(IrBlock block) => (block.GuestAddress + 4 * (ulong)Math.Max(block.GuestInstructionCount, 1) - 1) >> 12;
+
+    /// <summary>Jumps to <paramref name="stale"/> unless the code page entry of <paramref name="page"/> (mode <paramref name="mode"/>) is current. Clobbers RAX.</summary>
+    private void EmitPageEntryTest(ulong page, int mode, Label stale)
+    {
+        _a.mov(rax, (long)VmLayout.CodePageTag(page, mode));
+        _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
+        _a.cmp(__qword_ptr[r15 + VmLayout.CodePageEntry(page)], rax);
+        _a.jne(stale);
+    }
 
     /// <summary>Emits the code page check of <paramref name="block"/>, when it needs one, as the unit's first code.</summary>
     private void EmitCodePageCheck(IrBlock block)
@@ -44,18 +57,11 @@ internal sealed partial class X86BlockCompiler
         CheckedPage = ulong.MaxValue;
         _pageMissUsed = false;
         if (!ChecksCodePage(block)) return;
-        ulong first = block.GuestAddress >> 12;
-        ulong last = (block.GuestAddress + 4 * (ulong)Math.Max(block.GuestInstructionCount, 1) - 1) >> 12;
+        ulong first = block.GuestAddress >> 12, last = LastPage(block);
         _pageMiss = _a.CreateLabel();
         _pageMissUsed = true;
         int start = _a.Position;
-        for (ulong page = first; page <= last; page++)
-        {
-            _a.mov(rax, (long)VmLayout.CodePageTag(page, block.Mode));
-            _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
-            _a.cmp(__qword_ptr[r15 + VmLayout.CodePageEntry(page)], rax);
-            _a.jne(_pageMiss);
-        }
+        for (ulong page = first; page <= last; page++) EmitPageEntryTest(page, block.Mode, _pageMiss);
         PageCheckBytes = start == 0 ? _a.Position : 0; // skippable only as the unit's first bytes
         if (first == last && PageCheckBytes > 0) CheckedPage = first;
     }
@@ -74,7 +80,7 @@ internal sealed partial class X86BlockCompiler
         {
             Bind(ref _regionMiss[k]);
             int entry = k;
-            EmitPageRefill(_regionCheckedPage, _regionMissMode[k], () => _a.jmp(_regionOuter[entry]));
+            EmitPageRefill(_regionCheckedPage, _block.Mode, () => _a.jmp(_regionOuter[entry])); // (a unit's blocks share a mode)
             EmitPageMissRequest(_regionPc[k]);
         }
         _regionMissCount = 0;
@@ -106,7 +112,7 @@ internal sealed partial class X86BlockCompiler
         _a.jne(host);
         _a.mov(rax, tag);
         _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
-        _a.mov(__qword_ptr[r15 + entry], rax);
+        _a.mov(__qword_ptr[r15 + entry], rax);                   // current
         _a.add(__qword_ptr[r15 + ControlBlock.CodePageChecks], 1);
         retry();
         _a.Label(ref host);
@@ -123,7 +129,6 @@ internal sealed partial class X86BlockCompiler
     // Regions (X86BlockCompiler.Region.cs) of the switched half: all their blocks lie in one page, checked at each outer
     // entry (internal edges stay in the page), and the unit's direct branches leave from that page.
     private readonly Label[] _regionMiss = new Label[MaxRegionBlocks];
-    private readonly int[] _regionMissMode = new int[MaxRegionBlocks];
     private int _regionMissCount;
     private ulong _regionCheckedPage = ulong.MaxValue;
 
@@ -138,7 +143,7 @@ internal sealed partial class X86BlockCompiler
         ulong first = blocks[0].GuestAddress >> 12;
         foreach (var b in blocks)
         {
-            if (b.GuestAddress >> 12 != first || (b.GuestAddress + 4 * (ulong)Math.Max(b.GuestInstructionCount, 1) - 1) >> 12 != first) return false;
+            if (b.GuestAddress >> 12 != first || LastPage(b) != first) return false;
             if (!ChecksCodePageAt(b.GuestAddress, b.Context)) return false;
         }
         page = first;
@@ -150,12 +155,8 @@ internal sealed partial class X86BlockCompiler
     {
         if (_regionCheckedPage == ulong.MaxValue) return;
         _regionMiss[k] = _a.CreateLabel();
-        _regionMissMode[k] = mode;
         _regionMissCount = Math.Max(_regionMissCount, k + 1);
-        _a.mov(rax, (long)VmLayout.CodePageTag(_regionCheckedPage, mode));
-        _a.xor(rax, __qword_ptr[r15 + ControlBlock.CodeEpoch]);
-        _a.cmp(__qword_ptr[r15 + VmLayout.CodePageEntry(_regionCheckedPage)], rax);
-        _a.jne(_regionMiss[k]);
+        EmitPageEntryTest(_regionCheckedPage, mode, _regionMiss[k]);
     }
 
     /// <summary>The page direct branches of the unit being compiled leave from, for <see cref="PendingLink.SourcePage"/>.</summary>
